@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+
+namespace PvGen.Clang.Interop;
+
+/// <summary>Thin source-generated P/Invoke over the libclang C API: one line per entry point, no logic.</summary>
+internal static unsafe partial class LibClang
+{
+    private const string Lib = "libclang";
+
+    [LibraryImport(Lib)]
+    public static partial void* clang_createIndex(int excludeDeclarationsFromPch, int displayDiagnostics);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_disposeIndex(void* index);
+
+    [LibraryImport(Lib)]
+    public static partial CXErrorCode clang_parseTranslationUnit2(
+        void* index, byte* sourceFilename, byte** commandLineArgs, int numCommandLineArgs,
+        CXUnsavedFile* unsavedFiles, uint numUnsavedFiles, CXTranslationUnitFlags options, void** translationUnit);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_disposeTranslationUnit(void* translationUnit);
+
+    [LibraryImport(Lib)]
+    public static partial CXCursor clang_getTranslationUnitCursor(void* translationUnit);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_getNumDiagnostics(void* translationUnit);
+
+    [LibraryImport(Lib)]
+    public static partial void* clang_getDiagnostic(void* translationUnit, uint index);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_disposeDiagnostic(void* diagnostic);
+
+    [LibraryImport(Lib)]
+    public static partial CXDiagnosticSeverity clang_getDiagnosticSeverity(void* diagnostic);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getDiagnosticSpelling(void* diagnostic);
+
+    [LibraryImport(Lib)]
+    public static partial CXSourceLocation clang_getDiagnosticLocation(void* diagnostic);
+
+    [LibraryImport(Lib)]
+    public static partial byte* clang_getCString(CXString value);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_disposeString(CXString value);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getClangVersion();
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_visitChildren(CXCursor parent, delegate* unmanaged<CXCursor, CXCursor, void*, CXChildVisitResult> visitor, void* clientData);
+
+    [LibraryImport(Lib)]
+    public static partial CXCursorKind clang_getCursorKind(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getCursorSpelling(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getCursorType(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXSourceLocation clang_getCursorLocation(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_isCursorDefinition(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXCursor clang_getCursorDefinition(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_equalCursors(CXCursor a, CXCursor b);
+
+    [LibraryImport(Lib)]
+    public static partial int clang_Cursor_isNull(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXStorageClass clang_Cursor_getStorageClass(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial long clang_Cursor_getOffsetOfField(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_isBitField(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_isAnonymousRecordDecl(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_Cursor_getRawCommentText(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getCanonicalType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getTypeSpelling(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getPointeeType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getResultType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial int clang_getNumArgTypes(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getArgType(CXType type, uint index);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_isFunctionTypeVariadic(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXCursor clang_getTypeDeclaration(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getTypedefDeclUnderlyingType(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_Type_getNamedType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_Type_getModifiedType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial long clang_Type_getSizeOf(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial CXType clang_getArrayElementType(CXType type);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_getExpansionLocation(CXSourceLocation location, void** file, uint* line, uint* column, uint* offset);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getFileName(void* file);
+}

@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+
+namespace PvGen.Model;
+
+public enum Severity
+{
+    Note,
+    Warning,
+    Error,
+}
+
+/// <summary>One finding, printed in the gcc form "file:line:col: error: message [PVG0101]".</summary>
+public sealed record Diagnostic(string Id, Severity Severity, string Message, SourceLocation? Location)
+{
+    public override string ToString()
+    {
+        string severity = Severity switch
+        {
+            Severity.Note => "note",
+            Severity.Warning => "warning",
+            _ => "error",
+        };
+        string where = Location is null ? "pvgen" : Location.ToString();
+        return $"{where}: {severity}: {Message} [{Id}]";
+    }
+}
+
+/// <summary>
+/// Every stable diagnostic id, declared once. Ranges: PVG00xx input and usage, PVG01xx parse,
+/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings.
+/// </summary>
+public static class DiagnosticIds
+{
+    // Input and usage.
+    public const string FileNotFound = "PVG0001";
+    public const string BadConfig = "PVG0002";
+    public const string BadOption = "PVG0003";
+    public const string BadModelJson = "PVG0004";
+    public const string OutputNotWritable = "PVG0005";
+
+    // Parse.
+    public const string ClangError = "PVG0101";
+    public const string ClangWarning = "PVG0102";
+    public const string UnknownStruct = "PVG0103";
+    public const string NoFunctionPointers = "PVG0104";
+    public const string VariadicOp = "PVG0105";
+    public const string ArrayMember = "PVG0106";
+    public const string BitfieldMember = "PVG0107";
+    public const string UnionMember = "PVG0108";
+    public const string AmbiguousSymbol = "PVG0109";
+    public const string UnknownOpInConfig = "PVG0110";
+    public const string BadSignature = "PVG0111";
+    public const string MissingSystemHeader = "PVG0112";
+    public const string LibClangUnavailable = "PVG0113";
+    public const string TooManySlots = "PVG0114";
+    public const string NoPrototype = "PVG0115";
+
+    public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
+    {
+        [FileNotFound] = "input file not found",
+        [BadConfig] = "invalid pvgen.json",
+        [BadOption] = "invalid command-line option",
+        [BadModelJson] = "invalid model JSON",
+        [OutputNotWritable] = "output cannot be written",
+        [ClangError] = "the header does not compile",
+        [ClangWarning] = "clang warning in the header",
+        [UnknownStruct] = "the ops struct is not defined in the header",
+        [NoFunctionPointers] = "the struct has no function-pointer members",
+        [VariadicOp] = "variadic op cannot be wrapped",
+        [ArrayMember] = "array member treated as data",
+        [BitfieldMember] = "bit-field member treated as data",
+        [UnionMember] = "union member treated as data",
+        [AmbiguousSymbol] = "table symbol cannot be chosen",
+        [UnknownOpInConfig] = "configuration names an op that does not exist",
+        [BadSignature] = "configured callee-save signature does not parse",
+        [MissingSystemHeader] = "a system header is missing",
+        [LibClangUnavailable] = "libclang cannot be loaded",
+        [TooManySlots] = "more slots than a one-byte patch type can number",
+        [NoPrototype] = "op declared without a prototype",
+    };
+}
