@@ -171,7 +171,7 @@ public static unsafe class HeaderParser
             CXType structType = LibClang.clang_getCursorType(structDecl);
             WalkRecord(structDecl, baseOffset: 0, prefix: string.Empty);
             var location = Locate(structDecl);
-            if (ops.Count == 0)
+            if (ops.Count == 0 && !diagnostics.Any(d => d.Severity == Severity.Error))
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.NoFunctionPointers, Severity.Error,
                     $"struct '{request.StructName}' has no function-pointer members", location));

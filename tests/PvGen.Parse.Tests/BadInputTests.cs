@@ -1,0 +1,182 @@
+using PvGen.Model;
+using PvGen.Model.Config;
+using PvGen.TestSupport;
+using Xunit;
+
+namespace PvGen.Parse.Tests;
+
+/// <summary>Each kind of bad input gets its own stable id, a location, and (through the CLI) exit 2 with nothing written.</summary>
+public sealed class BadInputTests
+{
+    [Fact]
+    public void ClangErrorsAreReportedWithTheirLocationAndStopTheParse()
+    {
+        var result = Parsing.Source("struct ops {\n  void (*a)(void)\n  int oops oops;\n};\n", "ops");
+
+        Assert.Null(result.Model);
+        var error = Assert.Single(result.Diagnostics, d => d.Severity == Severity.Error && d.Id == DiagnosticIds.ClangError);
+        Assert.Equal("ops.h", error.Location!.File);
+        Assert.Equal(2, error.Location.Line);
+        Assert.Matches(@"^ops\.h:2:\d+: error: .+ \[PVG0101\]$", error.ToString());
+    }
+
+    [Fact]
+    public void UnknownStructNamesTheClosestOnes()
+    {
+        var result = Parsing.Source("struct paravirt_ops { void (*a)(void); };\nstruct pv_cpu_ops { void (*b)(void); };\n", "paravirt_op");
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticIds.UnknownStruct, error.Id);
+        Assert.Contains("did you mean 'paravirt_ops'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StructWithoutFunctionPointersIsAnError()
+    {
+        var result = Parsing.Source("struct ops { int a; long b; };\n", "ops");
+
+        Assert.Null(result.Model);
+        Assert.Contains(result.Diagnostics, d => d.Id == DiagnosticIds.NoFunctionPointers && d.Location!.Line == 1);
+    }
+
+    [Fact]
+    public void VariadicOpIsAnErrorAtItsDeclaration()
+    {
+        var result = Parsing.Source("struct ops {\n  void (*ok)(void);\n  int (*printk)(const char *fmt, ...);\n};\n", "ops");
+
+        Assert.Null(result.Model);
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal((DiagnosticIds.VariadicOp, 3), (error.Id, error.Location!.Line));
+    }
+
+    [Fact]
+    public void ArrayBitfieldAndUnionDataMembersAreWarnedAboutAndKeptAsData()
+    {
+        var result = Parsing.Source("""
+            struct ops {
+                char name[8];
+                unsigned flags : 3;
+                union { int i; long l; } u;
+                void (*op)(void);
+            };
+            """, "ops");
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        Assert.Equal(["name", "flags", "u"], result.Model!.Data.Select(d => d.Path));
+        Assert.Equal(
+            [DiagnosticIds.ArrayMember, DiagnosticIds.BitfieldMember, DiagnosticIds.UnionMember],
+            result.Diagnostics.Where(d => d.Severity == Severity.Warning).Select(d => d.Id));
+        Assert.Equal(24, result.Model.Ops[0].Offset); // char[8], a bit-field word padded to 8, an 8-byte union
+    }
+
+    [Fact]
+    public void ArraysAndUnionsOfFunctionPointersAreErrors()
+    {
+        var result = Parsing.Source("""
+            struct ops {
+                void (*hooks[4])(void);
+                union { void (*a)(void); void (*b)(int); } either;
+            };
+            """, "ops");
+
+        Assert.Null(result.Model);
+        Assert.Equal(
+            [DiagnosticIds.ArrayMember, DiagnosticIds.UnionMember],
+            result.Diagnostics.Where(d => d.Severity == Severity.Error).Select(d => d.Id));
+    }
+
+    [Fact]
+    public void MissingSystemHeaderIsReportedAsSuch()
+    {
+        var result = Parsing.Source("#include <stdio.h>\nstruct ops { void (*a)(void); };\n", "ops");
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticIds.MissingSystemHeader, error.Id);
+        Assert.Contains("'stdio.h' file not found", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.Location!.Line);
+    }
+
+    [Fact]
+    public void ConfigurationNamingAMissingOpSuggestsTheClosest()
+    {
+        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.save_fI"] = new() { Native = "9c 58" } } };
+
+        var result = Parsing.Source("struct irq { void (*save_fl)(void); };\nstruct ops { struct irq irq; };\n", "ops", config: config);
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticIds.UnknownOpInConfig, error.Id);
+        Assert.Contains("did you mean 'irq.save_fl'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnparseableCalleeSaveSignatureIsAnErrorNamingTheOp()
+    {
+        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned lnog (void)" } } };
+
+        var result = Parsing.Source("struct paravirt_callee_save { void *func; };\nstruct ops { struct paravirt_callee_save save_fl; };\n", "ops", config: config);
+
+        Assert.Null(result.Model);
+        var error = Assert.Single(result.Diagnostics, d => d.Severity == Severity.Error);
+        Assert.Equal(DiagnosticIds.BadSignature, error.Id);
+        Assert.Contains("'save_fl'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CliMissingHeaderExitsTwo()
+    {
+        var run = Tool.Pvgen(["parse", "no/such/header.h", "--struct", "ops"], Repo.TempDir("cli"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("[PVG0001]", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CliClangErrorExitsTwoAndWritesNothing()
+    {
+        string dir = Repo.TempDir("cli");
+        File.WriteAllText(Path.Combine(dir, "bad.h"), "struct ops { void (*a)(void); int x y; };\n");
+
+        var run = Tool.Pvgen(["parse", "bad.h", "--struct", "ops", "--format", "json", "-o", "model.json"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"(?m)^bad\.h:1:\d+: error: .+\[PVG0101\]$", run.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "model.json")));
+    }
+
+    [Theory]
+    [InlineData("--target", "arm64", "unknown target 'arm64'")]
+    [InlineData("--format", "xml", "xml")]
+    [InlineData("--no-such-flag", "1", "--no-such-flag")]
+    public void CliRejectsBadOptionsWithExitTwo(string flag, string value, string expected)
+    {
+        var run = Tool.Pvgen(["parse", Repo.Example("toy", "toy_ops.h"), "--struct", "toy_ops", flag, value]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CliConfigTypoIsNamedWithASuggestion()
+    {
+        string dir = Repo.TempDir("cli");
+        File.WriteAllText(Path.Combine(dir, "pvgen.json"), """{ "header": "x.h", "struc": "ops" }""");
+
+        var run = Tool.Pvgen(["parse"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("'struc' (did you mean 'struct'?)", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[PVG0002]", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CliMalformedConfigGivesLineAndColumn()
+    {
+        string dir = Repo.TempDir("cli");
+        File.WriteAllText(Path.Combine(dir, "pvgen.json"), "{\n  \"header\": \"x.h\",\n  \"struct\": ops\n}\n");
+
+        var run = Tool.Pvgen(["parse"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"pvgen\.json:3:\d+: error: .*\[PVG0002\]", run.Stderr);
+    }
+}
