@@ -55,6 +55,14 @@ public static class DiagnosticIds
     public const string TooManySlots = "PVG0114";
     public const string NoPrototype = "PVG0115";
 
+    // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
+    public const string CSharpBadModel = "PVG0601";
+    public const string CSharpUnsupportedSchema = "PVG0602";
+    public const string CSharpUnmappableType = "PVG0603";
+    public const string CSharpDuplicateType = "PVG0604";
+    public const string CSharpBadOption = "PVG0605";
+    public const string CSharpGeneratorFailure = "PVG0606";
+
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
         [FileNotFound] = "input file not found",
@@ -77,5 +85,11 @@ public static class DiagnosticIds
         [LibClangUnavailable] = "libclang cannot be loaded",
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
+        [CSharpBadModel] = "the model JSON cannot be read",
+        [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",
+        [CSharpUnmappableType] = "a C type has no C# mapping",
+        [CSharpDuplicateType] = "two models generate the same C# type",
+        [CSharpBadOption] = "invalid C# binding option",
+        [CSharpGeneratorFailure] = "the C# generator failed",
     };
 }
