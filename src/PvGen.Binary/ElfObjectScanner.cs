@@ -1,0 +1,224 @@
+using LibObjectFile.Elf;
+using PvGen.Model;
+
+namespace PvGen.Binary;
+
+/// <summary>Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections.</summary>
+internal static class ElfObjectScanner
+{
+    public static ScannedObject Scan(ElfFile elf, string path, ScanOptions options)
+    {
+        string machine = ElfSections.MachineName(elf);
+        if (!ElfSections.IsX86(elf))
+        {
+            return ScannedObject.Failed(path, machine, $"unsupported machine {machine} ({elf.FileClass}): pvgen scans i386 and x86-64 objects");
+        }
+
+        bool is64 = ElfSections.Is64(elf);
+        var names = new OpNames(options.Model);
+        if (names.PointerSize is { } modelPointer && modelPointer != (is64 ? 8 : 4))
+        {
+            return ScannedObject.Failed(path, machine, $"the model is laid out for {options.Model!.Target.Arch} ({modelPointer}-byte slots) but this object is {machine}");
+        }
+
+        var errors = new List<string>();
+        var sites = new List<Site>();
+        foreach (var group in CollectHits(elf, is64, options.Symbol, errors).GroupBy(h => h.Section))
+        {
+            var section = group.Key;
+            var code = ElfSections.ReadBytes(section, out string? readError);
+            if (readError is not null)
+            {
+                errors.Add(readError);
+                continue;
+            }
+
+            string sectionName = section.Name.Value;
+            var hits = new List<RelocationHit>();
+            foreach (var (_, hit) in group.OrderBy(h => h.Hit.Offset))
+            {
+                int fieldSize = Math.Max(hit.Info.FieldSize, 1);
+                if (hit.Offset < 0 || hit.Offset + fieldSize > code.Length)
+                {
+                    errors.Add($"relocation at 0x{hit.Offset:x} lies outside section {sectionName} (0x{code.Length:x} bytes)");
+                    continue;
+                }
+
+                hits.Add(hit);
+            }
+
+            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options);
+            sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
+        }
+
+        var annotations = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
+        if (annotations.Error is not null)
+        {
+            errors.Add(annotations.Error);
+        }
+
+        var (markedSites, markedRecords) = Match(sites, annotations.Records);
+        string? error = errors.Count switch
+        {
+            0 => null,
+            1 => errors[0],
+            _ => $"{errors[0]} (and {errors.Count - 1} more)",
+        };
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, annotations.Format, Skipped: false);
+    }
+
+    private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
+
+    /// <summary>Every relocation against the symbol inside an executable section, with its section-relative offset.</summary>
+    private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, string symbolName, List<string> errors)
+    {
+        var matchesBySymbolTable = new Dictionary<ElfSymbolTable, HashSet<uint>>();
+        foreach (var (table, target) in ElfSections.RelocationTables(elf))
+        {
+            if ((target.Flags & ElfSectionFlags.Executable) == 0 || table.Entries.Count == 0)
+            {
+                continue;
+            }
+
+            if (table.Link.Section is not ElfSymbolTable symbols)
+            {
+                errors.Add($"relocation table {table.Name.Value} has no symbol table");
+                continue;
+            }
+
+            if (!matchesBySymbolTable.TryGetValue(symbols, out var matching))
+            {
+                matching = [];
+                for (int i = 0; i < symbols.Entries.Count; i++)
+                {
+                    if (symbols.Entries[i].Name.Value == symbolName)
+                    {
+                        matching.Add((uint)i);
+                    }
+                }
+
+                matchesBySymbolTable[symbols] = matching;
+            }
+
+            if (matching.Count == 0)
+            {
+                continue;
+            }
+
+            long sectionBase = ElfSections.Base(elf, target);
+            bool withAddends = table.IsRelocationWithAddends;
+            bool reportedMissing = false;
+            foreach (var relocation in table.Entries)
+            {
+                if (relocation.SymbolIndex >= symbols.Entries.Count && !reportedMissing)
+                {
+                    errors.Add($"{table.Name.Value}: relocation at 0x{relocation.Offset:x} refers to symbol {relocation.SymbolIndex}, beyond the symbol table ({symbols.Entries.Count})");
+                    reportedMissing = true;
+                }
+
+                if (!matching.Contains(relocation.SymbolIndex))
+                {
+                    continue;
+                }
+
+                var info = RelocationInfo.Of(is64, relocation.Type.Value);
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null));
+            }
+        }
+    }
+
+    /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
+    private static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
+    {
+        var found = new List<(CodeSymbol Symbol, int Rank)>();
+        long sectionBase = ElfSections.Base(elf, section);
+        foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
+        {
+            if (table.Type != ElfSectionType.SymbolTable)
+            {
+                continue;
+            }
+
+            foreach (var symbol in table.Entries)
+            {
+                if (!ReferenceEquals(symbol.SectionLink.Section, section) || symbol.Name.IsEmpty || string.IsNullOrEmpty(symbol.Name.Value)
+                    || symbol.Type is not (ElfSymbolType.Function or ElfSymbolType.NoType))
+                {
+                    continue;
+                }
+
+                long offset = (long)symbol.Value - sectionBase;
+                int rank = (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1);
+                found.Add((new CodeSymbol(offset, symbol.Name.Value), rank));
+            }
+        }
+
+        // One name per address: functions before labels, globals before locals, then by name for determinism.
+        return found
+            .OrderBy(f => f.Symbol.Offset).ThenBy(f => f.Rank).ThenBy(f => f.Symbol.Name, StringComparer.Ordinal)
+            .GroupBy(f => f.Symbol.Offset).Select(g => g.First().Symbol)
+            .ToList();
+    }
+
+    /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
+    private static (EquatableArray<Site> Sites, EquatableArray<Annotation> Records) Match(List<Site> sites, EquatableArray<Annotation> records)
+    {
+        var ordered = sites.OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.RelocOffset).ToList();
+        if (records.Count == 0)
+        {
+            return (ordered.ToEquatableArray(), records);
+        }
+
+        var siteOffsets = ordered.GroupBy(s => s.Section).ToDictionary(g => g.Key, g => g.Select(s => s.Offset).ToArray());
+        var marked = records.Select(a => a with
+        {
+            HasSite = siteOffsets.TryGetValue(a.Section, out var offsets) && FirstAtOrAfter(offsets, a.Offset) is int i && i < offsets.Length && offsets[i] < End(a),
+        }).ToList();
+        var recordsBySection = marked.GroupBy(a => a.Section).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Offset).ToArray());
+        var markedSites = ordered.Select(s => s with
+        {
+            Annotated = recordsBySection.TryGetValue(s.Section, out var list) && LastAtOrBefore(list, s.Offset) is { } a && s.Offset < End(a),
+        });
+        return (markedSites.ToEquatableArray(), marked.ToEquatableArray());
+    }
+
+    private static long End(Annotation a) => a.Offset + Math.Max(a.Length, 1);
+
+    private static int FirstAtOrAfter(long[] sorted, long value)
+    {
+        int index = Array.BinarySearch(sorted, value);
+        if (index < 0)
+        {
+            return ~index;
+        }
+
+        while (index > 0 && sorted[index - 1] == value)
+        {
+            index--;
+        }
+
+        return index;
+    }
+
+    /// <summary>The record with the greatest start at or before the offset (records do not overlap).</summary>
+    private static Annotation? LastAtOrBefore(Annotation[] sorted, long offset)
+    {
+        int lo = 0, hi = sorted.Length - 1;
+        Annotation? found = null;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid].Offset <= offset)
+            {
+                found = sorted[mid];
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,52 @@
+using LibObjectFile.Elf;
+
+namespace PvGen.Binary;
+
+/// <summary>Small helpers over LibObjectFile's model that both the scanner and the .parainstructions reader need.</summary>
+internal static class ElfSections
+{
+    public static bool Is64(ElfFile elf) => elf.FileClass == ElfFileClass.Is64;
+
+    /// <summary>Machine names as the model's targets spell them; others as LibObjectFile prints them.</summary>
+    public static string MachineName(ElfFile elf) =>
+        elf.Arch == ElfArchEx.X86_64 ? "x86_64" : elf.Arch == ElfArchEx.I386 ? "i386" : elf.Arch.ToString();
+
+    public static bool IsX86(ElfFile elf) =>
+        (elf.Arch == ElfArchEx.X86_64 && elf.FileClass == ElfFileClass.Is64) || (elf.Arch == ElfArchEx.I386 && elf.FileClass == ElfFileClass.Is32);
+
+    /// <summary>Relocation offsets and symbol values are section-relative in .o files and virtual addresses once linked.</summary>
+    public static long Base(ElfFile elf, ElfSection section) => elf.FileType == ElfFileType.Relocatable ? 0 : (long)section.VirtualAddress;
+
+    /// <summary>The section's bytes (read through LibObjectFile's sub-stream; nothing is copied until here).</summary>
+    public static byte[] ReadBytes(ElfSection section, out string? error)
+    {
+        error = null;
+        if (section is not ElfStreamSection { Stream: { } stream })
+        {
+            return [];
+        }
+
+        if (stream.Length > int.MaxValue)
+        {
+            error = $"section {section.Name.Value} is too large ({stream.Length} bytes)";
+            return [];
+        }
+
+        var bytes = new byte[stream.Length];
+        stream.Position = 0;
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The relocation tables and the section each one patches.</summary>
+    public static IEnumerable<(ElfRelocationTable Table, ElfSection Target)> RelocationTables(ElfFile elf)
+    {
+        foreach (var section in elf.Sections)
+        {
+            if (section is ElfRelocationTable table && table.Info.Section is { } target)
+            {
+                yield return (table, target);
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace PvGen.Binary.Output;
+
+/// <summary>
+/// Streams the <c>pvgen.scan/1</c> contract: one object per scanned ELF written as soon as it is scanned (a kernel's
+/// worth of files is never held in memory), then a closing <c>summary</c>.
+/// </summary>
+public sealed class ScanJsonWriter : IDisposable
+{
+    public const string SchemaId = "pvgen.scan/1";
+
+    private readonly Utf8JsonWriter writer;
+    private readonly Func<string, string> displayPath;
+    private bool finished;
+
+    /// <param name="displayPath">Turns a scanned path into the one written (e.g. relative to the working directory).</param>
+    public ScanJsonWriter(Stream output, string symbol, string? model, Func<string, string>? displayPath = null)
+    {
+        writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        this.displayPath = displayPath ?? (p => p);
+        writer.WriteStartObject();
+        writer.WriteString("schema", SchemaId);
+        writer.WriteString("symbol", symbol);
+        writer.WriteString("model", model);
+        writer.WriteStartArray("files");
+    }
+
+    public ScanSummary Summary { get; } = new();
+
+    public void Write(ScannedObject scanned)
+    {
+        Summary.Add(scanned);
+        writer.WriteStartObject();
+        writer.WriteString("path", displayPath(scanned.Path));
+        writer.WriteString("machine", scanned.Machine);
+        writer.WriteString("error", scanned.Error);
+        writer.WriteBoolean("skipped", scanned.Skipped);
+        writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? FormatName(format) : null);
+        writer.WriteStartArray("sites");
+        foreach (var site in scanned.Sites)
+        {
+            WriteSite(site);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("annotations");
+        foreach (var annotation in scanned.Annotations)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("section", annotation.Section);
+            writer.WriteNumber("offset", annotation.Offset);
+            writer.WriteNumber("type", annotation.Type);
+            writer.WriteNumber("length", annotation.Length);
+            if (annotation.Clobbers is { } clobbers)
+            {
+                writer.WriteNumber("clobbers", clobbers);
+            }
+            else
+            {
+                writer.WriteNull("clobbers");
+            }
+
+            writer.WriteNumber("record_offset", annotation.RecordOffset);
+            writer.WriteBoolean("has_site", annotation.HasSite);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+
+        // Keep memory flat: hand each file's text to the stream as soon as it is complete.
+        if (writer.BytesPending > 1 << 16)
+        {
+            writer.Flush();
+        }
+    }
+
+    private void WriteSite(Site site)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("section", site.Section);
+        writer.WriteNumber("offset", site.Offset);
+        writer.WriteNumber("length", site.Length);
+        writer.WriteString("kind", KindName(site.Kind));
+        writer.WriteNumber("target_offset", site.TargetOffset);
+        WriteNullable("slot", site.Slot);
+        writer.WriteString("op", site.Op);
+        writer.WriteString("function", site.Function);
+        writer.WriteString("reloc_type", site.RelocType);
+        writer.WriteBoolean("annotated", site.Annotated);
+        writer.WriteString("bytes", Convert.ToHexStringLower([.. site.Bytes]));
+        writer.WriteString("memory_form", FormName(site.MemoryForm));
+        writer.WriteBoolean("indirect_through_memory", site.IndirectThroughMemory);
+        writer.WriteBoolean("via_got", site.ViaGot);
+        writer.WriteStartArray("feeds");
+        foreach (var fed in site.Feeds)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("offset", fed.Offset);
+            writer.WriteNumber("length", fed.Length);
+            writer.WriteString("kind", KindName(fed.Kind));
+            writer.WriteNumber("target_offset", fed.TargetOffset);
+            WriteNullable("slot", fed.Slot);
+            writer.WriteString("op", fed.Op);
+            writer.WriteString("register", fed.Register);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private void WriteNullable(string name, int? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>Closes the files array and writes the summary; the document is complete afterwards.</summary>
+    public void Finish()
+    {
+        if (finished)
+        {
+            return;
+        }
+
+        finished = true;
+        writer.WriteEndArray();
+        var s = Summary;
+        writer.WriteStartObject("summary");
+        writer.WriteNumber("objects", s.Objects);
+        writer.WriteNumber("objects_with_sites", s.ObjectsWithSites);
+        writer.WriteNumber("skipped", s.Skipped);
+        writer.WriteNumber("errors", s.Errors);
+        writer.WriteNumber("sites", s.Sites);
+        writer.WriteStartObject("by_kind");
+        foreach (var (kind, count) in s.ByKind)
+        {
+            writer.WriteNumber(KindName(kind), count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteNumber("feeds", s.Feeds);
+        writer.WriteNumber("annotations", s.Annotations);
+        writer.WriteNumber("annotated_sites", s.AnnotatedSites);
+        writer.WriteNumber("unannotated_calls", s.UnannotatedCalls);
+        writer.WriteNumber("orphan_annotations", s.OrphanAnnotations);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    public void Dispose() => writer.Dispose();
+
+    public static string KindName(SiteKind kind) => kind switch
+    {
+        SiteKind.Call => "call",
+        SiteKind.Jmp => "jmp",
+        SiteKind.Load => "load",
+        SiteKind.Address => "address",
+        _ => "other",
+    };
+
+    public static string FormName(MemoryForm form) => form switch
+    {
+        MemoryForm.RipRelative => "rip_relative",
+        MemoryForm.Absolute => "absolute",
+        MemoryForm.Register => "register",
+        _ => "none",
+    };
+
+    public static string FormatName(ParaInstructionsFormat format) => format switch
+    {
+        ParaInstructionsFormat.Absolute32 => "absolute32",
+        ParaInstructionsFormat.Absolute64 => "absolute64",
+        ParaInstructionsFormat.Relative32 => "relative32",
+        _ => "auto",
+    };
+}

@@ -1,0 +1,78 @@
+namespace PvGen.Binary.Output;
+
+/// <summary>Running totals over a scan, for the summary object and the table's footer.</summary>
+public sealed class ScanSummary
+{
+    private readonly Dictionary<SiteKind, int> byKind = Enum.GetValues<SiteKind>().ToDictionary(k => k, _ => 0);
+    private readonly SortedDictionary<string, OpCount> byOp = new(StringComparer.Ordinal);
+
+    public int Objects { get; private set; }
+
+    public int ObjectsWithSites { get; private set; }
+
+    public int Skipped { get; private set; }
+
+    public int Errors { get; private set; }
+
+    public int Sites { get; private set; }
+
+    public int Feeds { get; private set; }
+
+    public int Annotations { get; private set; }
+
+    public int AnnotatedSites { get; private set; }
+
+    public int UnannotatedCalls { get; private set; }
+
+    public int OrphanAnnotations { get; private set; }
+
+    public IReadOnlyDictionary<SiteKind, int> ByKind => byKind;
+
+    /// <summary>Per op (or "slot N" without a model): sites by kind.</summary>
+    public IReadOnlyDictionary<string, OpCount> ByOp => byOp;
+
+    public void Add(ScannedObject scanned)
+    {
+        Objects++;
+        Skipped += scanned.Skipped ? 1 : 0;
+        Errors += scanned.Error is null ? 0 : 1;
+        ObjectsWithSites += scanned.Sites.Count > 0 ? 1 : 0;
+        Sites += scanned.Sites.Count;
+        Annotations += scanned.Annotations.Count;
+        foreach (var site in scanned.Sites)
+        {
+            byKind[site.Kind]++;
+            Feeds += site.Feeds.Count;
+            AnnotatedSites += site.Annotated ? 1 : 0;
+            string key = NameOf(site.Op, site.Slot, site.TargetOffset);
+            byOp[key] = (byOp.TryGetValue(key, out var count) ? count : OpCount.Zero).With(site.Kind);
+        }
+
+        if (scanned.Annotations.Count > 0)
+        {
+            UnannotatedCalls += scanned.UnannotatedCalls.Count();
+        }
+
+        OrphanAnnotations += scanned.OrphanAnnotations.Count();
+    }
+
+    public static string NameOf(string? op, int? slot, long targetOffset) =>
+        op ?? (slot is { } s ? $"slot {s} (+0x{targetOffset:x})" : $"offset {targetOffset}");
+}
+
+/// <summary>Sites of one op, by kind.</summary>
+public sealed record OpCount(int Call, int Jmp, int Load, int Address, int Other)
+{
+    public static readonly OpCount Zero = new(0, 0, 0, 0, 0);
+
+    public int Total => Call + Jmp + Load + Address + Other;
+
+    public OpCount With(SiteKind kind) => kind switch
+    {
+        SiteKind.Call => this with { Call = Call + 1 },
+        SiteKind.Jmp => this with { Jmp = Jmp + 1 },
+        SiteKind.Load => this with { Load = Load + 1 },
+        SiteKind.Address => this with { Address = Address + 1 },
+        _ => this with { Other = Other + 1 },
+    };
+}

@@ -1,0 +1,144 @@
+using Xunit;
+
+namespace PvGen.Binary.Tests;
+
+/// <summary>Each kind of site, compiled by gcc for both targets, found exactly and agreeing with objdump.</summary>
+public sealed class GccSiteTests
+{
+    /// <summary>A miniature pv_ops (slot = offset / pointer size): patch 0, irq 1-3, mmu 4-6.</summary>
+    private const string Header = """
+        struct pv_irq_ops { void (*save_fl)(void); void (*irq_disable)(void); void (*irq_enable)(void); };
+        struct pv_mmu_ops { unsigned long (*read_cr2)(void); void (*write_cr3)(unsigned long); void (*flush)(unsigned long); };
+        struct paravirt_patch_template { void (*patch)(void); struct pv_irq_ops irq; struct pv_mmu_ops mmu; };
+        extern struct paravirt_patch_template pv_ops;
+        void use(void *p);
+
+        """;
+
+    private const string Callers = Header + """
+        void plain(void) { pv_ops.irq.irq_disable(); use(0); }
+        void tail(unsigned long x) { pv_ops.mmu.write_cr3(x); }
+        void hoisted(int n) { void (*f)(unsigned long) = pv_ops.mmu.flush; for (int i = 0; i < n; i++) f(i); }
+        void taken(void) { use(&pv_ops.mmu.flush); }
+        """;
+
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("i386")]
+    public void EveryKindIsFoundExactly(string arch)
+    {
+        int pointer = arch == "x86_64" ? 8 : 4;
+        string obj = Build.Compile($"callers-{arch}.c", Callers, Build.KernelFlags(arch));
+
+        var scanned = Build.ScanOne(obj);
+
+        Assert.Equal(arch, scanned.Machine);
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        Assert.Equal(["hoisted", "plain", "tail", "taken"], byFunction.Keys.Order(StringComparer.Ordinal));
+
+        var call = byFunction["plain"];
+        Assert.Equal((SiteKind.Call, 2L * pointer, 2, 6), (call.Kind, call.TargetOffset, call.Slot!.Value, call.Length));
+        Assert.True(call.IndirectThroughMemory);
+        Assert.Equal(arch == "x86_64" ? MemoryForm.RipRelative : MemoryForm.Absolute, call.MemoryForm);
+        Assert.Equal(arch == "x86_64" ? "R_X86_64_PC32" : "R_386_32", call.RelocType);
+        Assert.Equal([0xff, 0x15], call.Bytes.Take(2));
+
+        var jmp = byFunction["tail"];
+        Assert.Equal((SiteKind.Jmp, 5L * pointer, 6), (jmp.Kind, jmp.TargetOffset, jmp.Length));
+        Assert.Equal([0xff, 0x25], jmp.Bytes.Take(2));
+
+        // The pointer is loaded once and called through a callee-saved register in the loop.
+        var load = byFunction["hoisted"];
+        Assert.Equal((SiteKind.Load, 6L * pointer), (load.Kind, load.TargetOffset));
+        var fed = Assert.Single(load.Feeds);
+        Assert.Equal((SiteKind.Call, 6L * pointer, MemoryForm.None), (fed.Kind, fed.TargetOffset, fed.MemoryForm));
+        Assert.True(fed.Offset > load.Offset);
+
+        var address = byFunction["taken"];
+        Assert.Equal((SiteKind.Address, 6L * pointer), (address.Kind, address.TargetOffset));
+        Assert.Empty(address.Feeds);
+
+        Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("i386")]
+    public void PicCodeLoadsTheTableThroughTheGotAndTheCallsAreFollowed(string arch)
+    {
+        int pointer = arch == "x86_64" ? 8 : 4;
+        string obj = Build.Compile($"pic-{arch}.c", Header + """
+            void pic_calls(void) { pv_ops.irq.irq_enable(); pv_ops.mmu.write_cr3(3); }
+            """, Build.PicFlags(arch));
+
+        var scanned = Build.ScanOne(obj);
+
+        var load = Assert.Single(scanned.Sites);
+        Assert.Equal((SiteKind.Load, 0L, true), (load.Kind, load.TargetOffset, load.ViaGot));
+        Assert.Equal(arch == "x86_64" ? "R_X86_64_REX_GOTPCRELX" : "R_386_GOT32X", load.RelocType);
+
+        // call *off(%reg) through the table's address, then (tail call) the slot's pointer via a register or memory.
+        Assert.Equal([3L * pointer, 5L * pointer], load.Feeds.Select(f => f.TargetOffset));
+        Assert.Equal(SiteKind.Call, load.Feeds[0].Kind);
+        Assert.Equal(MemoryForm.Register, load.Feeds[0].MemoryForm);
+        Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    [Fact]
+    public void ModelNamesEachSiteByItsOp()
+    {
+        var model = TestModels.MiniPvOps(PvGen.Model.Target.X86_64);
+        string obj = Build.Compile("named.c", Callers, Build.KernelFlags("x86_64"));
+
+        var scanned = Build.ScanOne(obj, ScanOptions.ForModel(model));
+
+        Assert.Equal(
+            [("hoisted", "mmu.flush"), ("plain", "irq.irq_disable"), ("tail", "mmu.write_cr3"), ("taken", "mmu.flush")],
+            scanned.Sites.Select(s => (s.FunctionSymbol!, s.Op!)).OrderBy(p => p.Item1, StringComparer.Ordinal));
+        Assert.Equal("mmu.flush", scanned.Sites.Single(s => s.Kind == SiteKind.Load).Feeds[0].Op);
+    }
+
+    [Fact]
+    public void AModelForTheOtherTargetIsAnErrorNotWrongNames()
+    {
+        var model = TestModels.MiniPvOps(PvGen.Model.Target.I386);
+        string obj = Build.Compile("mismatch.c", Callers, Build.KernelFlags("x86_64"));
+
+        var result = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
+
+        Assert.Contains("laid out for i386", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReferencesInEveryExecutableSectionAreFound()
+    {
+        string obj = Build.Compile("sections.c", Header + """
+            __attribute__((section(".noinstr.text"))) void in_noinstr(void) { pv_ops.irq.irq_disable(); use(0); }
+            __attribute__((cold)) void in_cold(void) { pv_ops.irq.irq_enable(); use(0); }
+            __attribute__((section(".init.text"))) void in_init(void) { pv_ops.mmu.write_cr3(1); use(0); }
+            """, Build.KernelFlags("x86_64"));
+
+        var scanned = Build.ScanOne(obj);
+
+        Assert.Equal([".init.text", ".noinstr.text", ".text.unlikely"], scanned.Sites.Select(s => s.Section).Order(StringComparer.Ordinal));
+        Assert.All(scanned.Sites, s => Assert.Equal(SiteKind.Call, s.Kind));
+        Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    [Fact]
+    public void AnotherSymbolCanBeChosen()
+    {
+        string obj = Build.Compile("toy.c", """
+            struct toy_ops { void (*a)(void); void (*b)(void); };
+            extern struct toy_ops toy_ops;
+            extern struct toy_ops pv_ops;
+            void f(void) { toy_ops.b(); pv_ops.a(); }
+            """, Build.KernelFlags("x86_64"));
+
+        var toy = Build.ScanOne(obj, new ScanOptions { Symbol = "toy_ops" });
+
+        var site = Assert.Single(toy.Sites);
+        Assert.Equal((SiteKind.Call, 8L), (site.Kind, site.TargetOffset));
+        Build.AssertSameAsObjdump(obj, toy, "toy_ops");
+    }
+}
