@@ -9,5 +9,8 @@ var root = new RootCommand("""
     Exit codes: 0 ok, 1 findings, 2 usage or input error.
     """);
 root.Subcommands.Add(ParseCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(ModelCommand.Create());
+root.Subcommands.Add(TemplatesCommand.Create());
 root.Subcommands.Add(ScanCommand.Create());
 return Cli.Invoke(root, args);

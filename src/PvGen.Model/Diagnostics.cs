@@ -66,6 +66,21 @@ public static class DiagnosticIds
     public const string CSharpBadOption = "PVG0605";
     public const string CSharpGeneratorFailure = "PVG0606";
 
+    // Generate and templates.
+    public const string TemplateError = "PVG0301";
+    public const string TemplateNotFound = "PVG0302";
+    public const string CalleeSaveWithoutSignature = "PVG0303";
+    public const string MacroPlainFallback = "PVG0304";
+    public const string BadGenerateConfig = "PVG0305";
+    public const string BadWrapperName = "PVG0306";
+    public const string BadClobber = "PVG0307";
+    public const string StaleOutput = "PVG0308";
+    public const string OverrideOutdated = "PVG0309";
+    public const string AbiBreak = "PVG0310";
+    public const string NoTableSymbol = "PVG0311";
+    public const string BadNativeBytes = "PVG0312";
+    public const string OpSkipped = "PVG0313";
+
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
         [FileNotFound] = "input file not found",
@@ -95,5 +110,18 @@ public static class DiagnosticIds
         [CSharpDuplicateType] = "two models generate the same C# type",
         [CSharpBadOption] = "invalid C# binding option",
         [CSharpGeneratorFailure] = "the C# generator failed",
+        [TemplateError] = "template error",
+        [TemplateNotFound] = "template not found",
+        [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",
+        [MacroPlainFallback] = "op generated as a plain call in macro style",
+        [BadGenerateConfig] = "invalid 'generate' section in pvgen.json",
+        [BadWrapperName] = "wrapper name is invalid or not unique",
+        [BadClobber] = "unknown clobber register",
+        [StaleOutput] = "generated output is stale",
+        [OverrideOutdated] = "a default template changed since it was exported and overridden",
+        [AbiBreak] = "ops renumbered: ABI break",
+        [NoTableSymbol] = "no table symbol to call through",
+        [BadNativeBytes] = "native replacement bytes do not parse",
+        [OpSkipped] = "op skipped by configuration",
     };
 }

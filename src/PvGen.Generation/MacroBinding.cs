@@ -1,0 +1,394 @@
+using PvGen.Model;
+
+namespace PvGen.Generation;
+
+/// <summary>A register the macro machinery can bind or clobber, with its bit in the kernel's CLBR_* mask.</summary>
+/// <param name="Constraint">The gcc/clang asm constraint letter, or null (r8-r11 can only be clobbered).</param>
+public sealed record Register(string Name, string? Constraint, int Bit);
+
+/// <summary>The call-site ABI of one target: which registers carry arguments, results and clobbers.</summary>
+public sealed record CallAbi(
+    string Arch,
+    int WordSize,
+    IReadOnlyList<Register> Registers,
+    IReadOnlyList<Register> ArgumentRegisters,
+    IReadOnlyList<Register> CallerSaved,
+    int MaxStackWords)
+{
+    /// <summary>x86-64: rdi, rsi, rdx, rcx carry arguments (the kernel's PVOP_CALL4 limit); bits as CLBR_RAX..CLBR_R11.</summary>
+    public static readonly CallAbi X86_64 = Create("x86_64", 8,
+        [new("rax", "a", 0), new("rcx", "c", 1), new("rdx", "d", 2), new("rdi", "D", 3), new("rsi", "S", 4),
+         new("r8", null, 5), new("r9", null, 6), new("r10", null, 7), new("r11", null, 8)],
+        ["rdi", "rsi", "rdx", "rcx"], maxStackWords: 0);
+
+    /// <summary>i386 regparm(3): eax, edx, ecx, then one word pushed outside the annotated bytes; bits as CLBR_EAX/ECX/EDX.</summary>
+    public static readonly CallAbi I386 = Create("i386", 4,
+        [new("eax", "a", 0), new("ecx", "c", 1), new("edx", "d", 2)],
+        ["eax", "edx", "ecx"], maxStackWords: 1);
+
+    public static CallAbi For(Target target) => target.PointerSize == 8 ? X86_64 : I386;
+
+    public Register ReturnRegister => Registers[0];
+
+    /// <summary>The second result register of a two-word return (i386 edx:eax).</summary>
+    public Register ReturnHighRegister => Find("edx")!;
+
+    /// <summary>A register by name; rax/eax, rcx/ecx and rdx/edx name the same role, so one pvgen.json serves both targets.</summary>
+    public Register? Find(string name)
+    {
+        string wanted = name.ToLowerInvariant() switch
+        {
+            "rax" or "eax" => WordSize == 8 ? "rax" : "eax",
+            "rcx" or "ecx" => WordSize == 8 ? "rcx" : "ecx",
+            "rdx" or "edx" => WordSize == 8 ? "rdx" : "edx",
+            var other => other,
+        };
+        return Registers.FirstOrDefault(r => r.Name == wanted);
+    }
+
+    private static CallAbi Create(string arch, int wordSize, Register[] registers, string[] arguments, int maxStackWords) =>
+        new(arch, wordSize, registers, [.. arguments.Select(a => registers.First(r => r.Name == a))], registers, maxStackWords);
+}
+
+/// <summary>How one op is called in macro style: the pieces of its inline-asm statement, or why it is a plain call.</summary>
+public sealed record MacroBinding
+{
+    public required bool IsAsm { get; init; }
+
+    /// <summary>Why the op is a plain call in macro style (null for asm sites).</summary>
+    public string? Reason { get; init; }
+
+    public int ArgumentWords { get; init; }
+
+    public IReadOnlyList<string> Setup { get; init; } = [];
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+    public IReadOnlyList<string> ClobberList { get; init; } = [];
+
+    /// <summary>Asm lines before the annotated bytes (i386: push of the stack argument).</summary>
+    public IReadOnlyList<string> Before { get; init; } = [];
+
+    /// <summary>Asm lines inside the annotated bytes around the call: registers the op's clobber set promises to keep.</summary>
+    public IReadOnlyList<string> Save { get; init; } = [];
+    public IReadOnlyList<string> Restore { get; init; } = [];
+
+    /// <summary>Asm lines after the annotated bytes (i386: drop the stack argument).</summary>
+    public IReadOnlyList<string> After { get; init; } = [];
+
+    /// <summary>C statements after the asm that produce the result.</summary>
+    public IReadOnlyList<string> Result { get; init; } = [];
+
+    public IReadOnlyList<Register> Clobbers { get; init; } = [];
+
+    public int ClobberMask => Clobbers.Aggregate(0, (mask, r) => mask | (1 << r.Bit));
+}
+
+/// <summary>Binds an op's C signature to registers for the macro style: the register-level work the kernel's PVOP_* macros did by hand.</summary>
+public static class MacroBinder
+{
+    private enum Shape
+    {
+        Unsupported,
+        Scalar,
+        Aggregate,
+    }
+
+    private sealed record Word(string Variable, Register? Register);
+
+    /// <param name="configuredClobbers">Register names from pvgen.json (null: the natural set; "any": every caller-saved register).</param>
+    public static MacroBinding Bind(Op op, CallAbi abi, IReadOnlyList<string>? configuredClobbers, int maxSlot = 255)
+    {
+        MacroBinding Plain(string reason, int words = 0) => new() { IsAsm = false, Reason = reason, ArgumentWords = words };
+
+        int wordSize = abi.WordSize;
+        var setup = new List<string>();
+        var words = new List<Word>();
+        string? unsupported = null;
+        for (int i = 0; i < op.Params.Count; i++)
+        {
+            var param = op.Params[i];
+            var (shape, count) = Classify(param.Type, wordSize);
+            if (shape == Shape.Unsupported)
+            {
+                unsupported ??= $"argument '{param.Name}' of type '{param.Type.Spelling}' ({param.Type.Size} bytes) cannot be bound to registers";
+                continue;
+            }
+
+            string first = $"__pv_a{words.Count}";
+            if (count == 1)
+            {
+                if (shape == Shape.Scalar)
+                {
+                    setup.Add($"unsigned long {first} = (unsigned long)({param.Name});");
+                }
+                else
+                {
+                    setup.Add($"unsigned long {first} = 0;");
+                    setup.Add($"__builtin_memcpy(&{first}, &{param.Name}, sizeof({param.Name}));");
+                }
+
+                words.Add(new Word(first, null));
+            }
+            else
+            {
+                // Two words (i386 64-bit value): low word first, as regparm passes it.
+                string wide = $"__pv_w{i}";
+                if (shape == Shape.Scalar)
+                {
+                    setup.Add($"unsigned long long {wide} = (unsigned long long)({param.Name});");
+                }
+                else
+                {
+                    setup.Add($"unsigned long long {wide} = 0;");
+                    setup.Add($"__builtin_memcpy(&{wide}, &{param.Name}, sizeof({param.Name}));");
+                }
+
+                string second = $"__pv_a{words.Count + 1}";
+                setup.Add($"unsigned long {first} = (unsigned long){wide};");
+                setup.Add($"unsigned long {second} = (unsigned long)({wide} >> 32);");
+                words.Add(new Word(first, null));
+                words.Add(new Word(second, null));
+            }
+        }
+
+        if (unsupported is not null)
+        {
+            return Plain(unsupported, words.Count);
+        }
+
+        var (returnShape, returnWords) = op.ReturnType.Kind == TypeKind.Void ? (Shape.Scalar, 0) : Classify(op.ReturnType, wordSize);
+        if (returnShape == Shape.Unsupported)
+        {
+            return Plain($"return type '{op.ReturnType.Spelling}' ({op.ReturnType.Size} bytes) does not come back in registers", words.Count);
+        }
+
+        if (op.Slot > maxSlot)
+        {
+            return Plain($"slot {op.Slot} does not fit the record's one-byte type", words.Count);
+        }
+
+        // Assign words to registers the way the callee's ABI reads them (regparm: an argument that does not fit goes
+        // to the stack and so does every later one).
+        var bound = new List<Word>();
+        var stack = new List<Word>();
+        int next = 0;
+        int index = 0;
+        for (int i = 0; i < op.Params.Count; i++)
+        {
+            int count = Classify(op.Params[i].Type, wordSize).Words;
+            bool fits = stack.Count == 0 && next + count <= abi.ArgumentRegisters.Count;
+            for (int w = 0; w < count; w++, index++)
+            {
+                if (fits)
+                {
+                    bound.Add(words[index] with { Register = abi.ArgumentRegisters[next++] });
+                }
+                else
+                {
+                    stack.Add(words[index]);
+                }
+            }
+
+            if (!fits)
+            {
+                next = abi.ArgumentRegisters.Count;
+            }
+        }
+
+        if (stack.Count > abi.MaxStackWords)
+        {
+            return Plain($"needs {words.Count} argument words; the {abi.Arch} machinery binds {abi.ArgumentRegisters.Count} in registers"
+                + (abi.MaxStackWords > 0 ? $" and {abi.MaxStackWords} on the stack" : string.Empty), words.Count);
+        }
+
+        // The clobber set: the ABI's caller-saved registers for an ordinary op, only the result for callee-save ops,
+        // or exactly what pvgen.json says (plus the result registers, which the call always writes).
+        var resultRegisters = new List<Register>();
+        if (returnWords >= 1 || op.ReturnType.Kind == TypeKind.Void)
+        {
+            resultRegisters.Add(abi.ReturnRegister);
+        }
+
+        if (returnWords == 2)
+        {
+            resultRegisters.Add(abi.ReturnHighRegister);
+        }
+
+        var clobbered = ClobberSet(op, abi, configuredClobbers).ToHashSet();
+
+        // Registers an ordinary callee may clobber but the configured set promises to keep: saved inside the site,
+        // as the 2.6.2x kernels did around irq ops.
+        var saved = op.CalleeSave ? [] : abi.CallerSaved.Where(r => !clobbered.Contains(r)).ToList();
+        if (saved.Count > 0 && stack.Count > 0)
+        {
+            return Plain("a stack argument cannot be combined with registers saved inside the site", words.Count);
+        }
+
+        var outputs = new List<string>();
+        var inputs = new List<string>();
+        var clobberList = new List<string>();
+        var variables = new Dictionary<Register, string>();
+        foreach (var word in bound)
+        {
+            variables[word.Register!] = word.Variable;
+            if (clobbered.Contains(word.Register!))
+            {
+                outputs.Add($"\"+{word.Register!.Constraint}\"({word.Variable})");
+            }
+            else
+            {
+                inputs.Add($"\"{word.Register!.Constraint}\"({word.Variable})");
+            }
+        }
+
+        var declared = new List<string>();
+        if (returnWords >= 1)
+        {
+            foreach (var register in resultRegisters)
+            {
+                if (!variables.ContainsKey(register))
+                {
+                    string variable = $"__pv_{register.Name}";
+                    variables[register] = variable;
+                    declared.Add(variable);
+                    outputs.Add($"\"={register.Constraint}\"({variable})");
+                }
+            }
+        }
+
+        foreach (var register in abi.Registers.Where(clobbered.Contains))
+        {
+            bool isOutput = variables.ContainsKey(register);
+            if (!isOutput)
+            {
+                clobberList.Add($"\"{register.Name}\"");
+            }
+        }
+
+        clobberList.Add("\"memory\"");
+        clobberList.Add("\"cc\"");
+        if (declared.Count > 0)
+        {
+            setup.Add($"unsigned long {string.Join(", ", declared)};");
+        }
+
+        var before = new List<string>();
+        var after = new List<string>();
+        foreach (var word in stack)
+        {
+            inputs.Add($"[{word.Variable}] \"g\"({word.Variable})");
+            before.Add($"push %[{word.Variable}]");
+        }
+
+        if (stack.Count > 0)
+        {
+            after.Add($"lea {stack.Count * wordSize}(%%esp), %%esp");
+        }
+
+        string sp = wordSize == 8 ? "q" : "l";
+        var save = saved.Select(r => $"push{sp} %%{r.Name}").ToList();
+        var restore = saved.AsEnumerable().Reverse().Select(r => $"pop{sp} %%{r.Name}").ToList();
+
+        return new MacroBinding
+        {
+            IsAsm = true,
+            ArgumentWords = words.Count,
+            Setup = setup,
+            Outputs = outputs,
+            Inputs = inputs,
+            ClobberList = clobberList,
+            Before = before,
+            Save = save,
+            Restore = restore,
+            After = after,
+            Result = ResultLines(op, returnShape, returnWords, variables, abi),
+            Clobbers = [.. abi.Registers.Where(clobbered.Contains)],
+        };
+    }
+
+    /// <summary>The clobber set of an op whatever its binding: configured, else callee-save result registers, else the caller-saved set.</summary>
+    public static IReadOnlyList<Register> ClobberSet(Op op, CallAbi abi, IReadOnlyList<string>? configured)
+    {
+        var results = new List<Register> { abi.ReturnRegister };
+        if (op.ReturnType.Size == 2 * abi.WordSize && abi.WordSize == 4)
+        {
+            results.Add(abi.ReturnHighRegister);
+        }
+
+        HashSet<Register> set;
+        if (configured is not null)
+        {
+            set = configured.Contains("any") ? [.. abi.CallerSaved] : [.. configured.Select(name => abi.Find(name) ?? throw new ArgumentException(name))];
+            if (op.ReturnType.Kind != TypeKind.Void)
+            {
+                set.UnionWith(results);
+            }
+        }
+        else
+        {
+            set = op.CalleeSave ? [.. results] : [.. abi.CallerSaved];
+        }
+
+        return [.. abi.Registers.Where(set.Contains)];
+    }
+
+    private static IReadOnlyList<string> ResultLines(Op op, Shape shape, int words, Dictionary<Register, string> variables, CallAbi abi)
+    {
+        if (words == 0)
+        {
+            return [];
+        }
+
+        string type = CNames.TypeForDeclaration(op.ReturnType.Spelling);
+        string low = variables[abi.ReturnRegister];
+        string value = low;
+        var lines = new List<string>();
+        if (words == 2)
+        {
+            lines.Add($"unsigned long long __pv_r64 = ((unsigned long long){variables[abi.ReturnHighRegister]} << 32) | {low};");
+            value = "__pv_r64";
+        }
+
+        if (shape == Shape.Aggregate)
+        {
+            lines.Add($"{CNames.Declaration(op.ReturnType.Spelling, "__pv_r")};");
+            lines.Add($"__builtin_memcpy(&__pv_r, &{value}, sizeof(__pv_r));");
+            lines.Add("return __pv_r;");
+        }
+        else if (op.ReturnType.Kind == TypeKind.Bool)
+        {
+            // The callee sets only %al: the rest of the register is not part of the value.
+            lines.Add($"return ({type})({value} & 0xff);");
+        }
+        else
+        {
+            lines.Add($"return ({type}){value};");
+        }
+
+        return lines;
+    }
+
+    private static (Shape Shape, int Words) Classify(CType type, int wordSize)
+    {
+        switch (type.Kind)
+        {
+            case TypeKind.Bool or TypeKind.SignedInteger or TypeKind.UnsignedInteger or TypeKind.Enum or TypeKind.Pointer or TypeKind.FunctionPointer:
+                if (type.Size >= 1 && type.Size <= wordSize)
+                {
+                    return (Shape.Scalar, 1);
+                }
+
+                return type.Size == 2 * wordSize && wordSize == 4 ? (Shape.Scalar, 2) : (Shape.Unsupported, 0);
+            case TypeKind.Struct or TypeKind.Union:
+                // Register-sized aggregates (pte_t) travel like integers; assumes integer members (no floats).
+                if (type.Size is 1 or 2 or 4 || type.Size == wordSize)
+                {
+                    return (Shape.Aggregate, 1);
+                }
+
+                return type.Size == 8 && wordSize == 4 ? (Shape.Aggregate, 2) : (Shape.Unsupported, 0);
+            default:
+                return (Shape.Unsupported, 0);
+        }
+    }
+}

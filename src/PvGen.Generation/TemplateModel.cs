@@ -1,0 +1,417 @@
+using System.Text;
+using System.Text.Json;
+using PvGen.Model;
+using PvGen.Model.Config;
+using Scriban.Runtime;
+
+namespace PvGen.Generation;
+
+/// <summary>
+/// An ordered string-keyed tree (maps, lists, strings, numbers, booleans, null): the exact object the templates see.
+/// Kept separate from Scriban so <c>pvgen model</c> can dump it byte-for-byte deterministic JSON.
+/// </summary>
+public sealed class ModelNode
+{
+    private readonly List<KeyValuePair<string, object?>> entries = [];
+
+    public ModelNode Add(string key, object? value)
+    {
+        entries.Add(new(key, value));
+        return this;
+    }
+
+    public object? this[string key] => entries.First(e => e.Key == key).Value;
+
+    public IReadOnlyList<KeyValuePair<string, object?>> Entries => entries;
+
+    public ScriptObject ToScriptObject()
+    {
+        var script = new ScriptObject();
+        foreach (var (key, value) in entries)
+        {
+            script.Add(key, Convert(value));
+        }
+
+        return script;
+    }
+
+    private static object? Convert(object? value) => value switch
+    {
+        ModelNode node => node.ToScriptObject(),
+        System.Collections.IEnumerable list and not string => new ScriptArray(list.Cast<object?>().Select(Convert)),
+        _ => value,
+    };
+
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, value) in entries)
+        {
+            writer.WritePropertyName(key);
+            WriteValue(writer, value);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case ModelNode node:
+                node.WriteJson(writer);
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case long number:
+                writer.WriteNumberValue(number);
+                break;
+            case System.Collections.IEnumerable list:
+                writer.WriteStartArray();
+                foreach (object? item in list)
+                {
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new InvalidOperationException($"unexpected template model value {value.GetType()}");
+        }
+    }
+
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            WriteJson(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+    }
+}
+
+/// <summary>Everything generation needs beyond the model; resolved by the caller (CLI or test) so output is deterministic.</summary>
+public sealed record GenerationRequest
+{
+    public required OpsModel Model { get; init; }
+
+    /// <summary>Per-op settings (name, clobbers, skip, jump, native); null when there is no pvgen.json.</summary>
+    public PvGenConfig? Config { get; init; }
+
+    public GenerateSettings Settings { get; init; } = new();
+
+    /// <summary>How the generated headers include the ops header, e.g. "toy_ops.h" or "../include/asm/paravirt_types.h".</summary>
+    public required string Include { get; init; }
+
+    /// <summary>Emit "extern struct S sym;" in the generated headers.</summary>
+    public bool DeclareTable { get; init; }
+
+    /// <summary>The invocation that reproduces the files, recorded in their header comment (relative paths only).</summary>
+    public required string Invocation { get; init; }
+
+    /// <summary>Styles to emit, keys of <see cref="Generator.Styles"/>.</summary>
+    public IReadOnlyList<string> Styles { get; init; } = ["macro", "plain"];
+
+    /// <summary>Template override directory (searched before the embedded defaults), or null.</summary>
+    public string? TemplateDirectory { get; init; }
+
+    /// <summary>How the override directory is named in messages (relative, deterministic).</summary>
+    public string? TemplateDirectoryDisplay { get; init; }
+}
+
+/// <summary>One op after configuration: its wrapper, flags, clobbers and macro-style binding.</summary>
+public sealed record OpPlan(
+    Op Op,
+    string Wrapper,
+    string EnumName,
+    bool Skipped,
+    string? SkipReason,
+    bool Jump,
+    string? Native,
+    string Member,
+    string CallTarget,
+    MacroBinding Binding,
+    IReadOnlyList<Register> Clobbers)
+{
+    public int ClobberMask => Clobbers.Aggregate(0, (mask, r) => mask | (1 << r.Bit));
+}
+
+/// <summary>Builds the template model: stable snake_case names documented in the README (pvgen model dumps it).</summary>
+public static class TemplateModelBuilder
+{
+    public static readonly string Version = typeof(TemplateModelBuilder).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    public sealed record Plan(ModelNode Root, IReadOnlyList<OpPlan> Ops, string BaseName, string RecordLayout, int RecordSize, string Section, string CallForm);
+
+    public static Plan Build(GenerationRequest request, List<Diagnostic> diagnostics)
+    {
+        var model = request.Model;
+        var settings = request.Settings;
+        var abi = CallAbi.For(model.Target);
+        string baseName = settings.BaseName ?? model.Struct;
+        string prefix = settings.Prefix ?? "pv_";
+        string upperBase = CNames.Upper(baseName);
+        string recordLayout = settings.RecordLayout ?? (model.Target.PointerSize == 8 ? "x86_64" : "i386");
+        int recordSize = recordLayout switch { "x86_64" => 16, "i386" => 8, _ => 6 };
+        string section = settings.Section ?? ".parainstructions";
+        string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
+        string calleeSaveField = settings.CalleeSaveField ?? "func";
+        var configWhere = new SourceLocation(request.Config?.SourcePath ?? "pvgen.json", 1, 1);
+
+        if (recordLayout == "x86_64" && model.Target.PointerSize == 4)
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
+                "'generate.record_layout' x86_64 holds a 64-bit site address; use i386 or packed for an i386 model", configWhere));
+        }
+
+        var plans = new List<OpPlan>();
+        var wrappers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var op in model.Ops)
+        {
+            var config = request.Config?.ForOp(op.Path);
+            string wrapper = config?.Name ?? prefix + op.Path.Replace('.', '_');
+            if (!CNames.IsIdentifier(wrapper))
+            {
+                throw new GenerationException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
+                    $"wrapper name '{wrapper}' of op '{op.Path}' is not a C identifier", configWhere));
+            }
+
+            if (wrappers.TryGetValue(wrapper, out string? other))
+            {
+                throw new GenerationException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
+                    $"ops '{other}' and '{op.Path}' would both get the wrapper name '{wrapper}'; set \"name\" for one of them under \"ops\" in pvgen.json", configWhere));
+            }
+
+            wrappers[wrapper] = op.Path;
+
+            IReadOnlyList<string>? clobberNames = null;
+            if (config?.Clobbers is { } names)
+            {
+                var unknown = names.Where(n => n != "any" && abi.Find(n) is null).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new GenerationException(new Diagnostic(DiagnosticIds.BadClobber, Severity.Error,
+                        $"op '{op.Path}': unknown clobber register(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} for {abi.Arch}; use \"any\" or some of: {string.Join(", ", abi.Registers.Select(r => r.Name))}",
+                        configWhere));
+                }
+
+                clobberNames = names;
+            }
+
+            string? native = null;
+            if (config?.Native is { } hex)
+            {
+                native = NormaliseHex(hex) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
+                    $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", configWhere));
+            }
+
+            bool skipped = false;
+            string? skipReason = null;
+            if (config?.Skip == true)
+            {
+                skipped = true;
+                skipReason = "skip: true in pvgen.json";
+                diagnostics.Add(new Diagnostic(DiagnosticIds.OpSkipped, Severity.Note, $"op '{op.Path}' skipped (\"skip\": true)", op.Location));
+            }
+            else if (!op.SignatureKnown)
+            {
+                skipped = true;
+                if (op.CalleeSave)
+                {
+                    skipReason = "callee-save op without a configured signature";
+                    diagnostics.Add(new Diagnostic(DiagnosticIds.CalleeSaveWithoutSignature, Severity.Warning,
+                        $"callee-save op '{op.Path}' has no configured signature, so it has no type and gets no wrapper; add \"ops\": {{ \"{op.Path}\": {{ \"signature\": \"RET (PARAMS)\" }} }} to pvgen.json",
+                        op.Location));
+                }
+                else
+                {
+                    skipReason = "op declared without a prototype";
+                    diagnostics.Add(new Diagnostic(DiagnosticIds.OpSkipped, Severity.Warning,
+                        $"op '{op.Path}' has no prototype, so it gets no wrapper; declare its parameters (or (void)) in the header", op.Location));
+                }
+            }
+
+            string member = MemberExpression(model, op, configWhere);
+            string callTarget = op.CalleeSave ? $"{member}.{calleeSaveField}" : member;
+            var binding = skipped
+                ? new MacroBinding { IsAsm = false, Reason = skipReason }
+                : MacroBinder.Bind(op, abi, clobberNames);
+            if (!skipped && !binding.IsAsm)
+            {
+                diagnostics.Add(new Diagnostic(DiagnosticIds.MacroPlainFallback, Severity.Warning,
+                    $"op '{op.Path}' is a plain call in macro style (no annotated site): {binding.Reason}", op.Location));
+            }
+
+            var clobbers = binding.IsAsm ? binding.Clobbers : MacroBinder.ClobberSet(op, abi, clobberNames);
+            plans.Add(new OpPlan(op, wrapper, $"{upperBase}_SLOT_{CNames.Upper(op.Path)}", skipped, skipReason, config?.Jump == true, native,
+                member, callTarget, binding, clobbers));
+        }
+
+        var root = new ModelNode()
+            .Add("generator", new ModelNode().Add("name", "pvgen").Add("version", Version))
+            .Add("invocation", request.Invocation)
+            .Add("base_name", baseName)
+            .Add("upper_base", upperBase)
+            .Add("struct", model.Struct)
+            .Add("symbol", model.TableSymbol)
+            .Add("split_tables", model.TableSymbol is null)
+            .Add("declare_table", request.DeclareTable && model.TableSymbol is not null)
+            .Add("ops_header", request.Include)
+            .Add("source", model.Location.File)
+            .Add("target", new ModelNode()
+                .Add("arch", model.Target.Arch)
+                .Add("triple", model.Target.Triple)
+                .Add("pointer_size", model.Target.PointerSize)
+                .Add("word_type", "unsigned long"))
+            .Add("struct_size", model.StructSize)
+            .Add("slot_count", model.StructSize / model.Target.PointerSize)
+            .Add("styles", request.Styles.ToList())
+            .Add("settings", new ModelNode()
+                .Add("prefix", prefix)
+                .Add("record_layout", recordLayout)
+                .Add("record_size", recordSize)
+                .Add("section", section)
+                .Add("call_form", callForm)
+                .Add("callee_save_field", calleeSaveField))
+            .Add("clobber_bits", abi.Registers.Select(r => new ModelNode().Add("register", r.Name).Add("bit", r.Bit).Add("mask", CNames.Hex(1L << r.Bit))).ToList())
+            .Add("ops", plans.Select(OpNode).ToList())
+            .Add("wrapped_count", plans.Count(p => !p.Skipped))
+            .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
+            .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
+            .Add("plain_fallbacks", plans.Where(p => !p.Skipped && !p.Binding.IsAsm).Select(p => new ModelNode().Add("path", p.Op.Path).Add("wrapper", p.Wrapper).Add("reason", p.Binding.Reason)).ToList());
+        return new Plan(root, plans, baseName, recordLayout, recordSize, section, callForm);
+    }
+
+    /// <summary>The C lvalue of the op's pointer: sym.path, or for split tables (2.6.23-4.19 pv_*_ops variables) the path itself.</summary>
+    private static string MemberExpression(OpsModel model, Op op, SourceLocation where)
+    {
+        if (model.TableSymbol is { } symbol)
+        {
+            return $"{symbol}.{op.Path}";
+        }
+
+        if (!op.Path.Contains('.'))
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.NoTableSymbol, Severity.Error,
+                $"struct {model.Struct} has no table symbol and op '{op.Path}' is not inside a group variable; pass --symbol or set \"symbol\" in pvgen.json", where));
+        }
+
+        return op.Path;
+    }
+
+    private static string? NormaliseHex(string hex)
+    {
+        var parts = hex.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
+        {
+            return null;
+        }
+
+        return string.Join(' ', parts.Select(p => p.ToLowerInvariant()));
+    }
+
+    private static ModelNode OpNode(OpPlan plan)
+    {
+        var op = plan.Op;
+        var binding = plan.Binding;
+        string returnType = CNames.TypeForDeclaration(op.ReturnType.Spelling);
+        string paramList = op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => CNames.Declaration(p.Type.Spelling, p.Name)));
+        string paramTypes = op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => CNames.TypeForDeclaration(p.Type.Spelling)));
+
+        // Distinct argument values for the exerciser, one per parameter.
+        var exerciseSetup = new List<string>();
+        var exerciseArgs = new List<string>();
+        for (int i = 0; i < op.Params.Count; i++)
+        {
+            var type = op.Params[i].Type;
+            int k = i + 1;
+            switch (type.Kind)
+            {
+                case TypeKind.Struct or TypeKind.Union:
+                    exerciseSetup.Add($"{CNames.Declaration(type.Spelling, $"v{k}")};");
+                    exerciseSetup.Add($"__builtin_memset(&v{k}, {k}, sizeof(v{k}));");
+                    exerciseArgs.Add($"v{k}");
+                    break;
+                case TypeKind.Pointer or TypeKind.FunctionPointer:
+                    exerciseArgs.Add($"({CNames.TypeForDeclaration(type.Spelling)})(unsigned long){CNames.Hex(0x1000 + 0x10 * k)}");
+                    break;
+                default:
+                    exerciseArgs.Add($"({CNames.TypeForDeclaration(type.Spelling)}){k}");
+                    break;
+            }
+        }
+
+        return new ModelNode()
+            .Add("path", op.Path)
+            .Add("name", op.Name)
+            .Add("wrapper", plan.Wrapper)
+            .Add("enum_name", plan.EnumName)
+            .Add("member", plan.Member)
+            .Add("call_target", plan.CallTarget)
+            .Add("offset", op.Offset)
+            .Add("offset_hex", CNames.Hex(op.Offset))
+            .Add("slot", op.Slot)
+            .Add("callee_save", op.CalleeSave)
+            .Add("jump", plan.Jump)
+            .Add("skipped", plan.Skipped)
+            .Add("skip_reason", plan.SkipReason)
+            .Add("signature_known", op.SignatureKnown)
+            .Add("result", new ModelNode()
+                .Add("type", returnType)
+                .Add("size", op.ReturnType.Size)
+                .Add("kind", KindName(op.ReturnType.Kind))
+                .Add("is_void", op.ReturnType.Kind == TypeKind.Void))
+            .Add("params", op.Params.Select(p => new ModelNode()
+                .Add("name", p.Name)
+                .Add("type", CNames.TypeForDeclaration(p.Type.Spelling))
+                .Add("decl", CNames.Declaration(p.Type.Spelling, p.Name))
+                .Add("size", p.Type.Size)
+                .Add("kind", KindName(p.Type.Kind))).ToList())
+            .Add("param_list", paramList)
+            .Add("arg_names", string.Join(", ", op.Params.Select(p => p.Name)))
+            .Add("arg_count", op.Params.Count)
+            .Add("arg_words", binding.ArgumentWords)
+            .Add("function_type", $"{returnType} (*)({paramTypes})")
+            .Add("native", plan.Native)
+            .Add("native_length", plan.Native is null ? 0 : plan.Native.Split(' ').Length)
+            .Add("clobbers", new ModelNode()
+                .Add("names", plan.Clobbers.Select(r => r.Name).ToList())
+                .Add("mask", plan.ClobberMask)
+                .Add("mask_hex", CNames.Hex(plan.ClobberMask)))
+            .Add("location", new ModelNode().Add("file", op.Location.File).Add("line", op.Location.Line).Add("column", op.Location.Column))
+            .Add("comment", op.Comment is null ? null : CNames.CommentText(CleanDocComment(op.Comment)))
+            .Add("macro", new ModelNode()
+                .Add("kind", binding.IsAsm ? "asm" : "plain")
+                .Add("reason", binding.Reason)
+                .Add("mnemonic", plan.Jump ? "jmp" : "call")
+                .Add("setup", binding.Setup.ToList())
+                .Add("outputs", binding.Outputs.ToList())
+                .Add("inputs", binding.Inputs.ToList())
+                .Add("clobber_list", binding.ClobberList.ToList())
+                .Add("before", binding.Before.ToList())
+                .Add("save", binding.Save.ToList())
+                .Add("restore", binding.Restore.ToList())
+                .Add("after", binding.After.ToList())
+                .Add("epilogue", binding.Result.ToList()))
+            .Add("exercise", new ModelNode()
+                .Add("setup", exerciseSetup)
+                .Add("args", string.Join(", ", exerciseArgs)));
+    }
+
+    private static string CleanDocComment(string comment) =>
+        string.Join(' ', comment.Split('\n').Select(line => line.Trim().TrimStart('/').TrimStart('*').TrimEnd('/').TrimEnd('*').Trim()).Where(l => l.Length > 0));
+
+    private static string KindName(TypeKind kind) => JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString());
+}

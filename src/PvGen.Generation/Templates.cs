@@ -1,0 +1,234 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using PvGen.Model;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+
+namespace PvGen.Generation;
+
+/// <summary>The default templates, embedded in this assembly from the repository's templates/ folder.</summary>
+public static class DefaultTemplates
+{
+    private const string Prefix = "templates/";
+
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> All = new(Load);
+
+    /// <summary>Template names (paths relative to templates/, '/'-separated) to their text.</summary>
+    public static IReadOnlyDictionary<string, string> Texts => All.Value;
+
+    public static string ManifestName => "templates.manifest.json";
+
+    public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>Writes every default template and a manifest of their hashes (so later generations can tell when a default changed).</summary>
+    public static IReadOnlyList<(string Path, string Content)> Export()
+    {
+        var files = Texts.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value)).ToList();
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", "pvgen.templates/1");
+            writer.WriteString("generator_version", TemplateModelBuilder.Version);
+            writer.WriteStartObject("templates");
+            foreach (var (name, text) in files)
+            {
+                writer.WriteString(name, Sha256(text));
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        files.Add((ManifestName, Encoding.UTF8.GetString(stream.ToArray()) + "\n"));
+        return files;
+    }
+
+    private static IReadOnlyDictionary<string, string> Load()
+    {
+        var assembly = typeof(DefaultTemplates).Assembly;
+        var texts = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            texts[resource[Prefix.Length..].Replace('\\', '/')] = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+        }
+
+        return texts;
+    }
+}
+
+/// <summary>
+/// Layered template lookup: the maintainer's override directory first, the embedded defaults second.
+/// Paths it hands to Scriban carry the layer ("override:" or "default:") so errors name the file that was used.
+/// </summary>
+public sealed class LayeredTemplateLoader(string? overrideDirectory, string? overrideDisplay) : ITemplateLoader
+{
+    private const string OverrideLayer = "override:";
+    private const string DefaultLayer = "default:";
+
+    public string GetPath(TemplateContext context, SourceSpan callerSpan, string templateName) => Resolve(templateName)
+        ?? throw new Scriban.Syntax.ScriptRuntimeException(callerSpan, $"template '{templateName}' not found (looked in {(overrideDirectory is null ? string.Empty : overrideDisplay + " and ")}the defaults)");
+
+    public string? Resolve(string templateName)
+    {
+        string name = templateName.Replace('\\', '/');
+        if (overrideDirectory is not null && IsSafe(name) && File.Exists(Path.Combine(overrideDirectory, name)))
+        {
+            return OverrideLayer + name;
+        }
+
+        return DefaultTemplates.Texts.ContainsKey(name) ? DefaultLayer + name : null;
+    }
+
+    public string Load(TemplateContext context, SourceSpan callerSpan, string templatePath) => Read(templatePath);
+
+    public ValueTask<string?> LoadAsync(TemplateContext context, SourceSpan callerSpan, string templatePath) => ValueTask.FromResult<string?>(Read(templatePath));
+
+    public string Read(string templatePath)
+    {
+        if (templatePath.StartsWith(OverrideLayer, StringComparison.Ordinal))
+        {
+            return File.ReadAllText(Path.Combine(overrideDirectory!, templatePath[OverrideLayer.Length..])).Replace("\r\n", "\n", StringComparison.Ordinal);
+        }
+
+        return DefaultTemplates.Texts[templatePath[DefaultLayer.Length..]];
+    }
+
+    /// <summary>How a resolved path is shown in messages: the override file as the user named its directory, or templates/NAME.</summary>
+    public string Display(string templatePath) => templatePath.StartsWith(OverrideLayer, StringComparison.Ordinal)
+        ? $"{overrideDisplay}/{templatePath[OverrideLayer.Length..]}"
+        : $"templates/{templatePath[DefaultLayer.Length..]}";
+
+    /// <summary>Warnings for overridden templates whose default changed since the maintainer exported it.</summary>
+    public IEnumerable<Diagnostic> OutdatedOverrides()
+    {
+        if (overrideDirectory is null)
+        {
+            yield break;
+        }
+
+        string manifestPath = Path.Combine(overrideDirectory, DefaultTemplates.ManifestName);
+        if (!File.Exists(manifestPath))
+        {
+            yield break;
+        }
+
+        JsonDocument manifest;
+        try
+        {
+            manifest = JsonDocument.Parse(File.ReadAllText(manifestPath));
+        }
+        catch (JsonException e)
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.TemplateError, Severity.Error,
+                $"template manifest does not parse: {e.Message}", new SourceLocation($"{overrideDisplay}/{DefaultTemplates.ManifestName}", 1, 1)));
+        }
+
+        using (manifest)
+        {
+            if (!manifest.RootElement.TryGetProperty("templates", out var hashes) || hashes.ValueKind != JsonValueKind.Object)
+            {
+                yield break;
+            }
+
+            foreach (var entry in hashes.EnumerateObject())
+            {
+                bool overridden = IsSafe(entry.Name) && File.Exists(Path.Combine(overrideDirectory, entry.Name));
+                if (overridden && DefaultTemplates.Texts.TryGetValue(entry.Name, out string? current) && DefaultTemplates.Sha256(current) != entry.Value.GetString())
+                {
+                    yield return new Diagnostic(DiagnosticIds.OverrideOutdated, Severity.Warning,
+                        $"the default template '{entry.Name}' changed since it was exported; compare your override with 'pvgen templates export' output",
+                        new SourceLocation($"{overrideDisplay}/{entry.Name}", 1, 1));
+                }
+            }
+        }
+    }
+
+    private static bool IsSafe(string name) => !name.Contains("..", StringComparison.Ordinal) && !Path.IsPathRooted(name);
+}
+
+/// <summary>Renders templates in strict mode: an unknown variable or member is an error at path(line,col), never an empty string.</summary>
+public sealed class TemplateRenderer(LayeredTemplateLoader loader)
+{
+    private readonly Dictionary<string, Template> parsed = new(StringComparer.Ordinal);
+
+    public string Render(string templateName, ScriptObject model)
+    {
+        string path = loader.Resolve(templateName) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.TemplateNotFound, Severity.Error,
+            $"template '{templateName}' not found", null));
+        var template = Parse(path);
+        var context = new TemplateContext
+        {
+            TemplateLoader = loader,
+            StrictVariables = true,
+            EnableRelaxedMemberAccess = false,
+            EnableRelaxedTargetAccess = false,
+            EnableRelaxedFunctionAccess = false,
+            EnableRelaxedIndexerAccess = false,
+            EnableNullIndexer = false,
+            NewLine = "\n",
+            // Kept, but sized for real tables: the limit counts every iteration of every loop in one render.
+            LoopLimit = 1_000_000,
+            RecursiveLimit = 100,
+            MemberRenamer = member => member.Name,
+        };
+        var functions = new ScriptObject();
+        functions.SetValue("pv", Functions(), true);
+        context.PushGlobal(functions);
+        context.PushGlobal(model);
+        try
+        {
+            return template.Render(context);
+        }
+        catch (Scriban.Syntax.ScriptRuntimeException e)
+        {
+            throw new TemplateException(Where(e.Span), e.OriginalMessage);
+        }
+    }
+
+    private Template Parse(string path)
+    {
+        if (parsed.TryGetValue(path, out var cached))
+        {
+            return cached;
+        }
+
+        var template = Template.Parse(loader.Read(path), path);
+        if (template.HasErrors)
+        {
+            var first = template.Messages.First(m => m.Type == Scriban.Parsing.ParserMessageType.Error);
+            throw new TemplateException(Where(first.Span), first.Message);
+        }
+
+        parsed[path] = template;
+        return template;
+    }
+
+    private string Where(SourceSpan span) => $"{(span.FileName is { Length: > 0 } f ? loader.Display(f) : "<template>")}({span.Start.Line + 1},{span.Start.Column + 1})";
+
+    /// <summary>Helpers for template authors, under "pv." (documented in the README).</summary>
+    private static ScriptObject Functions()
+    {
+        var functions = new ScriptObject();
+        functions.Import("hex", new Func<long, string>(CNames.Hex));
+        functions.Import("c_string", new Func<string, string>(CNames.StringLiteral));
+        functions.Import("comment", new Func<string, string>(CNames.CommentText));
+        functions.Import("upper", new Func<string, string>(CNames.Upper));
+        return functions;
+    }
+}
+
+/// <summary>A template failed to parse or render; Message is "path(line,col) : error : text".</summary>
+public sealed class TemplateException(string where, string text) : Exception($"{where} : error : {text}")
+{
+    public string Where { get; } = where;
+
+    public string Text { get; } = text;
+
+    public Diagnostic ToDiagnostic() => new(DiagnosticIds.TemplateError, Severity.Error, Message, null);
+}
