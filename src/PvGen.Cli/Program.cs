@@ -13,4 +13,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(TemplatesCommand.Create());
 root.Subcommands.Add(ScanCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
 return Cli.Invoke(root, args);

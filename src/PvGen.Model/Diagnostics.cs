@@ -58,14 +58,6 @@ public static class DiagnosticIds
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
 
-    // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
-    public const string CSharpBadModel = "PVG0601";
-    public const string CSharpUnsupportedSchema = "PVG0602";
-    public const string CSharpUnmappableType = "PVG0603";
-    public const string CSharpDuplicateType = "PVG0604";
-    public const string CSharpBadOption = "PVG0605";
-    public const string CSharpGeneratorFailure = "PVG0606";
-
     // Generate and templates.
     public const string TemplateError = "PVG0301";
     public const string TemplateNotFound = "PVG0302";
@@ -80,6 +72,31 @@ public static class DiagnosticIds
     public const string NoTableSymbol = "PVG0311";
     public const string BadNativeBytes = "PVG0312";
     public const string OpSkipped = "PVG0313";
+
+    // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
+    public const string CSharpBadModel = "PVG0601";
+    public const string CSharpUnsupportedSchema = "PVG0602";
+    public const string CSharpUnmappableType = "PVG0603";
+    public const string CSharpDuplicateType = "PVG0604";
+    public const string CSharpBadOption = "PVG0605";
+    public const string CSharpGeneratorFailure = "PVG0606";
+
+    // Check (compile, type safety, annotations verified from the object).
+    public const string RecordNotOnInstruction = "PVG0201";
+    public const string SiteNotIndirectCall = "PVG0202";
+    public const string WrongSlot = "PVG0203";
+    public const string LengthMismatch = "PVG0204";
+    public const string SiteTooShort = "PVG0205";
+    public const string TooShortForNative = "PVG0206";
+    public const string ClobberMismatch = "PVG0207";
+    public const string OverlappingRecords = "PVG0208";
+    public const string RecordWithoutSite = "PVG0209";
+    public const string UnannotatedReference = "PVG0210";
+    public const string NotTypeSafe = "PVG0211";
+    public const string WrapperTypeMismatch = "PVG0212";
+    public const string CompileFailed = "PVG0213";
+    public const string ObjectUnreadable = "PVG0214";
+    public const string SiteCountMismatch = "PVG0215";
 
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
@@ -104,12 +121,6 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
-        [CSharpBadModel] = "the model JSON cannot be read",
-        [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",
-        [CSharpUnmappableType] = "a C type has no C# mapping",
-        [CSharpDuplicateType] = "two models generate the same C# type",
-        [CSharpBadOption] = "invalid C# binding option",
-        [CSharpGeneratorFailure] = "the C# generator failed",
         [TemplateError] = "template error",
         [TemplateNotFound] = "template not found",
         [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",
@@ -123,5 +134,26 @@ public static class DiagnosticIds
         [NoTableSymbol] = "no table symbol to call through",
         [BadNativeBytes] = "native replacement bytes do not parse",
         [OpSkipped] = "op skipped by configuration",
+        [CSharpBadModel] = "the model JSON cannot be read",
+        [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",
+        [CSharpUnmappableType] = "a C type has no C# mapping",
+        [CSharpDuplicateType] = "two models generate the same C# type",
+        [CSharpBadOption] = "invalid C# binding option",
+        [CSharpGeneratorFailure] = "the C# generator failed",
+        [RecordNotOnInstruction] = "annotation record does not start on an instruction boundary",
+        [SiteNotIndirectCall] = "annotated site is not an indirect call (or jump) through the table",
+        [WrongSlot] = "annotated site calls a different slot than its record's type",
+        [LengthMismatch] = "record length differs from the annotated instructions",
+        [SiteTooShort] = "site too short for a direct call",
+        [TooShortForNative] = "site too short for the op's native replacement",
+        [ClobberMismatch] = "record clobbers differ from the op's configured clobbers",
+        [OverlappingRecords] = "annotation records overlap",
+        [RecordWithoutSite] = "annotation record without a site",
+        [UnannotatedReference] = "reference to the table without an annotation",
+        [NotTypeSafe] = "wrapper accepts a wrongly typed call",
+        [WrapperTypeMismatch] = "wrapper type differs from the op's",
+        [CompileFailed] = "generated code does not compile",
+        [ObjectUnreadable] = "object cannot be read",
+        [SiteCountMismatch] = "object has a different number of annotated sites than wrappers called",
     };
 }

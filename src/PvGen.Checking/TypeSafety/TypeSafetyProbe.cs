@@ -60,10 +60,11 @@ public static class TypeSafetyProbe
                 continue;
             }
 
-            // The wrapper has exactly the op's function type (a configured signature for callee-save ops).
-            string expected = op.CalleeSave
-                ? $"{op.ReturnType.Spelling} (*)({ParamList(op)})"
-                : $"__typeof__(((struct {model.Struct} *)0)->{op.Path})";
+            // The wrapper has exactly the op's prototype: its return and parameter types as the model spells
+            // them (the member's, or the configured signature of a callee-save op). Calling-convention
+            // attributes (fastcall = regparm(3)) are left out: gcc counts them in the type, yet under the
+            // i386 kernel's global -mregparm=3 they change nothing.
+            string expected = $"{op.ReturnType.Spelling} (*)({ParamList(op)})";
             compatibility[line] = op.Path;
             Emit($"_Static_assert(__builtin_types_compatible_p(__typeof__(&{wrapper}), {expected}), \"pvgen: {wrapper} does not have the type of {op.Path}\");");
 
@@ -133,7 +134,8 @@ public static class TypeSafetyProbe
         string pattern = (family, probe.Kind) switch
         {
             ("gcc", ProbeKind.WrongStructValue) => $@"incompatible type for argument {n} of '{w}'",
-            ("gcc", ProbeKind.PointerForInteger) => $@"passing argument {n} of '{w}' makes integer from pointer without a cast",
+            // gcc words a pointer passed for an enum parameter as an incompatible type.
+            ("gcc", ProbeKind.PointerForInteger) => $@"passing argument {n} of '{w}' makes integer from pointer without a cast|incompatible type for argument {n} of '{w}'",
             ("gcc", ProbeKind.WrongPointerType) => $@"passing argument {n} of '{w}' from incompatible pointer type",
             ("gcc", ProbeKind.MissingArgument) => $@"too few arguments to function '{w}'",
             ("gcc", ProbeKind.ExtraArgument) => $@"too many arguments to function '{w}'",
