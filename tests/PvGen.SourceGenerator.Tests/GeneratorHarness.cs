@@ -37,13 +37,17 @@ internal static class GeneratorHarness
             warningLevel: 9999,
             deterministic: true));
 
-    public static GeneratorDriver Driver(IEnumerable<ModelFileItem> files, bool track = true) =>
+    public static GeneratorDriver Driver(IEnumerable<ModelFileItem> files, bool track = true) => Driver(files, files.Select(Text).ToList(), track);
+
+    public static GeneratorDriver Driver(IEnumerable<ModelFileItem> files, IReadOnlyList<AdditionalText> texts, bool track = true) =>
         CSharpGeneratorDriver.Create(
             [new OpsTableGenerator().AsSourceGenerator()],
-            files.Select(f => (AdditionalText)new InMemoryText(f.Path, f.Text)),
+            texts,
             ParseOptions,
             new OptionsProvider(files),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
+
+    public static AdditionalText Text(ModelFileItem file) => new InMemoryText(file.Path, file.Text);
 
     /// <summary>One generator run over a small user program: the generated sources and the generator's diagnostics.</summary>
     public static GeneratorRunResult Run(params ModelFileItem[] files)
@@ -63,7 +67,8 @@ internal static class GeneratorHarness
         using var stream = new MemoryStream();
         var emit = compilation.Emit(stream);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        Assert.Empty(Problems(compilation));
+        var problems = Problems(compilation);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
         stream.Position = 0;
         return context.LoadFromStream(stream);
     }
