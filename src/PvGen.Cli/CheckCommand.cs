@@ -141,7 +141,7 @@ internal static class CheckCommand
             var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("records").AddColumn("sites").AddColumn("findings");
             table.AddRow($"{results.Count}", $"{withRecords}", $"{records}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings.Count}");
             console.Write(table);
-            console.MarkupLineInterpolated($"{(findings.Count == 0 ? "[green]every record verified[/]" : $"[red]{findings.Count} findings[/]")}");
+            console.MarkupLine(findings.Count == 0 ? "[green]every record verified[/]" : $"[red]{findings.Count} findings[/]");
         }, writer =>
         {
             writer.WriteStartObject();

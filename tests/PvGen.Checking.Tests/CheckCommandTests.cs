@@ -1,0 +1,91 @@
+using System.Text.Json;
+using PvGen.TestSupport;
+using Xunit;
+
+namespace PvGen.Checking.Tests;
+
+/// <summary>`pvgen check` end to end, as a maintainer runs it: generate, then check.</summary>
+public sealed class CheckCommandTests
+{
+    // TODO(split tables): linux-2.6.24 calls through one variable per group (pv_cpu_ops, ...); the scan follows a
+    // single table symbol so far. Restore it here when the scanner re-bases group symbols to template offsets.
+    public static IEnumerable<object[]> SingleTableExamples() =>
+        Examples.AllWithTargets().Where(c => (string)c[0] != "linux-2.6.24");
+
+    [Theory]
+    [MemberData(nameof(SingleTableExamples))]
+    public void EveryExamplesOutputPassesWithEveryCompiler(string example, string target)
+    {
+        string dir = Generate(example, target);
+
+        var run = Tool.Pvgen(["check", dir, "--format", "json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var report = JsonDocument.Parse(run.Stdout);
+        var builds = report.RootElement.GetProperty("builds").EnumerateArray().ToList();
+        // Both styles, -O0 and -O2, for every compiler on this machine.
+        Assert.Equal(Tool.Compilers().Count * 2 * 2, builds.Count);
+        Assert.All(builds, b => Assert.True(b.GetProperty("compiled").GetBoolean()));
+        Assert.All(report.RootElement.GetProperty("type_safety").EnumerateArray(),
+            t => Assert.Equal(t.GetProperty("ops").GetInt32(), t.GetProperty("type_safe").GetInt32()));
+    }
+
+    [Fact]
+    public void TamperedRecordTypeInAGeneratedHeaderFails()
+    {
+        string dir = Generate("toy", "x86_64");
+        string header = Path.Combine(dir, "toy_ops_macro.h");
+        // Make the restore_fl wrapper record slot 3 while it still calls slot 1.
+        string text = File.ReadAllText(header);
+        int at = text.IndexOf("_RECORD(1,", StringComparison.Ordinal);
+        Assert.True(at > 0, "the record macro invocation for slot 1 is where the test expects it");
+        File.WriteAllText(header, text[..at] + "_RECORD(3," + text[(at + "_RECORD(1,".Length)..]);
+
+        var run = Tool.Pvgen(["check", dir, "--cc", "gcc"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Matches(@"error: record type 3 \(irq\.irq_enable\) but the site calls irq\.restore_fl .*\[PVG0203\]", run.Stderr);
+    }
+
+    [Fact]
+    public void SarifReportNamesTheRuleOfEachFinding()
+    {
+        string dir = Generate("toy", "x86_64");
+        string header = Path.Combine(dir, "toy_ops_macro.h");
+        File.WriteAllText(header, File.ReadAllText(header).Replace("_RECORD(1,", "_RECORD(3,", StringComparison.Ordinal));
+
+        var run = Tool.Pvgen(["check", dir, "--cc", "gcc", "--opt", "O2", "--format", "sarif"]);
+
+        Assert.Equal(1, run.ExitCode);
+        using var sarif = JsonDocument.Parse(run.Stdout);
+        var results = sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.Equal("PVG0203", r.GetProperty("ruleId").GetString()));
+    }
+
+    [Fact]
+    public void NotAGeneratedDirectoryIsBadInput()
+    {
+        var run = Tool.Pvgen(["check", Repo.TempDir("empty")]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("no *.manifest.json", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ObjectModeWithoutAModelIsBadInput()
+    {
+        var run = Tool.Pvgen(["check", "--object", "/dev/null"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--object needs --model", run.Stderr, StringComparison.Ordinal);
+    }
+
+    internal static string Generate(string example, string target)
+    {
+        string dir = Repo.TempDir($"check-{example}-{target}");
+        var run = Tool.Pvgen(["generate", "--config", Repo.Example(example, "pvgen.json"), "--target", target, "-o", dir]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return dir;
+    }
+}
