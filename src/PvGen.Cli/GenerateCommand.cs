@@ -34,6 +34,7 @@ internal static class GenerateCommand
             OpsModel model;
             PvGenConfig config;
             string? headerPath;
+            IReadOnlyList<string> compileFlags;
             if (argument is not null && argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
                 string full = Path.GetFullPath(argument);
@@ -45,6 +46,11 @@ internal static class GenerateCommand
                 model = ModelJson.Deserialize(File.ReadAllText(full), argument);
                 config = LoadConfig(result.GetValue(Inputs.Config));
                 headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File) : null;
+                compileFlags = CompileFlagsFor(
+                    [.. config.Defines ?? [], .. result.GetValue(Inputs.Defines) ?? []],
+                    [.. (config.IncludeDirs ?? []).Select(config.Resolve), .. (result.GetValue(Inputs.IncludeDirs) ?? []).Select(Path.GetFullPath)],
+                    [.. (config.Includes ?? []).Select(config.Resolve), .. (result.GetValue(Inputs.Includes) ?? []).Select(Path.GetFullPath)],
+                    null, outputDirectory);
             }
             else
             {
@@ -59,6 +65,7 @@ internal static class GenerateCommand
                 model = parsed.Model!;
                 config = request.Config ?? new PvGenConfig();
                 headerPath = request.HeaderPath;
+                compileFlags = CompileFlagsFor(request.Defines, request.IncludeDirs, request.Includes, request, outputDirectory);
             }
 
             var settings = GenerateSettings.Bind(config.Extra is { } extra && extra.TryGetValue("generate", out var section) ? section : null,
@@ -82,9 +89,38 @@ internal static class GenerateCommand
                 DeclareTable = declare,
                 Invocation = Invocation(result, outputDirectory),
                 Styles = Styles(result),
+                CompileFlags = compileFlags,
                 TemplateDirectory = templates,
                 TemplateDirectoryDisplay = templates is null ? null : Relative(templates),
             };
+        }
+
+        /// <summary>The parse environment as compiler flags, paths relative to the output directory (deterministic).</summary>
+        private static IReadOnlyList<string> CompileFlagsFor(IEnumerable<string> defines, IEnumerable<string> includeDirs, IEnumerable<string> includes, ParseRequest? request, string outputDirectory)
+        {
+            string Rel(string path) => Path.GetRelativePath(outputDirectory, path).Replace('\\', '/');
+            var flags = new List<string>();
+            if (request?.KernelTree is { } tree)
+            {
+                // The kernel's own include environment; the target flags come from the checker.
+                var kernel = new List<string>();
+                CompilerFlags.AddKernelFlags(kernel, Path.GetFullPath(tree), Path.GetFullPath(request.KernelBuild ?? tree), request.Target);
+                for (int i = 0; i < kernel.Count; i++)
+                {
+                    flags.Add(kernel[i].StartsWith("-I", StringComparison.Ordinal) ? "-I" + Rel(kernel[i][2..])
+                        : i > 0 && kernel[i - 1] == "-include" ? Rel(kernel[i]) : kernel[i]);
+                }
+            }
+
+            flags.AddRange(defines.Select(d => "-D" + d));
+            flags.AddRange(includeDirs.Select(d => "-I" + Rel(d)));
+            foreach (string include in includes)
+            {
+                flags.Add("-include");
+                flags.Add(Rel(include));
+            }
+
+            return flags;
         }
 
         private IReadOnlyList<string> Styles(ParseResult result)

@@ -111,6 +111,13 @@ public static class Generator
             }
 
             w.WriteEndArray();
+            w.WriteStartArray("cflags");
+            foreach (string flag in request.CompileFlags)
+            {
+                w.WriteStringValue(flag);
+            }
+
+            w.WriteEndArray();
             w.WriteStartObject("record");
             w.WriteString("section", plan.Section);
             w.WriteString("layout", plan.RecordLayout);

@@ -124,6 +124,12 @@ public sealed record GenerationRequest
     /// <summary>Styles to emit, keys of <see cref="Generator.Styles"/>.</summary>
     public IReadOnlyList<string> Styles { get; init; } = ["macro", "plain"];
 
+    /// <summary>
+    /// The -D/-I/-include flags the header was parsed with, paths relative to the output directory. Recorded in the
+    /// manifest so `pvgen check` compiles the output in the same configuration the layout guards were computed for.
+    /// </summary>
+    public IReadOnlyList<string> CompileFlags { get; init; } = [];
+
     /// <summary>Template override directory (searched before the embedded defaults), or null.</summary>
     public string? TemplateDirectory { get; init; }
 

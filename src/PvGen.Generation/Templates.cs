@@ -187,6 +187,13 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
         }
         catch (Scriban.Syntax.ScriptRuntimeException e)
         {
+            // An included template that does not parse: report its own first error, not the include line.
+            var included = System.Text.RegularExpressions.Regex.Match(e.OriginalMessage, "Error while parsing template `([^`]+)`");
+            if (included.Success)
+            {
+                Parse(included.Groups[1].Value);
+            }
+
             throw new TemplateException(Where(e.Span), e.OriginalMessage);
         }
     }

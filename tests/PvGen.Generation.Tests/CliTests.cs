@@ -1,0 +1,245 @@
+using System.Text.Json;
+using PvGen.TestSupport;
+using Xunit;
+
+namespace PvGen.Generation.Tests;
+
+/// <summary>pvgen generate, model and templates as a user runs them: real process, real files, mtimes.</summary>
+public sealed class CliTests
+{
+    private static readonly DateTime Old = new(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>A private copy of the toy example, so tests can edit its header.</summary>
+    private static string ToyCopy(string label)
+    {
+        string dir = Repo.TempDir(label);
+        File.Copy(Repo.Example("toy", "toy_ops.h"), Path.Combine(dir, "toy_ops.h"));
+        File.Copy(Repo.Example("toy", "pvgen.json"), Path.Combine(dir, "pvgen.json"));
+        return dir;
+    }
+
+    private static ToolResult Generate(string dir, params string[] extra) =>
+        Tool.Pvgen(["generate", "--config", "pvgen.json", "-o", "out", .. extra], dir);
+
+    /// <summary>Backdates every output so a rewrite is visible whatever the file system's mtime granularity.</summary>
+    private static Dictionary<string, DateTime> Backdate(string outDir)
+    {
+        foreach (string file in Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories))
+        {
+            File.SetLastWriteTimeUtc(file, Old);
+        }
+
+        return Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(outDir, f), File.GetLastWriteTimeUtc);
+    }
+
+    private static List<string> Rewritten(string outDir) =>
+        [.. Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Where(f => File.GetLastWriteTimeUtc(f) != Old)
+            .Select(f => Path.GetRelativePath(outDir, f)).Order(StringComparer.Ordinal)];
+
+    private static void Edit(string path, string from, string to)
+    {
+        string text = File.ReadAllText(path);
+        Assert.Contains(from, text, StringComparison.Ordinal);
+        File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Regeneration_rewrites_only_changed_files_and_reports_the_change()
+    {
+        string dir = ToyCopy("regen");
+        var first = Generate(dir);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("first generation", first.Stdout, StringComparison.Ordinal);
+        string outDir = Path.Combine(dir, "out");
+
+        // Nothing changed: nothing written.
+        Backdate(outDir);
+        var again = Generate(dir);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("0 file(s) written", again.Stdout, StringComparison.Ordinal);
+        Assert.Contains("no op changes", again.Stdout, StringComparison.Ordinal);
+        Assert.Empty(Rewritten(outDir));
+
+        // A signature change: the wrappers and the exerciser change, the manifest (no types in it) does not.
+        Edit(Path.Combine(dir, "toy_ops.h"), "void (*write_cr3)(unsigned long val);", "void (*write_cr3)(unsigned int val);");
+        var signature = Generate(dir);
+        Assert.True(signature.ExitCode == 0, signature.ToString());
+        Assert.Contains("signature  mmu.write_cr3: void (unsigned long) -> void (unsigned int)", signature.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("ABI break", signature.Stdout, StringComparison.Ordinal);
+        Assert.Equal([".pvgen/model.json", "toy_ops_exercise.c", "toy_ops_macro.h", "toy_ops_plain.h"], Rewritten(outDir));
+
+        // A new op in the middle renumbers every later one: an ABI break.
+        Backdate(outDir);
+        Edit(Path.Combine(dir, "toy_ops.h"), "\tvoid (*irq_enable)(void);\n", "\tvoid (*irq_enable)(void);\n\tvoid (*halt)(void);\n");
+        var renumbered = Generate(dir);
+        Assert.True(renumbered.ExitCode == 0, renumbered.ToString());
+        Assert.Contains("added      irq.halt: slot 4", renumbered.Stdout, StringComparison.Ordinal);
+        Assert.Contains("renumbered mmu.write_cr3: slot 4 -> 5 (offset 0x20 -> 0x28) [ABI break]", renumbered.Stdout, StringComparison.Ordinal);
+        Assert.Contains("PVG0310", renumbered.Stderr, StringComparison.Ordinal);
+        Assert.Contains("toy_ops.manifest.json", Rewritten(outDir));
+    }
+
+    [Fact]
+    public void Check_passes_on_fresh_outputs_and_fails_on_stale_ones_without_writing()
+    {
+        string dir = ToyCopy("check");
+        Assert.Equal(0, Generate(dir).ExitCode);
+        var fresh = Generate(dir, "--check");
+        Assert.True(fresh.ExitCode == 0, fresh.ToString());
+        Assert.Contains("up to date", fresh.Stdout, StringComparison.Ordinal);
+
+        string outDir = Path.Combine(dir, "out");
+        Backdate(outDir);
+        string before = File.ReadAllText(Path.Combine(outDir, "toy_ops_macro.h"));
+        Edit(Path.Combine(dir, "toy_ops.h"), "u64 (*read_tsc)(void);", "u64 (*read_tsc)(int cpu);");
+        var stale = Generate(dir, "--check");
+        Assert.True(stale.ExitCode == 1, stale.ToString());
+        Assert.Contains("toy_ops_macro.h is stale", stale.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PVG0308", stale.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Rewritten(outDir));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(outDir, "toy_ops_macro.h")));
+    }
+
+    [Fact]
+    public void An_overridden_partial_replaces_the_default_and_the_rest_still_come_from_the_tool()
+    {
+        string dir = ToyCopy("override");
+        var export = Tool.Pvgen(["templates", "export", "exported"], dir);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "exported", "macro", "header.sbn-c")));
+        Assert.True(File.Exists(Path.Combine(dir, "exported", "templates.manifest.json")));
+
+        string mine = Path.Combine(dir, "mine", "partials");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"), "/* op {{ op.path }} lives in slot {{ op.slot }} (maintainer's comment) */\n");
+        var run = Generate(dir, "--templates", "mine");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string macro = File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"));
+        Assert.Contains("/* op irq.save_fl lives in slot 0 (maintainer's comment) */", macro, StringComparison.Ordinal);
+        Assert.Contains("_PV_RECORD(0, 0x1ff)", macro, StringComparison.Ordinal);
+        Assert.Contains("--templates ../mine", macro, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_override_of_a_default_that_changed_since_export_warns()
+    {
+        string dir = ToyCopy("outdated");
+        Assert.Equal(0, Tool.Pvgen(["templates", "export", "mine"], dir).ExitCode);
+        string manifest = Path.Combine(dir, "mine", "templates.manifest.json");
+        var doc = JsonDocument.Parse(File.ReadAllText(manifest));
+        string hash = doc.RootElement.GetProperty("templates").GetProperty("partials/op_comment.sbn-c").GetString()!;
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace(hash, new string('0', 64), StringComparison.Ordinal));
+        var run = Generate(dir, "--templates", "mine");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("PVG0309", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("partials/op_comment.sbn-c", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_typo_is_an_error_at_its_position_and_nothing_is_written()
+    {
+        string dir = ToyCopy("typo");
+        string mine = Path.Combine(dir, "mine", "partials");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"), "/* {{ op.path }}\n   {{ op.nmae }} */\n");
+        var run = Generate(dir, "--templates", "mine");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("mine/partials/op_comment.sbn-c(2,", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(" : error : ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nmae", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PVG0301", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")), "a failed generation must not write anything");
+
+        // Over existing outputs: they stay exactly as they were.
+        Assert.Equal(0, Generate(dir).ExitCode);
+        Backdate(Path.Combine(dir, "out"));
+        Assert.Equal(2, Generate(dir, "--templates", "mine").ExitCode);
+        Assert.Empty(Rewritten(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public void A_syntax_error_in_a_template_is_reported_with_its_position()
+    {
+        string dir = ToyCopy("syntax");
+        Directory.CreateDirectory(Path.Combine(dir, "mine", "partials"));
+        File.WriteAllText(Path.Combine(dir, "mine", "partials", "signature.sbn-c"), "static inline {{ if op.wrapper }} broken\n");
+        var run = Generate(dir, "--templates", "mine");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("mine/partials/signature.sbn-c(", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PVG0301", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_dumps_the_template_model_and_generate_accepts_model_json()
+    {
+        string dir = ToyCopy("model");
+        var model = Tool.Pvgen(["model", "--config", "pvgen.json"], dir);
+        Assert.True(model.ExitCode == 0, model.ToString());
+        using var doc = JsonDocument.Parse(model.Stdout);
+        var op = doc.RootElement.GetProperty("ops")[0];
+        Assert.Equal("pv_irq_save_fl", op.GetProperty("wrapper").GetString());
+        Assert.Equal("asm", op.GetProperty("macro").GetProperty("kind").GetString());
+
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", "pvgen.json", "--format", "json", "-o", "toy.model.json"], dir).ExitCode);
+        var fromJson = Tool.Pvgen(["generate", "toy.model.json", "--config", "pvgen.json", "-o", "out"], dir);
+        Assert.True(fromJson.ExitCode == 0, fromJson.ToString());
+        Assert.Equal(0, Tool.Pvgen(["generate", "--config", "pvgen.json", "-o", "out2"], dir).ExitCode);
+        static string Body(string text) => string.Join('\n', text.Split('\n').Where(l => !l.Contains("pvgen generate", StringComparison.Ordinal)));
+        Assert.Equal(Body(File.ReadAllText(Path.Combine(dir, "out2", "toy_ops_macro.h"))), Body(File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"))));
+    }
+
+    [Fact]
+    public void A_callee_save_op_without_signature_is_skipped_with_a_warning_naming_the_key()
+    {
+        string dir = Repo.TempDir("callee");
+        File.WriteAllText(Path.Combine(dir, "ops.h"), """
+            struct paravirt_callee_save { void *func; };
+            struct ops {
+            	void (*plain)(unsigned long x);
+            	struct paravirt_callee_save save_fl;
+            };
+            extern struct ops ops;
+            """);
+        var run = Tool.Pvgen(["generate", "ops.h", "--struct", "ops", "-o", "out"], dir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("PVG0303", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"save_fl\": { \"signature\"", run.Stderr, StringComparison.Ordinal);
+        string plain = File.ReadAllText(Path.Combine(dir, "out", "ops_plain.h"));
+        Assert.Contains("pv_plain(", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("pv_save_fl(", plain, StringComparison.Ordinal);
+        Assert.Contains("\"skipped\": [\n    \"save_fl\"\n  ]", File.ReadAllText(Path.Combine(dir, "out", "ops.manifest.json")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{ \"struct\": \"toy_ops\", \"header\": \"toy_ops.h\", \"generate\": { \"record_layot\": \"packed\" } }", "did you mean 'record_layout'", "PVG0305")]
+    [InlineData("{ \"struct\": \"toy_ops\", \"header\": \"toy_ops.h\", \"generate\": { \"call_form\": \"near\" } }", "use one of: rip, abs", "PVG0305")]
+    [InlineData("{ \"struct\": \"toy_ops\", \"header\": \"toy_ops.h\", \"ops\": { \"irq.save_fl\": { \"clobbers\": [\"rbx\"] } } }", "unknown clobber register(s) 'rbx'", "PVG0307")]
+    [InlineData("{ \"struct\": \"toy_ops\", \"header\": \"toy_ops.h\", \"ops\": { \"irq.save_fl\": { \"name\": \"pv_mmu_write_cr3\" } } }", "would both get the wrapper name", "PVG0306")]
+    public void Bad_generate_settings_are_errors_and_write_nothing(string config, string message, string id)
+    {
+        string dir = ToyCopy("badcfg");
+        File.WriteAllText(Path.Combine(dir, "pvgen.json"), config);
+        var run = Generate(dir);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(id, run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public void Record_layout_and_call_form_are_selectable()
+    {
+        string dir = ToyCopy("layout");
+        File.WriteAllText(Path.Combine(dir, "pvgen.json"),
+            "{ \"struct\": \"toy_ops\", \"header\": \"toy_ops.h\", \"generate\": { \"record_layout\": \"packed\", \"call_form\": \"abs\", \"section\": \".pv_sites\" } }");
+        Assert.Equal(0, Generate(dir).ExitCode);
+        string outDir = Path.Combine(dir, "out");
+        string obj = Path.Combine(outDir, "e.o");
+        var compiled = CCompile.Object("gcc", "x86_64", Path.Combine(outDir, "toy_ops_exercise.c"), obj, ["-I", dir]);
+        Assert.True(compiled.ExitCode == 0, compiled.ToString());
+        Assert.Equal(8, CCompile.RelocationCount(obj, ".pv_sites"));
+        Assert.Equal(8 * 6, CCompile.SectionSize(obj, ".pv_sites"));
+        var dump = Tool.Run("objdump", ["-d", "-w", obj]);
+        Assert.Equal(8, dump.Stdout.Split('\n').Count(l => l.Contains("\tff 14 25 ", StringComparison.Ordinal)));
+    }
+}
