@@ -242,4 +242,15 @@ public sealed class CliTests
         var dump = Tool.Run("objdump", ["-d", "-w", obj]);
         Assert.Equal(8, dump.Stdout.Split('\n').Count(l => l.Contains("\tff 14 25 ", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void An_output_directory_that_cannot_be_written_is_an_error()
+    {
+        string dir = ToyCopy("unwritable");
+        File.WriteAllText(Path.Combine(dir, "blocker"), "a file where a directory is needed");
+        var run = Tool.Pvgen(["generate", "--config", "pvgen.json", "-o", "blocker/out"], dir);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("PVG0005", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("cannot write", run.Stderr, StringComparison.Ordinal);
+    }
 }
