@@ -72,9 +72,11 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
                 o.GetProperty("native").GetString(),
                 o.GetProperty("macro_style").GetString()!)).ToList();
             // Include paths in the manifest are relative to the output directory, so a moved tree still checks.
-            var flags = root.TryGetProperty("cflags", out var cflags)
-                ? cflags.EnumerateArray().Select(f => f.GetString()!).Select(f => f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], directory) : f).ToList()
-                : [];
+            var raw = root.TryGetProperty("cflags", out var cflags) ? cflags.EnumerateArray().Select(f => f.GetString()!).ToList() : [];
+            var flags = raw.Select((f, i) =>
+                f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], directory)
+                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, directory)
+                : f).ToList();
             return new GeneratedOutput(directory, baseName, model, styles, ops, flags);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
