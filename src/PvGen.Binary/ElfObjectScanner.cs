@@ -148,6 +148,11 @@ internal static class ElfObjectScanner
                 }
 
                 long offset = (long)symbol.Value - sectionBase;
+                if (offset < 0 || offset >= (long)section.Size)
+                {
+                    continue; // a corrupt value; decoding must stay inside the section.
+                }
+
                 int rank = (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1);
                 found.Add((new CodeSymbol(offset, symbol.Name.Value), rank));
             }

@@ -8,8 +8,18 @@ internal static class ElfSections
     public static bool Is64(ElfFile elf) => elf.FileClass == ElfFileClass.Is64;
 
     /// <summary>Machine names as the model's targets spell them; others as LibObjectFile prints them.</summary>
-    public static string MachineName(ElfFile elf) =>
-        elf.Arch == ElfArchEx.X86_64 ? "x86_64" : elf.Arch == ElfArchEx.I386 ? "i386" : elf.Arch.ToString();
+    public static string MachineName(ElfFile elf) => MachineName((ushort)elf.Arch.Value);
+
+    /// <summary>
+    /// x86 by the model's names, anything else as "EM_n" (LibObjectFile 2.3.1's ElfArchEx.ToString throws
+    /// FormatException for machine numbers it has no name for; the fuzz test found it).
+    /// </summary>
+    public static string MachineName(ushort machine) => machine switch
+    {
+        62 => "x86_64",
+        3 => "i386",
+        _ => $"EM_{machine}",
+    };
 
     public static bool IsX86(ElfFile elf) =>
         (elf.Arch == ElfArchEx.X86_64 && elf.FileClass == ElfFileClass.Is64) || (elf.Arch == ElfArchEx.I386 && elf.FileClass == ElfFileClass.Is32);

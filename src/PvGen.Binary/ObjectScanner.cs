@@ -50,7 +50,7 @@ public static class ObjectScanner
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 14, FileOptions.RandomAccess);
             return ScanStream(stream, path, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -253,7 +253,8 @@ public static class ObjectScanner
     }
 
     /// <summary>Corrupt input makes readers throw many kinds of exceptions; none of them may end the scan.</summary>
-    private static bool IsReaderFailure(Exception e) => e is not (OutOfMemoryException or StackOverflowException or ThreadAbortException or OperationCanceledException);
+    /// <remarks>An OutOfMemoryException here is one oversized allocation requested by a corrupt count, not exhaustion.</remarks>
+    private static bool IsReaderFailure(Exception e) => e is not (StackOverflowException or ThreadAbortException or OperationCanceledException);
 
     private static string FirstError(LibObjectFile.Diagnostics.DiagnosticBag diagnostics) =>
         diagnostics.Messages.FirstOrDefault(m => m.Kind == LibObjectFile.Diagnostics.DiagnosticKind.Error).Message
@@ -291,7 +292,7 @@ public static class ObjectScanner
         {
             62 => "x86_64",
             3 => "i386",
-            _ => new ElfArchEx(machine).ToString(),
+            _ => ElfSections.MachineName(machine),
         };
         if ((machine == 62 && !is64) || (machine == 3 && is64))
         {
@@ -305,8 +306,50 @@ public static class ObjectScanner
         {
             error = $"truncated or corrupt: the section header table (0x{shoff:x} + {shnum} x {shentsize} bytes) lies beyond the end of the file (0x{stream.Length:x} bytes)";
         }
+        else if (shnum != 0)
+        {
+            error = CheckSectionBounds(stream, is64, (long)shoff, shentsize, shnum);
+        }
 
         return new ElfHeader(name);
+    }
+
+    /// <summary>
+    /// LibObjectFile sizes its tables from section headers before checking them against the file, so a corrupt size asks
+    /// it for gigabytes. Every section with contents must lie inside the file; that bounds all it allocates.
+    /// </summary>
+    private static string? CheckSectionBounds(Stream stream, bool is64, long shoff, int entrySize, int count)
+    {
+        int minimum = is64 ? 64 : 40;
+        if (entrySize < minimum)
+        {
+            return $"corrupt: section headers of {entrySize} bytes (at least {minimum} expected)";
+        }
+
+        byte[] table = System.Buffers.ArrayPool<byte>.Shared.Rent(entrySize * count);
+        try
+        {
+            stream.Position = shoff;
+            stream.ReadExactly(table, 0, entrySize * count);
+            for (int i = 0; i < count; i++)
+            {
+                var header = table.AsSpan(i * entrySize, minimum);
+                uint type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+                ulong offset = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x18..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x10..]);
+                ulong size = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x20..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x14..]);
+                const uint Null = 0, NoBits = 8;
+                if (type is not (Null or NoBits) && (offset > (ulong)stream.Length || size > (ulong)stream.Length - offset))
+                {
+                    return $"truncated or corrupt: section {i} (0x{offset:x} + 0x{size:x} bytes) lies beyond the end of the file (0x{stream.Length:x} bytes)";
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(table);
+        }
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ internal sealed class SiteDecoder
     private int PointerSize => bitness / 8;
 
     /// <param name="hits">Sorted by offset, all inside the section (the caller checked the bounds).</param>
-    /// <param name="symbols">Sorted by offset.</param>
+    /// <param name="symbols">Sorted by offset, all inside the section.</param>
     public List<Site> Decode(IReadOnlyList<RelocationHit> hits, IReadOnlyList<CodeSymbol> symbols)
     {
         var sites = new List<Site>(hits.Count);
@@ -53,17 +53,18 @@ internal sealed class SiteDecoder
             // One linear pass per run of code: all hits between this symbol and the next share the decoder.
             int symbolIndex = LastAtOrBefore(symbols, hits[h].Offset);
             long start = symbolIndex >= 0 ? symbols[symbolIndex].Offset : 0;
-            long end = symbolIndex + 1 < symbols.Count ? symbols[symbolIndex + 1].Offset : codeLength;
+            long end = symbolIndex + 1 < symbols.Count ? Math.Min(symbols[symbolIndex + 1].Offset, codeLength) : codeLength;
             string? symbolName = symbolIndex >= 0 ? symbols[symbolIndex].Name : null;
             var reader = new ByteArrayCodeReader(code, (int)start, (int)(end - start));
             var decoder = Iced.Intel.Decoder.Create(bitness, reader, (ulong)start, DecoderOptions.None);
             Instruction instruction = default;
             bool haveInstruction = false;
 
+            int first = h;
             for (; h < hits.Count && hits[h].Offset < end; h++)
             {
                 var hit = hits[h];
-                while ((!haveInstruction || (long)instruction.NextIP <= hit.Offset) && (long)decoder.IP < end)
+                while ((!haveInstruction || (long)instruction.NextIP <= hit.Offset) && reader.CanReadByte)
                 {
                     decoder.Decode(out instruction);
                     haveInstruction = true;
@@ -73,6 +74,13 @@ internal sealed class SiteDecoder
                 sites.Add(contains
                     ? Classify(decoder, instruction, hit, symbolName, start, end)
                     : Undecoded(hit, symbolName, start));
+            }
+
+            if (h == first)
+            {
+                // Cannot happen with sane symbols; guarantees progress with insane ones.
+                sites.Add(Undecoded(hits[h], symbolName, start));
+                h++;
             }
         }
 
@@ -231,7 +239,7 @@ internal sealed class SiteDecoder
         var reader = new ByteArrayCodeReader(code, (int)from, (int)(end - from));
         var decoder = Iced.Intel.Decoder.Create(bitness, reader, (ulong)from, DecoderOptions.None);
         var killed = new List<Register>();
-        for (int count = 0; count < options.MaxFollowInstructions && live.Count > 0 && (long)decoder.IP < end; count++)
+        for (int count = 0; count < options.MaxFollowInstructions && live.Count > 0 && reader.CanReadByte; count++)
         {
             decoder.Decode(out var instruction);
             if (instruction.Code == Code.INVALID)

@@ -40,10 +40,19 @@ public static class Build
     public static List<OracleSite> AsOracle(ScannedObject scanned) =>
         scanned.Sites.Select(s => new OracleSite(s.Section, s.Offset, s.Length, KindName(s.Kind), s.TargetOffset)).ToList();
 
-    public static void AssertSameAsObjdump(string path, ScannedObject scanned, string symbol = "pv_ops")
+    /// <summary>objdump prints virtual addresses for linked files: <paramref name="linked"/> turns them section-relative.</summary>
+    public static void AssertSameAsObjdump(string path, ScannedObject scanned, string symbol = "pv_ops", bool linked = false)
     {
-        var expected = ObjdumpOracle.Sites(path, symbol).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
+        var bases = linked ? SectionAddresses(path) : [];
+        var expected = ObjdumpOracle.Sites(path, symbol).Select(s => s with { Offset = s.Offset - bases.GetValueOrDefault(s.Section) }).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
         var actual = AsOracle(scanned).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
         Assert.True(expected.SequenceEqual(actual), $"{path}: scanner and objdump disagree\n objdump: {string.Join("\n          ", expected)}\n scanner: {string.Join("\n          ", actual)}");
+    }
+
+    private static Dictionary<string, long> SectionAddresses(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var elf = LibObjectFile.Elf.ElfFile.Read(stream, new LibObjectFile.Elf.ElfReaderOptions { UseSubStream = true });
+        return elf.Sections.Where(s => s.Name.Value.Length > 0).GroupBy(s => s.Name.Value).ToDictionary(g => g.Key, g => (long)g.First().VirtualAddress);
     }
 }
