@@ -45,13 +45,36 @@ public static class ObjectScanner
         return files;
     }
 
+    /// <summary>Files up to this size are read once into memory and parsed from there; larger ones are streamed.</summary>
+    private const long WholeFileLimit = 256L << 20;
+
+    /// <summary>Each scanning thread keeps its read buffer: no allocation per file, memory bounded by jobs x largest file.</summary>
+    [ThreadStatic]
+    private static byte[]? threadBuffer;
+
     /// <summary>Scans one file: an ELF object yields one result, an archive one per member.</summary>
     public static IReadOnlyList<ScannedObject> ScanFile(string path, ScanOptions options)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 14, FileOptions.RandomAccess);
-            return ScanStream(stream, path, options);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            long length = file.Length;
+            if (length > WholeFileLimit)
+            {
+                using var buffered = new BufferedStream(file, 1 << 16);
+                return ScanStream(buffered, path, options);
+            }
+
+            // One read per file: the symbol search and LibObjectFile's sub-streams then work on the same bytes.
+            var buffer = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
+            if (buffer.Length <= (64 << 20))
+            {
+                threadBuffer = buffer;
+            }
+
+            file.ReadExactly(buffer, 0, (int)length);
+            using var memory = new MemoryStream(buffer, 0, (int)length, writable: false, publiclyVisible: true);
+            return ScanStream(memory, path, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -360,6 +383,11 @@ public static class ObjectScanner
     {
         byte[] name = Encoding.UTF8.GetBytes(symbol + "\0");
         byte[] section = Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0");
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
+        {
+            return whole.AsSpan().IndexOf(name) >= 0 || whole.AsSpan().IndexOf(section) >= 0;
+        }
+
         int keep = Math.Max(name.Length, section.Length) - 1;
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 18);
         try
