@@ -40,7 +40,8 @@ internal sealed class InputOptions
     }
 
     /// <summary>Merges pvgen.json and the command line into one parse request, or explains what is missing.</summary>
-    public ParseRequest Resolve(System.CommandLine.ParseResult result)
+    /// <param name="targetName">Overrides --target and the config's target (diff parses once per target of its list).</param>
+    public ParseRequest Resolve(System.CommandLine.ParseResult result, string? targetName = null)
     {
         PvGenConfig config = LoadConfig(result.GetValue(Config));
         string? Pick(Option<string?> option, string? fromConfig) => result.GetValue(option) ?? fromConfig;
@@ -60,7 +61,7 @@ internal sealed class InputOptions
         }
 
         string structName = Pick(Struct, config.Struct) ?? throw Usage("no ops struct given: pass --struct NAME or set 'struct' in pvgen.json");
-        string targetName = Pick(Target, config.Target) ?? "x86_64";
+        targetName ??= Pick(Target, config.Target) ?? "x86_64";
         var target = Model.Target.FromName(targetName) ?? throw Usage($"unknown target '{targetName}': use x86_64 or i386");
 
         string[] cliIncludeDirs = result.GetValue(IncludeDirs) ?? [];

@@ -14,4 +14,5 @@ root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(TemplatesCommand.Create());
 root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(DiffCommand.Create());
 return Cli.Invoke(root, args);

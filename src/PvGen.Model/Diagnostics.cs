@@ -58,6 +58,11 @@ public static class DiagnosticIds
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
 
+    // Diff.
+    public const string BadDiffConfig = "PVG0501";
+    public const string DiffModelUnsupported = "PVG0502";
+    public const string DiffNoCorpus = "PVG0503";
+
     // Generate and templates.
     public const string TemplateError = "PVG0301";
     public const string TemplateNotFound = "PVG0302";
@@ -121,6 +126,9 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
+        [BadDiffConfig] = "the \"diff\" section of pvgen.json is malformed",
+        [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
+        [DiffNoCorpus] = "no caller corpus given",
         [TemplateError] = "template error",
         [TemplateNotFound] = "template not found",
         [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",

@@ -1,0 +1,159 @@
+namespace PvGen.Comparison;
+
+/// <summary>The whole diff: schema pvgen.diff/1 (docs/diff-schema.md). Property names become snake_case in JSON.</summary>
+public sealed record DiffReport(
+    string Schema,
+    string Struct,
+    string Symbol,
+    IReadOnlyList<string> Corpus,
+    IReadOnlyList<BuildResult> Builds,
+    IReadOnlyList<OpVerdict> Ops,
+    DiffTotals Totals)
+{
+    public const string SchemaId = "pvgen.diff/1";
+}
+
+/// <summary>One compiler x target x optimisation x code model build of the corpus in both styles.</summary>
+public sealed record BuildResult(
+    string Id,
+    string Compiler,
+    string CompilerVersion,
+    string Target,
+    string Opt,
+    bool Pic,
+    string? Error,
+    ApproachCounts Macro,
+    ApproachCounts Reloc,
+    RegisterEnvironment RegisterEnvironment,
+    IReadOnlyList<FunctionCost> Functions,
+    IReadOnlyList<SiteRecord> Sites,
+    IReadOnlyList<SiteRecord> Lost,
+    IReadOnlyList<RelocTypeCount> RelocTypes,
+    LinkResult? Link,
+    IReadOnlyList<OpVerdict> Ops);
+
+/// <summary>Measurements 1 and 2 for one approach in one build.</summary>
+/// <param name="Sites">Sites the approach can patch in place: macro = .parainstructions records; reloc = call and jmp through the table.</param>
+/// <param name="References">Reloc only: every instruction with a relocation against the table (each one had to be decoded).</param>
+/// <param name="Decoded">Reloc only: references told apart by disassembly (a call and a jmp carry the same relocation).</param>
+/// <param name="Lengths">Site length in bytes to number of sites.</param>
+/// <param name="TooShortForCall">Sites shorter than a 5-byte direct call.</param>
+/// <param name="TooShortForNative">Sites shorter than the op's native replacement (pvgen.json "native").</param>
+public sealed record ApproachCounts(
+    int Sites,
+    int Calls,
+    int Jumps,
+    int References,
+    int Decoded,
+    int Loads,
+    int Addresses,
+    int Other,
+    int ViaGot,
+    IReadOnlyDictionary<int, int> Lengths,
+    int TooShortForCall,
+    int TooShortForNative)
+{
+    public static readonly ApproachCounts Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<int, int>(), 0, 0);
+}
+
+/// <summary>Measurement 3, summed over the build's functions: code size and register save/restore/spill traffic per style.</summary>
+public sealed record RegisterEnvironment(
+    long MacroBytes,
+    long PlainBytes,
+    int MacroSaveInstructions,
+    int PlainSaveInstructions,
+    long MacroSaveBytes,
+    long PlainSaveBytes)
+{
+    public long NetBytes => PlainBytes - MacroBytes;
+
+    public int NetSaveInstructions => PlainSaveInstructions - MacroSaveInstructions;
+
+    public long NetSaveBytes => PlainSaveBytes - MacroSaveBytes;
+
+    public static readonly RegisterEnvironment Empty = new(0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>One function in both styles (size from the symbol table; save = push/pop and mov to/from a stack slot).</summary>
+public sealed record FunctionCost(
+    string File,
+    string Function,
+    long MacroSize,
+    long PlainSize,
+    int MacroSaveInstructions,
+    int PlainSaveInstructions,
+    long MacroSaveBytes,
+    long PlainSaveBytes,
+    int MacroSites,
+    int RelocSites);
+
+/// <summary>One site or reference: macro (a .parainstructions record) or reloc (an instruction referring to the table).</summary>
+/// <param name="Offset">Instruction start, section-relative (the address in the object).</param>
+/// <param name="FunctionOffset">Offset inside <paramref name="Function"/>.</param>
+/// <param name="Kind">call, jmp, load, address, other (macro records are "call").</param>
+/// <param name="Reason">For lost sites: tail-jump, got, load-reused, load, address, other.</param>
+public sealed record SiteRecord(
+    string Approach,
+    string File,
+    string Section,
+    long Offset,
+    string Function,
+    long FunctionOffset,
+    int Length,
+    string Kind,
+    string? Op,
+    string? RelocType,
+    string? Reason);
+
+public sealed record RelocTypeCount(string Type, int Count);
+
+/// <summary>Measurement 5: the plain-style objects linked into an executable, scanned with and without --emit-relocs.</summary>
+/// <param name="CodeModel">The -mcmodel the link objects were built with (small when kernel failed to link).</param>
+/// <param name="ObjectReferences">References in the objects that went into the link.</param>
+/// <param name="WithEmitRelocs">References found in the executable linked with --emit-relocs.</param>
+/// <param name="WithoutEmitRelocs">References found in the executable linked without it.</param>
+public sealed record LinkResult(
+    string? CodeModel,
+    string? Note,
+    string? Error,
+    int ObjectReferences,
+    int WithEmitRelocs,
+    int WithoutEmitRelocs,
+    IReadOnlyList<RelocTypeCount> WithEmitRelocsTypes);
+
+/// <summary>Measurement 6 for one op: macro records vs reloc call/jmp sites, matched per function.</summary>
+public sealed record OpVerdict(string Op, int Macro, int Reloc, int Misses, int Extra, string Verdict);
+
+/// <summary>The numbers a mailing-list post would quote.</summary>
+public sealed record DiffTotals(
+    int Builds,
+    int BuildsFailed,
+    int MacroSites,
+    int RelocSites,
+    int RelocCalls,
+    int RelocJumps,
+    int RelocReferences,
+    int Lost,
+    int LostTailJumps,
+    int LostGot,
+    int LostLoads,
+    int LostAddresses,
+    int MacroTooShortForCall,
+    int RelocTooShortForCall,
+    int MacroTooShortForNative,
+    int RelocTooShortForNative,
+    long MacroBytes,
+    long PlainBytes,
+    int MacroSaveInstructions,
+    int PlainSaveInstructions,
+    int OpsAgree,
+    int OpsRelocMisses,
+    int OpsRelocExtra,
+    int LinksSurvivingWithEmitRelocs,
+    int LinksSurvivingWithout,
+    int Links)
+{
+    public long NetBytes => PlainBytes - MacroBytes;
+
+    public int NetSaveInstructions => PlainSaveInstructions - MacroSaveInstructions;
+}

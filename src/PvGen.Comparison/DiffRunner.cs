@@ -1,0 +1,333 @@
+using System.Globalization;
+using PvGen.Binary;
+using PvGen.Checking.Annotations;
+using PvGen.Checking.Toolchain;
+using PvGen.Model;
+
+namespace PvGen.Comparison;
+
+/// <summary>Builds every cell of the matrix in both styles, scans the objects and measures the six trade-offs.</summary>
+public static class DiffRunner
+{
+    /// <summary>The cells of the matrix, in report order (compiler, target, optimisation, code model).</summary>
+    public static IReadOnlyList<BuildKey> Matrix(DiffRequest request) =>
+        [.. from compiler in request.Compilers
+            from input in request.Targets
+            from opt in request.Optimizations
+            from pic in request.Pic
+            select new BuildKey(compiler, input, opt, pic)];
+
+    /// <param name="onBuildDone">Called (from any thread) when a build is measured, for progress displays.</param>
+    public static DiffReport Run(DiffRequest request, Action<BuildResult>? onBuildDone = null)
+    {
+        var keys = Matrix(request);
+        var results = new BuildResult[keys.Count];
+        Parallel.For(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, i =>
+        {
+            results[i] = RunBuild(keys[i], request.Corpus, Path.Combine(request.WorkDirectory, keys[i].Id));
+            onBuildDone?.Invoke(results[i]);
+        });
+
+        var model = request.Targets[0].Model;
+        var ok = results.Where(r => r.Error is null).ToList();
+        var ops = Aggregate(ok.SelectMany(r => r.Ops));
+        return new DiffReport(
+            DiffReport.SchemaId,
+            model.Struct,
+            model.TableSymbol ?? ScanOptions.DefaultSymbol,
+            [.. request.Corpus.Select(Display)],
+            results,
+            ops,
+            Totals(results, ops));
+    }
+
+    /// <summary>Compiles, scans and measures one build; a failed compile or scan becomes the build's error.</summary>
+    public static BuildResult RunBuild(BuildKey key, IReadOnlyList<string> corpus, string directory)
+    {
+        var input = key.Input;
+        var model = input.Model;
+        var scanOptions = ScanOptions.ForModel(model);
+        var macroSites = new List<SiteRecord>();
+        var relocRefs = new List<SiteRecord>();
+        var functions = new List<FunctionCost>();
+        var plainObjects = new List<string>();
+        try
+        {
+            foreach (string source in corpus)
+            {
+                string file = Path.GetFileName(source);
+                string stem = Path.GetFileNameWithoutExtension(source);
+                string macroObject = Compile(key, source, input.MacroHeader, Path.Combine(directory, "macro", stem + ".o"), []);
+                string plainObject = Compile(key, source, input.PlainHeader, Path.Combine(directory, "plain", stem + ".o"), []);
+                plainObjects.Add(plainObject);
+
+                var macroScan = Scan(macroObject, scanOptions);
+                var plainScan = Scan(plainObject, scanOptions);
+                var macroFunctions = ObjectFunctions.Read(macroObject);
+                var plainFunctions = ObjectFunctions.Read(plainObject);
+
+                var macroHere = macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, input.Expected)).ToList();
+                var relocHere = plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)).ToList();
+                macroSites.AddRange(macroHere);
+                relocRefs.AddRange(relocHere);
+                functions.AddRange(Functions(file, macroFunctions, plainFunctions, macroHere, relocHere));
+            }
+        }
+        catch (BuildFailed e)
+        {
+            return Failed(key, e.Message);
+        }
+
+        var expected = input.Expected;
+        var lost = relocRefs.Where(s => s.Reason is not null).ToList();
+        var relocTypes = relocRefs.Where(s => s.RelocType is not null).GroupBy(s => s.RelocType!)
+            .Select(g => new RelocTypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+        var env = new RegisterEnvironment(
+            functions.Sum(f => f.MacroSize), functions.Sum(f => f.PlainSize),
+            functions.Sum(f => f.MacroSaveInstructions), functions.Sum(f => f.PlainSaveInstructions),
+            functions.Sum(f => f.MacroSaveBytes), functions.Sum(f => f.PlainSaveBytes));
+        var link = Link(key, plainObjects, corpus, directory, relocRefs.Count);
+        return new BuildResult(
+            key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic, null,
+            Count(macroSites, expected, model, macro: true),
+            Count(relocRefs, expected, model, macro: false),
+            env,
+            functions,
+            [.. macroSites, .. relocRefs],
+            lost,
+            relocTypes,
+            link,
+            Verdicts(macroSites, relocRefs));
+    }
+
+    private static BuildResult Failed(BuildKey key, string error) => new(
+        key.Id, key.Compiler.Family, key.Compiler.Version, key.Input.Target.Arch, key.Optimization, key.Pic, error,
+        ApproachCounts.Empty, ApproachCounts.Empty, RegisterEnvironment.Empty, [], [], [], [], null, []);
+
+    private static string Compile(BuildKey key, string source, string header, string output, IReadOnlyList<string> extra)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output,
+            [.. key.Input.CompileFlags, "-include", header, .. extra]);
+        if (!result.Succeeded)
+        {
+            var first = result.Errors.FirstOrDefault();
+            string why = first is null ? result.Stderr.Trim() : $"{first.File}:{first.Line}:{first.Column}: {first.Text}";
+            throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}): {why}");
+        }
+
+        return output;
+    }
+
+    private static ScannedObject Scan(string path, ScanOptions options)
+    {
+        var scanned = ObjectScanner.ScanFile(path, options)[0];
+        return scanned.Error is null ? scanned : throw new BuildFailed($"{path}: {scanned.Error}");
+    }
+
+    private static SiteRecord MacroSite(string file, Annotation record, IReadOnlyList<ObjectFunction> functions, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected)
+    {
+        var function = ObjectFunctions.At(functions, record.Section, record.Offset);
+        string? op = model.Ops.FirstOrDefault(o => o.Slot == record.Type)?.Path;
+        bool jump = expected.TryGetValue(record.Type, out var e) && e.Jump;
+        return new SiteRecord("macro", file, record.Section, record.Offset, function?.Name ?? record.Section,
+            record.Offset - (function?.Offset ?? 0), record.Length, jump ? "jmp" : "call", op, null, null);
+    }
+
+    private static SiteRecord RelocSite(string file, Site site, IReadOnlyList<ObjectFunction> functions)
+    {
+        var function = ObjectFunctions.At(functions, site.Section, site.Offset);
+        string? reason = site.Kind switch
+        {
+            SiteKind.Call => null,
+            SiteKind.Jmp => "tail-jump",
+            SiteKind.Load when site.ViaGot => "got",
+            SiteKind.Load when site.Feeds.Count > 1 => "load-reused",
+            SiteKind.Load => "load",
+            SiteKind.Address => "address",
+            _ => "other",
+        };
+        return new SiteRecord("reloc", file, site.Section, site.Offset, function?.Name ?? site.FunctionSymbol ?? site.Section,
+            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason);
+    }
+
+    private static string Kind(SiteKind kind) => kind switch
+    {
+        SiteKind.Call => "call",
+        SiteKind.Jmp => "jmp",
+        SiteKind.Load => "load",
+        SiteKind.Address => "address",
+        _ => "other",
+    };
+
+    private static bool InPlace(SiteRecord site) => site.Approach == "macro" || site.Kind is "call" or "jmp";
+
+    private static IEnumerable<FunctionCost> Functions(string file, IReadOnlyList<ObjectFunction> macro, IReadOnlyList<ObjectFunction> plain,
+        List<SiteRecord> macroSites, List<SiteRecord> relocSites)
+    {
+        var names = macro.Select(f => f.Name).Concat(plain.Select(f => f.Name)).Distinct().Order(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            var m = macro.FirstOrDefault(f => f.Name == name);
+            var p = plain.FirstOrDefault(f => f.Name == name);
+            yield return new FunctionCost(file, name, m?.Size ?? 0, p?.Size ?? 0,
+                m?.SaveInstructions ?? 0, p?.SaveInstructions ?? 0, m?.SaveBytes ?? 0, p?.SaveBytes ?? 0,
+                macroSites.Count(s => s.Function == name), relocSites.Count(s => s.Function == name && InPlace(s)));
+        }
+    }
+
+    private static ApproachCounts Count(List<SiteRecord> sites, IReadOnlyDictionary<int, ExpectedOp> expected, OpsModel model, bool macro)
+    {
+        var inPlace = sites.Where(InPlace).ToList();
+        var nativeBySlot = model.Ops.ToDictionary(o => o.Path, o => expected.TryGetValue(o.Slot, out var e) ? e.NativeLength : null);
+        int TooShortForNative(SiteRecord s) => s.Op is not null && nativeBySlot.TryGetValue(s.Op, out var n) && n is { } length && length > s.Length ? 1 : 0;
+        return new ApproachCounts(
+            inPlace.Count,
+            inPlace.Count(s => s.Kind == "call"),
+            inPlace.Count(s => s.Kind == "jmp"),
+            macro ? inPlace.Count : sites.Count,
+            macro ? 0 : sites.Count,
+            sites.Count(s => s.Kind == "load"),
+            sites.Count(s => s.Kind == "address"),
+            sites.Count(s => s.Kind == "other"),
+            sites.Count(s => s.Reason == "got"),
+            inPlace.GroupBy(s => s.Length).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            inPlace.Count(s => s.Length < AnnotationVerifier.DirectCallLength),
+            inPlace.Sum(TooShortForNative));
+    }
+
+    /// <summary>Per op: macro records vs reloc in-place sites, matched per file and function.</summary>
+    private static IReadOnlyList<OpVerdict> Verdicts(List<SiteRecord> macro, List<SiteRecord> reloc)
+    {
+        var m = macro.Where(s => s.Op is not null).GroupBy(s => (s.Op!, s.File, s.Function)).ToDictionary(g => g.Key, g => g.Count());
+        var r = reloc.Where(s => s.Op is not null && InPlace(s)).GroupBy(s => (s.Op!, s.File, s.Function)).ToDictionary(g => g.Key, g => g.Count());
+        var verdicts = new List<OpVerdict>();
+        foreach (var op in m.Keys.Concat(r.Keys).Select(k => k.Item1).Distinct().Order(StringComparer.Ordinal))
+        {
+            var keys = m.Keys.Concat(r.Keys).Where(k => k.Item1 == op).Distinct().ToList();
+            int misses = keys.Sum(k => Math.Max(0, m.GetValueOrDefault(k) - r.GetValueOrDefault(k)));
+            int extra = keys.Sum(k => Math.Max(0, r.GetValueOrDefault(k) - m.GetValueOrDefault(k)));
+            verdicts.Add(Verdict(op, keys.Sum(m.GetValueOrDefault), keys.Sum(r.GetValueOrDefault), misses, extra));
+        }
+
+        return verdicts;
+    }
+
+    private static OpVerdict Verdict(string op, int macro, int reloc, int misses, int extra) =>
+        new(op, macro, reloc, misses, extra, (misses, extra) switch
+        {
+            (0, 0) => "both agree",
+            (_, 0) => $"reloc misses {misses}",
+            (0, _) => $"reloc finds extra {extra}",
+            _ => $"reloc misses {misses}, finds extra {extra}",
+        });
+
+    private static IReadOnlyList<OpVerdict> Aggregate(IEnumerable<OpVerdict> verdicts) =>
+        [.. verdicts.GroupBy(v => v.Op).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Verdict(g.Key, g.Sum(v => v.Macro), g.Sum(v => v.Reloc), g.Sum(v => v.Misses), g.Sum(v => v.Extra)))];
+
+    private static DiffTotals Totals(IReadOnlyList<BuildResult> builds, IReadOnlyList<OpVerdict> ops)
+    {
+        var ok = builds.Where(b => b.Error is null).ToList();
+        var lost = ok.SelectMany(b => b.Lost).ToList();
+        var links = ok.Where(b => b.Link is { Error: null }).Select(b => b.Link!).ToList();
+        return new DiffTotals(
+            builds.Count, builds.Count - ok.Count,
+            ok.Sum(b => b.Macro.Sites), ok.Sum(b => b.Reloc.Sites), ok.Sum(b => b.Reloc.Calls), ok.Sum(b => b.Reloc.Jumps), ok.Sum(b => b.Reloc.References),
+            lost.Count, lost.Count(s => s.Reason == "tail-jump"), lost.Count(s => s.Reason == "got"),
+            lost.Count(s => s.Reason is "load" or "load-reused"), lost.Count(s => s.Reason == "address"),
+            ok.Sum(b => b.Macro.TooShortForCall), ok.Sum(b => b.Reloc.TooShortForCall),
+            ok.Sum(b => b.Macro.TooShortForNative), ok.Sum(b => b.Reloc.TooShortForNative),
+            ok.Sum(b => b.RegisterEnvironment.MacroBytes), ok.Sum(b => b.RegisterEnvironment.PlainBytes),
+            ok.Sum(b => b.RegisterEnvironment.MacroSaveInstructions), ok.Sum(b => b.RegisterEnvironment.PlainSaveInstructions),
+            ops.Count(o => o.Misses == 0 && o.Extra == 0), ops.Count(o => o.Misses > 0), ops.Count(o => o.Extra > 0),
+            links.Count(l => l.ObjectReferences > 0 && l.WithEmitRelocs == l.ObjectReferences),
+            links.Count(l => l.ObjectReferences > 0 && l.WithoutEmitRelocs == l.ObjectReferences),
+            links.Count);
+    }
+
+    /// <summary>
+    /// Measurement 5: links the plain-style objects with a stub that defines the table and _start, once with and once
+    /// without --emit-relocs, and scans both executables for the references the objects had.
+    /// </summary>
+    private static LinkResult Link(BuildKey key, IReadOnlyList<string> plainObjects, IReadOnlyList<string> corpus, string directory, int objectReferences)
+    {
+        string linkDir = Path.Combine(directory, "link");
+        Directory.CreateDirectory(linkDir);
+        var model = key.Input.Model;
+        string symbol = model.TableSymbol ?? ScanOptions.DefaultSymbol;
+        string stub = Path.Combine(linkDir, "stub.c");
+        File.WriteAllText(stub, string.Create(CultureInfo.InvariantCulture,
+            $"/* Generated by pvgen diff: defines the table and an entry point so the caller objects link. */\nchar {symbol}[{Math.Max(1, model.StructSize)}] __attribute__((aligned(64)));\nvoid _start(void) {{ for (;;) {{ }} }}\n"));
+        string? codeModel = key.Input.Target.PointerSize == 8 && !key.Pic ? "kernel" : null;
+        string? note = null;
+        try
+        {
+            var objects = plainObjects.ToList();
+            objects.Add(CompileLinkObject(key, stub, Path.Combine(linkDir, "stub.o"), codeModel is null ? [] : ["-mcmodel=" + codeModel]));
+            string with = Path.Combine(linkDir, "with-emit-relocs");
+            string without = Path.Combine(linkDir, "without-emit-relocs");
+            string? error = LinkExecutable(key, objects, with, emitRelocs: true);
+            if (error is not null && codeModel == "kernel")
+            {
+                // A normal executable cannot always hold -mcmodel=kernel code: rebuild the link objects with the small model.
+                codeModel = "small";
+                note = "-mcmodel=kernel did not link as an executable (" + error + "); link objects rebuilt with -mcmodel=small";
+                objects = [.. corpus.Select(source => CompileLinkObject(key, source, Path.Combine(linkDir, Path.GetFileNameWithoutExtension(source) + ".o"),
+                    ["-mcmodel=small"], key.Input.PlainHeader)),
+                    CompileLinkObject(key, stub, Path.Combine(linkDir, "stub.o"), ["-mcmodel=small"])];
+                error = LinkExecutable(key, objects, with, emitRelocs: true);
+            }
+
+            error ??= LinkExecutable(key, objects, without, emitRelocs: false);
+            if (error is not null)
+            {
+                return new LinkResult(codeModel, note, error, objectReferences, 0, 0, []);
+            }
+
+            var options = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false };
+            var withScan = ObjectScanner.ScanFile(with, options)[0];
+            var withoutScan = ObjectScanner.ScanFile(without, options)[0];
+            var types = withScan.Sites.GroupBy(s => s.RelocType).Select(g => new RelocTypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+            return new LinkResult(codeModel, note, withScan.Error ?? withoutScan.Error, objectReferences, withScan.Sites.Count, withoutScan.Sites.Count, types);
+        }
+        catch (BuildFailed e)
+        {
+            return new LinkResult(codeModel, note, e.Message, objectReferences, 0, 0, []);
+        }
+    }
+
+    private static string CompileLinkObject(BuildKey key, string source, string output, IReadOnlyList<string> extra, string? header = null)
+    {
+        var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. extra];
+        var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output, flags);
+        return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}: " + (result.Errors.FirstOrDefault()?.Text ?? result.Stderr.Trim()));
+    }
+
+    /// <summary>Links with the compiler driver as a static, non-PIE executable without libc; returns the error or null.</summary>
+    private static string? LinkExecutable(BuildKey key, IReadOnlyList<string> objects, string output, bool emitRelocs)
+    {
+        var args = new List<string> { key.Input.Target.PointerSize == 8 ? "-m64" : "-m32", "-nostdlib", "-static", "-no-pie",
+            "-Wl,--unresolved-symbols=ignore-all", "-Wl,--allow-multiple-definition", "-Wl,--build-id=none" };
+        if (emitRelocs)
+        {
+            args.Add("-Wl,--emit-relocs");
+        }
+
+        args.AddRange(objects);
+        args.AddRange(["-o", output]);
+        var run = CompilerDriver.Run(key.Compiler.Path, args, null, 300);
+        if (run.ExitCode == 0)
+        {
+            return null;
+        }
+
+        string first = run.Stderr.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("relocation", StringComparison.Ordinal))
+            ?? run.Stderr.Split('\n')[0];
+        return first.Trim();
+    }
+
+    private static string Display(string path) => PathDisplay.Relative(path, Environment.CurrentDirectory);
+
+    private sealed class BuildFailed(string message) : Exception(message);
+}

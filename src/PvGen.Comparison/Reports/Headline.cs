@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace PvGen.Comparison.Reports;
+
+/// <summary>The lines every report format leads with: the numbers a mailing-list post would quote.</summary>
+public static class Headline
+{
+    public static IReadOnlyList<string> Lines(DiffReport report)
+    {
+        var t = report.Totals;
+        string Pct(long part, long whole) => whole == 0 ? "n/a" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+        return
+        [
+            $"{t.Builds - t.BuildsFailed} of {t.Builds} builds of {report.Corpus.Count} corpus file(s) measured",
+            $"macro approach: {t.MacroSites} annotated sites; reloc approach: {t.RelocSites} in-place sites ({t.RelocCalls} calls, {t.RelocJumps} tail jumps) out of {t.RelocReferences} table references, every one told apart by disassembly",
+            $"sites lost to the reloc approach: {t.Lost} ({t.LostTailJumps} tail jumps, {t.LostGot} GOT loads under PIC, {t.LostLoads} pointer loads, {t.LostAddresses} addresses taken)",
+            $"ops: {t.OpsAgree} agree, reloc misses sites of {t.OpsRelocMisses}, finds extra sites of {t.OpsRelocExtra}",
+            $"room to patch: {t.MacroTooShortForCall} macro / {t.RelocTooShortForCall} reloc sites shorter than a 5-byte call; {t.MacroTooShortForNative} / {t.RelocTooShortForNative} shorter than the native code",
+            $"code: macro {t.MacroBytes} bytes, plain {t.PlainBytes} bytes ({Signed(t.NetBytes)}, {Pct(t.NetBytes, t.MacroBytes)}); register saves/spills: macro {t.MacroSaveInstructions}, plain {t.PlainSaveInstructions} ({Signed(t.NetSaveInstructions)} instructions)",
+            $"toolchain: references survive the link in {t.LinksSurvivingWithEmitRelocs} of {t.Links} executables with --emit-relocs, {t.LinksSurvivingWithout} without",
+        ];
+    }
+
+    public static string Signed(long value) => value > 0 ? "+" + value.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>"6:12 7:3": site lengths and how many sites have each.</summary>
+    public static string Lengths(IReadOnlyDictionary<int, int> lengths) =>
+        lengths.Count == 0 ? "-" : string.Join(" ", lengths.OrderBy(l => l.Key).Select(l => $"{l.Key}B×{l.Value}"));
+
+    public static string Link(LinkResult? link) => link switch
+    {
+        null => "-",
+        { Error: { } error } => "link failed: " + error,
+        _ => $"{link.WithEmitRelocs}/{link.ObjectReferences} with, {link.WithoutEmitRelocs}/{link.ObjectReferences} without" + (link.CodeModel == "small" ? " (mcmodel=small)" : string.Empty),
+    };
+
+    public static string Types(IReadOnlyList<RelocTypeCount> types) =>
+        types.Count == 0 ? "-" : string.Join(", ", types.Select(t => $"{t.Type}×{t.Count}"));
+}

@@ -1,0 +1,69 @@
+using System.Text;
+
+namespace PvGen.Comparison.Reports;
+
+/// <summary>The diff as Markdown: headline, per-build table, lost sites, functions, ops.</summary>
+public static class MarkdownReport
+{
+    public static string Render(DiffReport report)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# pvgen diff: macro vs reloc approach for `{report.Struct}` (`{report.Symbol}`)").AppendLine();
+        md.AppendLine("Corpus: " + string.Join(", ", report.Corpus.Select(c => $"`{c}`"))).AppendLine();
+        foreach (string line in Headline.Lines(report))
+        {
+            md.AppendLine("- " + line);
+        }
+
+        md.AppendLine().AppendLine("## Builds").AppendLine();
+        md.AppendLine("| build | macro sites | reloc sites (jmp) | refs | lost | lengths macro | lengths reloc | <5 B m/r | code bytes m/p | saves m/p | reloc types | link: refs surviving |");
+        md.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---|---|---|");
+        foreach (var b in report.Builds)
+        {
+            if (b.Error is not null)
+            {
+                md.AppendLine($"| {b.Id} | failed: {Escape(b.Error)} ||||||||||||");
+                continue;
+            }
+
+            var e = b.RegisterEnvironment;
+            md.AppendLine($"| {b.Id} | {b.Macro.Sites} | {b.Reloc.Sites} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
+                + $"| {b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall} | {e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)}) | {e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)}) "
+                + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} |");
+        }
+
+        md.AppendLine().AppendLine("## Sites lost by the reloc approach").AppendLine();
+        md.AppendLine("| build | file | function | address | length | kind | op | why |");
+        md.AppendLine("|---|---|---|---|---:|---|---|---|");
+        foreach (var b in report.Builds)
+        {
+            foreach (var s in b.Lost)
+            {
+                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {s.Op ?? "-"} | {s.Reason} |");
+            }
+        }
+
+        md.AppendLine().AppendLine("## Register environment per function").AppendLine();
+        md.AppendLine("| build | file | function | bytes macro | bytes plain | saves macro | saves plain | net bytes | net saves |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var b in report.Builds)
+        {
+            foreach (var f in b.Functions)
+            {
+                md.AppendLine($"| {b.Id} | {f.File} | `{f.Function}` | {f.MacroSize} | {f.PlainSize} | {f.MacroSaveInstructions} | {f.PlainSaveInstructions} | {Headline.Signed(f.PlainSize - f.MacroSize)} | {Headline.Signed(f.PlainSaveInstructions - f.MacroSaveInstructions)} |");
+            }
+        }
+
+        md.AppendLine().AppendLine("## Verdict per op (all builds)").AppendLine();
+        md.AppendLine("| op | macro sites | reloc sites | verdict |");
+        md.AppendLine("|---|---:|---:|---|");
+        foreach (var op in report.Ops)
+        {
+            md.AppendLine($"| `{op.Op}` | {op.Macro} | {op.Reloc} | {op.Verdict} |");
+        }
+
+        return md.ToString();
+    }
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}
