@@ -16,7 +16,7 @@ internal static class GenerateCommand
     internal sealed class Options
     {
         public readonly InputOptions Inputs = new();
-        public readonly Option<string[]> Style = new("--style") { Description = "macro, plain or both (default both); repeatable. Styles are extensible.", AllowMultipleArgumentsPerToken = true };
+        public readonly Option<string[]> Style = new("--style") { Description = "macro, plain, csharp or both (= macro,plain; the default); repeatable. Styles are extensible.", AllowMultipleArgumentsPerToken = true };
         public readonly Option<string?> Output = new("--output", "-o") { Description = "Output directory." };
         public readonly Option<string?> Templates = new("--templates") { Description = "Template override directory: any file there replaces the default of the same name." };
 
@@ -208,6 +208,7 @@ internal static class GenerateCommand
 
     public static Command Create()
     {
+        CSharpStyle.Register();
         var options = new Options();
         var check = new Option<bool>("--check") { Description = "Write nothing; exit 1 when any output is stale (for CI)." };
         var command = new Command("generate", """
