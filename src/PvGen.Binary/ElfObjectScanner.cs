@@ -23,7 +23,7 @@ internal static class ElfObjectScanner
 
         var errors = new List<string>();
         var sites = new List<Site>();
-        foreach (var group in CollectHits(elf, is64, options.Symbol, errors).GroupBy(h => h.Section))
+        foreach (var group in CollectHits(elf, is64, options.Symbols, errors).GroupBy(h => h.Section))
         {
             var section = group.Key;
             var code = ElfSections.ReadBytes(section, out string? readError);
@@ -69,10 +69,10 @@ internal static class ElfObjectScanner
 
     private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
 
-    /// <summary>Every relocation against the symbol inside an executable section, with its section-relative offset.</summary>
-    private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, string symbolName, List<string> errors)
+    /// <summary>Every relocation against the table's symbol(s) inside an executable section, with its section-relative offset.</summary>
+    private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, IReadOnlyDictionary<string, long> tableSymbols, List<string> errors)
     {
-        var matchesBySymbolTable = new Dictionary<ElfSymbolTable, HashSet<uint>>();
+        var matchesBySymbolTable = new Dictionary<ElfSymbolTable, Dictionary<uint, long>>();
         foreach (var (table, target) in ElfSections.RelocationTables(elf))
         {
             if ((target.Flags & ElfSectionFlags.Executable) == 0 || table.Entries.Count == 0)
@@ -91,9 +91,9 @@ internal static class ElfObjectScanner
                 matching = [];
                 for (int i = 0; i < symbols.Entries.Count; i++)
                 {
-                    if (symbols.Entries[i].Name.Value == symbolName)
+                    if (tableSymbols.TryGetValue(symbols.Entries[i].Name.Value, out long tableBase))
                     {
-                        matching.Add((uint)i);
+                        matching[(uint)i] = tableBase;
                     }
                 }
 
@@ -116,13 +116,13 @@ internal static class ElfObjectScanner
                     reportedMissing = true;
                 }
 
-                if (!matching.Contains(relocation.SymbolIndex))
+                if (!matching.TryGetValue(relocation.SymbolIndex, out long symbolBase))
                 {
                     continue;
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null));
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase));
             }
         }
     }

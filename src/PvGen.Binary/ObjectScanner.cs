@@ -242,7 +242,7 @@ public static class ObjectScanner
             return ScannedObject.Failed(path, header.Machine, $"unsupported machine {header.Machine}: pvgen scans i386 and x86-64 objects");
         }
 
-        if (options.SkipObjectsWithoutSymbol && !Mentions(stream, options.Symbol))
+        if (options.SkipObjectsWithoutSymbol && !Mentions(stream, options.Symbols.Keys))
         {
             return new ScannedObject(path, header.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true);
         }
@@ -379,16 +379,16 @@ public static class ObjectScanner
     /// Whether the object's bytes contain the symbol's name (NUL-terminated, as in a string table) or ".parainstructions".
     /// An object without either cannot reference the table; searching bytes is ten times cheaper than parsing the ELF.
     /// </summary>
-    private static bool Mentions(Stream stream, string symbol)
+    private static bool Mentions(Stream stream, IEnumerable<string> symbols)
     {
-        byte[] name = Encoding.UTF8.GetBytes(symbol + "\0");
+        byte[][] names = [.. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
         byte[] section = Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0");
         if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
         {
-            return whole.AsSpan().IndexOf(name) >= 0 || whole.AsSpan().IndexOf(section) >= 0;
+            return whole.AsSpan().IndexOf(section) >= 0 || names.Any(name => whole.AsSpan().IndexOf(name) >= 0);
         }
 
-        int keep = Math.Max(name.Length, section.Length) - 1;
+        int keep = Math.Max(names.Max(n => n.Length), section.Length) - 1;
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 18);
         try
         {
@@ -398,9 +398,17 @@ public static class ObjectScanner
             while ((read = stream.Read(buffer, carried, buffer.Length - carried)) > 0)
             {
                 var window = buffer.AsSpan(0, carried + read);
-                if (window.IndexOf(name) >= 0 || window.IndexOf(section) >= 0)
+                if (window.IndexOf(section) >= 0)
                 {
                     return true;
+                }
+
+                foreach (byte[] name in names)
+                {
+                    if (window.IndexOf(name) >= 0)
+                    {
+                        return true;
+                    }
                 }
 
                 carried = Math.Min(keep, window.Length);

@@ -10,6 +10,16 @@ public sealed record ScanOptions
     /// <summary>The ops table's symbol: relocations against it are the sites.</summary>
     public string Symbol { get; init; } = DefaultSymbol;
 
+    /// <summary>
+    /// Split tables (Linux 2.6.23 to 4.19: pv_cpu_ops, pv_irq_ops, ... instead of one pv_ops): every group variable
+    /// and the template offset its address stands for, so a reference to pv_irq_ops+8 is template offset
+    /// base(pv_irq_ops)+8 and its slot is the record's type. Null for a single table.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? GroupSymbols { get; init; }
+
+    /// <summary>Every symbol whose relocations are sites, with the table offset of its address.</summary>
+    public IReadOnlyDictionary<string, long> Symbols => GroupSymbols ?? new Dictionary<string, long>(StringComparer.Ordinal) { [Symbol] = 0 };
+
     /// <summary>When set, sites are named by op (slot offset to op path) and the object's pointer size must match.</summary>
     public OpsModel? Model { get; init; }
 
@@ -25,12 +35,23 @@ public sealed record ScanOptions
     /// <summary>Upper bound on instructions walked when following a loaded register (keeps pathological functions linear).</summary>
     public int MaxFollowInstructions { get; init; } = 4096;
 
-    /// <summary>The options a model implies: its table symbol (else pv_ops) and its op names.</summary>
-    public static ScanOptions ForModel(OpsModel? model, string? symbol = null) => new()
+    /// <summary>
+    /// The options a model implies: its table symbol (else pv_ops) and its op names. A model without a table
+    /// symbol whose ops all sit in groups is a split table: each group is its own variable, named as the group.
+    /// </summary>
+    public static ScanOptions ForModel(OpsModel? model, string? symbol = null)
     {
-        Model = model,
-        Symbol = symbol ?? model?.TableSymbol ?? DefaultSymbol,
-    };
+        if (symbol is null && model is { TableSymbol: null, Ops.Count: > 0 } && model.Ops.All(o => o.Path.Contains('.')))
+        {
+            // A group's base is its first op's offset: pv_*_ops groups hold only function pointers.
+            var groups = model.Ops
+                .GroupBy(o => o.Path[..o.Path.IndexOf('.')], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Min(o => o.Offset), StringComparer.Ordinal);
+            return new ScanOptions { Model = model, Symbol = string.Join(",", groups.Keys), GroupSymbols = groups };
+        }
+
+        return new ScanOptions { Model = model, Symbol = symbol ?? model?.TableSymbol ?? DefaultSymbol };
+    }
 }
 
 /// <summary>Slot offset to op path, from the model.</summary>

@@ -6,7 +6,8 @@ namespace PvGen.Binary;
 /// <summary>A relocation against the table inside one executable section.</summary>
 /// <param name="Offset">Section-relative offset of the relocated field.</param>
 /// <param name="Addend">The explicit addend (RELA), or null to read it from the field (REL).</param>
-internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend);
+/// <param name="Base">The table offset the relocated symbol's address stands for (non-zero only for split tables' group variables).</param>
+internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0);
 
 /// <summary>A symbol that starts a run of code (objdump restarts decoding at each one, and so do we).</summary>
 internal readonly record struct CodeSymbol(long Offset, string Name);
@@ -118,7 +119,7 @@ internal sealed class SiteDecoder
 
         long addend = hit.Addend ?? ReadImplicitAddend(hit);
         bool viaGot = hit.Info.Mode == RelocationMode.Got;
-        long target = hit.Info.Mode switch
+        long target = hit.Base + hit.Info.Mode switch
         {
             RelocationMode.PcRelative => addend + ((long)instruction.NextIP - hit.Offset),
             RelocationMode.Got => 0,
@@ -197,7 +198,7 @@ internal sealed class SiteDecoder
     /// <summary>A relocation that does not sit in an instruction's displacement or immediate field (data in code, a decoding desync).</summary>
     private Site Undecoded(RelocationHit hit, string? symbolName, long symbolStart)
     {
-        long target = hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit);
+        long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
         return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
             hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
