@@ -182,6 +182,7 @@ public static class TemplateModelBuilder
                 "'generate.record_layout' x86_64 holds a 64-bit site address; use i386 or packed for an i386 model", configWhere));
         }
 
+        CheckConfiguredOpsExist(request.Config, model, configWhere);
         var plans = new List<OpPlan>();
         var wrappers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var op in model.Ops)
@@ -298,6 +299,34 @@ public static class TemplateModelBuilder
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
             .Add("plain_fallbacks", plans.Where(p => !p.Skipped && !p.Binding.IsAsm).Select(p => new ModelNode().Add("path", p.Op.Path).Add("wrapper", p.Wrapper).Add("reason", p.Binding.Reason)).ToList());
         return new Plan(root, plans, baseName, recordLayout, recordSize, section, callForm);
+    }
+
+    /// <summary>
+    /// Every "ops" key must name an op (or match one as a glob). The parser checks this for header input; a model read
+    /// from JSON comes here unchecked.
+    /// </summary>
+    private static void CheckConfiguredOpsExist(PvGenConfig? config, OpsModel model, SourceLocation where)
+    {
+        if (config?.Ops is not { } configured)
+        {
+            return;
+        }
+
+        var paths = model.Ops.Select(o => o.Path).ToList();
+        foreach (string key in configured.Keys)
+        {
+            bool matches = PvGenConfig.IsPattern(key)
+                ? paths.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(key, p, ignoreCase: false))
+                : paths.Contains(key);
+            if (!matches)
+            {
+                var close = paths.OrderBy(p => EditDistance.Between(key, p)).ThenBy(p => p, StringComparer.Ordinal).Take(3)
+                    .Where(p => EditDistance.Between(key, p) <= Math.Max(2, key.Length / 2)).Select(p => $"'{p}'").ToList();
+                throw new GenerationException(new Diagnostic(DiagnosticIds.UnknownOpInConfig, Severity.Error,
+                    $"'{key}' in the configuration matches no op of 'struct {model.Struct}'{(close.Count > 0 ? $"; did you mean {string.Join(" or ", close)}?" : string.Empty)}",
+                    where));
+            }
+        }
     }
 
     /// <summary>The C lvalue of the op's pointer: sym.path, or for split tables (2.6.23-4.19 pv_*_ops variables) the path itself.</summary>

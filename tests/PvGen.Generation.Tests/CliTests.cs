@@ -253,4 +253,17 @@ public sealed class CliTests
         Assert.Contains("PVG0005", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("cannot write", run.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_config_naming_a_missing_op_is_an_error_with_the_closest_names_also_for_model_json()
+    {
+        string dir = ToyCopy("missing-op");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", "pvgen.json", "--format", "json", "-o", "toy.model.json"], dir).ExitCode);
+        File.WriteAllText(Path.Combine(dir, "pvgen.json"), "{ \"struct\": \"toy_ops\", \"ops\": { \"irq.save_flags\": { \"native\": \"9c 58\" } } }");
+        var run = Tool.Pvgen(["generate", "toy.model.json", "--config", "pvgen.json", "-o", "out"], dir);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("PVG0110", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'irq.save_fl'", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
 }
