@@ -148,6 +148,7 @@ internal static class DiffCommand
                 Console.Error.WriteLine($"pvgen: warning: build {failed.Id} failed: {failed.Error}");
             }
 
+            // A style that does not build in some cell is a measured result (shown in the report), not a failure of the run.
             return report.Builds.Any(b => b.Error is not null) ? ExitCodes.Findings : ExitCodes.Ok;
         }
         finally
@@ -318,13 +319,17 @@ internal static class TableReport
             }
 
             var e = b.RegisterEnvironment;
-            builds.AddRow(Markup.Escape(b.Id), $"{b.Macro.Sites}", $"{b.Reloc.Sites} ({b.Reloc.Jumps})", $"{b.Reloc.References}", $"{b.Lost.Count}",
+            builds.AddRow(Markup.Escape(b.Id), Headline.Count(b.Macro.Sites, b.MacroError), $"{Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps})", $"{b.Reloc.References}", $"{b.Lost.Count}",
                 Markup.Escape(Headline.Lengths(b.Macro.Lengths)), Markup.Escape(Headline.Lengths(b.Reloc.Lengths)), $"{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}",
                 $"{e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)})", $"{e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)})",
                 Markup.Escape(Headline.Types(b.RelocTypes)), Markup.Escape(Headline.Link(b.Link)));
         }
 
         console.Write(builds);
+        foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
+        {
+            console.WriteLine($"  {b.Id}: " + (b.MacroError is null ? string.Empty : $"macro style did not build: {b.MacroError} ") + (b.PlainError is null ? string.Empty : $"plain style did not build: {b.PlainError}"));
+        }
 
         var lost = report.Builds.SelectMany(b => b.Lost.Select(s => (b.Id, Site: s))).ToList();
         if (lost.Count > 0)

@@ -14,6 +14,9 @@ public sealed record DiffReport(
 }
 
 /// <summary>One compiler x target x optimisation x code model build of the corpus in both styles.</summary>
+/// <param name="Error">Neither style built: nothing was measured.</param>
+/// <param name="MacroError">The macro style did not build (its counts are zero; functions and verdicts need both styles and are empty).</param>
+/// <param name="PlainError">The plain style did not build.</param>
 public sealed record BuildResult(
     string Id,
     string Compiler,
@@ -22,6 +25,8 @@ public sealed record BuildResult(
     string Opt,
     bool Pic,
     string? Error,
+    string? MacroError,
+    string? PlainError,
     ApproachCounts Macro,
     ApproachCounts Reloc,
     RegisterEnvironment RegisterEnvironment,
@@ -91,7 +96,8 @@ public sealed record FunctionCost(
 /// <param name="Offset">Instruction start, section-relative (the address in the object).</param>
 /// <param name="FunctionOffset">Offset inside <paramref name="Function"/>.</param>
 /// <param name="Kind">call, jmp, load, address, other (macro records are "call").</param>
-/// <param name="Reason">For lost sites: tail-jump, got, load-reused, load, address, other.</param>
+/// <param name="Reason">For lost sites: tail-jump, got, load-reused (the loaded pointer reaches several calls), load, address, other.</param>
+/// <param name="Feeds">For loads and addresses: the indirect calls and jumps the loaded register reaches in the function.</param>
 public sealed record SiteRecord(
     string Approach,
     string File,
@@ -103,7 +109,8 @@ public sealed record SiteRecord(
     string Kind,
     string? Op,
     string? RelocType,
-    string? Reason);
+    string? Reason,
+    int Feeds = 0);
 
 public sealed record RelocTypeCount(string Type, int Count);
 
@@ -125,9 +132,13 @@ public sealed record LinkResult(
 public sealed record OpVerdict(string Op, int Macro, int Reloc, int Misses, int Extra, string Verdict);
 
 /// <summary>The numbers a mailing-list post would quote.</summary>
+/// <remarks>Side-by-side numbers (sites, bytes, saves, ops) sum the comparable builds (both styles built); lost sites and links sum every build whose plain style built.</remarks>
 public sealed record DiffTotals(
     int Builds,
     int BuildsFailed,
+    int MacroStyleFailed,
+    int PlainStyleFailed,
+    int ComparableBuilds,
     int MacroSites,
     int RelocSites,
     int RelocCalls,

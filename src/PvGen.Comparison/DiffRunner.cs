@@ -29,8 +29,7 @@ public static class DiffRunner
         });
 
         var model = request.Targets[0].Model;
-        var ok = results.Where(r => r.Error is null).ToList();
-        var ops = Aggregate(ok.SelectMany(r => r.Ops));
+        var ops = Aggregate(results.Where(Comparable).SelectMany(r => r.Ops));
         return new DiffReport(
             DiffReport.SchemaId,
             model.Struct,
@@ -51,31 +50,55 @@ public static class DiffRunner
         var relocRefs = new List<SiteRecord>();
         var functions = new List<FunctionCost>();
         var plainObjects = new List<string>();
-        try
+        string? macroError = null, plainError = null;
+        foreach (string source in corpus)
         {
-            foreach (string source in corpus)
+            string file = Path.GetFileName(source);
+            string stem = Path.GetFileNameWithoutExtension(source);
+            var macroHere = new List<SiteRecord>();
+            var relocHere = new List<SiteRecord>();
+            IReadOnlyList<ObjectFunction> macroFunctions = [], plainFunctions = [];
+
+            // A style that does not build (the macro style's "i" constraint under -fpic) is reported; the other is still measured.
+            macroError ??= Try(() =>
             {
-                string file = Path.GetFileName(source);
-                string stem = Path.GetFileNameWithoutExtension(source);
                 string macroObject = Compile(key, source, input.MacroHeader, Path.Combine(directory, "macro", stem + ".o"), []);
-                string plainObject = Compile(key, source, input.PlainHeader, Path.Combine(directory, "plain", stem + ".o"), []);
-                plainObjects.Add(plainObject);
-
                 var macroScan = Scan(macroObject, scanOptions);
+                macroFunctions = ObjectFunctions.Read(macroObject);
+                macroHere.AddRange(macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, input.Expected)));
+            });
+            plainError ??= Try(() =>
+            {
+                string plainObject = Compile(key, source, input.PlainHeader, Path.Combine(directory, "plain", stem + ".o"), []);
                 var plainScan = Scan(plainObject, scanOptions);
-                var macroFunctions = ObjectFunctions.Read(macroObject);
-                var plainFunctions = ObjectFunctions.Read(plainObject);
-
-                var macroHere = macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, input.Expected)).ToList();
-                var relocHere = plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)).ToList();
-                macroSites.AddRange(macroHere);
-                relocRefs.AddRange(relocHere);
+                plainFunctions = ObjectFunctions.Read(plainObject);
+                relocHere.AddRange(plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)));
+                plainObjects.Add(plainObject);
+            });
+            if (macroError is null && plainError is null)
+            {
                 functions.AddRange(Functions(file, macroFunctions, plainFunctions, macroHere, relocHere));
             }
+
+            macroSites.AddRange(macroHere);
+            relocRefs.AddRange(relocHere);
         }
-        catch (BuildFailed e)
+
+        if (macroError is not null && plainError is not null)
         {
-            return Failed(key, e.Message);
+            return Failed(key, $"macro style: {macroError}; plain style: {plainError}");
+        }
+
+        if (macroError is not null)
+        {
+            macroSites.Clear();
+            functions.Clear();
+        }
+
+        if (plainError is not null)
+        {
+            relocRefs.Clear();
+            functions.Clear();
         }
 
         var expected = input.Expected;
@@ -86,9 +109,9 @@ public static class DiffRunner
             functions.Sum(f => f.MacroSize), functions.Sum(f => f.PlainSize),
             functions.Sum(f => f.MacroSaveInstructions), functions.Sum(f => f.PlainSaveInstructions),
             functions.Sum(f => f.MacroSaveBytes), functions.Sum(f => f.PlainSaveBytes));
-        var link = Link(key, plainObjects, corpus, directory, relocRefs.Count);
+        var link = plainError is null ? Link(key, plainObjects, corpus, directory, relocRefs.Count) : null;
         return new BuildResult(
-            key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic, null,
+            key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic, null, macroError, plainError,
             Count(macroSites, expected, model, macro: true),
             Count(relocRefs, expected, model, macro: false),
             env,
@@ -97,11 +120,24 @@ public static class DiffRunner
             lost,
             relocTypes,
             link,
-            Verdicts(macroSites, relocRefs));
+            macroError is null && plainError is null ? Verdicts(macroSites, relocRefs) : []);
+    }
+
+    private static string? Try(Action body)
+    {
+        try
+        {
+            body();
+            return null;
+        }
+        catch (BuildFailed e)
+        {
+            return e.Message;
+        }
     }
 
     private static BuildResult Failed(BuildKey key, string error) => new(
-        key.Id, key.Compiler.Family, key.Compiler.Version, key.Input.Target.Arch, key.Optimization, key.Pic, error,
+        key.Id, key.Compiler.Family, key.Compiler.Version, key.Input.Target.Arch, key.Optimization, key.Pic, error, null, null,
         ApproachCounts.Empty, ApproachCounts.Empty, RegisterEnvironment.Empty, [], [], [], [], null, []);
 
     private static string Compile(BuildKey key, string source, string header, string output, IReadOnlyList<string> extra)
@@ -148,7 +184,7 @@ public static class DiffRunner
             _ => "other",
         };
         return new SiteRecord("reloc", file, site.Section, site.Offset, function?.Name ?? site.FunctionSymbol ?? site.Section,
-            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason);
+            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason, site.Feeds.Count);
     }
 
     private static string Kind(SiteKind kind) => kind switch
@@ -226,13 +262,15 @@ public static class DiffRunner
         [.. verdicts.GroupBy(v => v.Op).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => Verdict(g.Key, g.Sum(v => v.Macro), g.Sum(v => v.Reloc), g.Sum(v => v.Misses), g.Sum(v => v.Extra)))];
 
+    /// <summary>Side-by-side numbers over builds where both styles built; reloc-only numbers over builds where the plain style built.</summary>
     private static DiffTotals Totals(IReadOnlyList<BuildResult> builds, IReadOnlyList<OpVerdict> ops)
     {
-        var ok = builds.Where(b => b.Error is null).ToList();
-        var lost = ok.SelectMany(b => b.Lost).ToList();
-        var links = ok.Where(b => b.Link is { Error: null }).Select(b => b.Link!).ToList();
+        var ok = builds.Where(Comparable).ToList();
+        var plain = builds.Where(b => b.Error is null && b.PlainError is null).ToList();
+        var lost = plain.SelectMany(b => b.Lost).ToList();
+        var links = plain.Where(b => b.Link is { Error: null }).Select(b => b.Link!).ToList();
         return new DiffTotals(
-            builds.Count, builds.Count - ok.Count,
+            builds.Count, builds.Count(b => b.Error is not null), builds.Count(b => b.MacroError is not null), builds.Count(b => b.PlainError is not null), ok.Count,
             ok.Sum(b => b.Macro.Sites), ok.Sum(b => b.Reloc.Sites), ok.Sum(b => b.Reloc.Calls), ok.Sum(b => b.Reloc.Jumps), ok.Sum(b => b.Reloc.References),
             lost.Count, lost.Count(s => s.Reason == "tail-jump"), lost.Count(s => s.Reason == "got"),
             lost.Count(s => s.Reason is "load" or "load-reused"), lost.Count(s => s.Reason == "address"),
@@ -245,6 +283,9 @@ public static class DiffRunner
             links.Count(l => l.ObjectReferences > 0 && l.WithoutEmitRelocs == l.ObjectReferences),
             links.Count);
     }
+
+    /// <summary>Both styles built, so the build's numbers can be put side by side.</summary>
+    public static bool Comparable(BuildResult build) => build.Error is null && build.MacroError is null && build.PlainError is null;
 
     /// <summary>
     /// Measurement 5: links the plain-style objects with a stub that defines the table and _start, once with and once

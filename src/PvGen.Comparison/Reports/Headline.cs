@@ -11,15 +11,19 @@ public static class Headline
         string Pct(long part, long whole) => whole == 0 ? "n/a" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + "%";
         return
         [
-            $"{t.Builds - t.BuildsFailed} of {t.Builds} builds of {report.Corpus.Count} corpus file(s) measured",
+            $"{t.ComparableBuilds} of {t.Builds} builds of {report.Corpus.Count} corpus file(s) built in both styles"
+                + (t.MacroStyleFailed + t.PlainStyleFailed + t.BuildsFailed > 0 ? $" (macro style failed in {t.MacroStyleFailed}, plain style in {t.PlainStyleFailed}, both in {t.BuildsFailed})" : string.Empty),
             $"macro approach: {t.MacroSites} annotated sites; reloc approach: {t.RelocSites} in-place sites ({t.RelocCalls} calls, {t.RelocJumps} tail jumps) out of {t.RelocReferences} table references, every one told apart by disassembly",
-            $"sites lost to the reloc approach: {t.Lost} ({t.LostTailJumps} tail jumps, {t.LostGot} GOT loads under PIC, {t.LostLoads} pointer loads, {t.LostAddresses} addresses taken)",
+            $"sites lost to the reloc approach (every build the plain style built in): {t.Lost} ({t.LostTailJumps} tail jumps, {t.LostGot} GOT loads under PIC, {t.LostLoads} pointer loads, {t.LostAddresses} addresses taken)",
             $"ops: {t.OpsAgree} agree, reloc misses sites of {t.OpsRelocMisses}, finds extra sites of {t.OpsRelocExtra}",
             $"room to patch: {t.MacroTooShortForCall} macro / {t.RelocTooShortForCall} reloc sites shorter than a 5-byte call; {t.MacroTooShortForNative} / {t.RelocTooShortForNative} shorter than the native code",
             $"code: macro {t.MacroBytes} bytes, plain {t.PlainBytes} bytes ({Signed(t.NetBytes)}, {Pct(t.NetBytes, t.MacroBytes)}); register saves/spills: macro {t.MacroSaveInstructions}, plain {t.PlainSaveInstructions} ({Signed(t.NetSaveInstructions)} instructions)",
             $"toolchain: references survive the link in {t.LinksSurvivingWithEmitRelocs} of {t.Links} executables with --emit-relocs, {t.LinksSurvivingWithout} without",
         ];
     }
+
+    /// <summary>A count, or "failed" when the style did not build.</summary>
+    public static string Count(int value, string? styleError) => styleError is null ? value.ToString(CultureInfo.InvariantCulture) : "failed";
 
     public static string Signed(long value) => value > 0 ? "+" + value.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture);
 

@@ -12,7 +12,8 @@ public static class HtmlReport
 
     public static string Render(DiffReport report)
     {
-        var ok = report.Builds.Where(b => b.Error is null).ToList();
+        var ok = report.Builds.Where(DiffRunner.Comparable).ToList();
+        var plainBuilt = report.Builds.Where(b => b.Error is null && b.PlainError is null).ToList();
         var html = new StringBuilder();
         html.AppendLine("<!DOCTYPE html>");
         html.AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
@@ -59,14 +60,19 @@ public static class HtmlReport
             }
 
             var e = b.RegisterEnvironment;
-            html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td>{b.Macro.Sites}</td><td>{b.Reloc.Sites}</td><td>{b.Reloc.Jumps}</td><td>{b.Reloc.References}</td><td>{b.Lost.Count}</td>"
+            html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td>{Headline.Count(b.Macro.Sites, b.MacroError)}</td><td>{Headline.Count(b.Reloc.Sites, b.PlainError)}</td><td>{b.Reloc.Jumps}</td><td>{b.Reloc.References}</td><td>{b.Lost.Count}</td>"
                 + $"<td class=\"l\">{E(Headline.Lengths(b.Macro.Lengths))}</td><td class=\"l\">{E(Headline.Lengths(b.Reloc.Lengths))}</td><td>{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}</td>"
                 + $"<td>{e.MacroBytes}/{e.PlainBytes}</td><td>{e.MacroSaveInstructions}/{e.PlainSaveInstructions}</td><td class=\"l\">{E(Headline.Types(b.RelocTypes))}</td><td class=\"l\">{E(Headline.Link(b.Link))}</td></tr>");
         }
 
         html.AppendLine("</table>");
+        foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
+        {
+            html.AppendLine($"<p class=\"failed\">{E(b.Id)}: {E(b.MacroError is null ? "" : "macro style did not build: " + b.MacroError)} {E(b.PlainError is null ? "" : "plain style did not build: " + b.PlainError)}</p>");
+        }
+
         html.AppendLine("<h2>Sites lost by the reloc approach</h2><table><tr><th class=\"l\">build</th><th class=\"l\">file</th><th class=\"l\">function</th><th class=\"l\">address</th><th>length</th><th class=\"l\">kind</th><th class=\"l\">op</th><th class=\"l\">why</th></tr>");
-        foreach (var b in ok)
+        foreach (var b in plainBuilt)
         {
             foreach (var s in b.Lost)
             {

@@ -27,9 +27,15 @@ public static class MarkdownReport
             }
 
             var e = b.RegisterEnvironment;
-            md.AppendLine($"| {b.Id} | {b.Macro.Sites} | {b.Reloc.Sites} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
+            md.AppendLine($"| {b.Id} | {Headline.Count(b.Macro.Sites, b.MacroError)} | {Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
                 + $"| {b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall} | {e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)}) | {e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)}) "
                 + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} |");
+        }
+
+        foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
+        {
+            md.AppendLine().Append($"- {b.Id}: ").Append(b.MacroError is null ? string.Empty : $"macro style did not build: {Escape(b.MacroError)} ")
+                .AppendLine(b.PlainError is null ? string.Empty : $"plain style did not build: {Escape(b.PlainError)}");
         }
 
         md.AppendLine().AppendLine("## Sites lost by the reloc approach").AppendLine();
