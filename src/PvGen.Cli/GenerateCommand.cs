@@ -230,6 +230,7 @@ internal static class GenerateCommand
 
     private static int Run(ParseResult result, Options options, bool check)
     {
+        TemplateWarmUp.Start();
         string output = result.GetValue(options.Output) is { } o ? Path.GetFullPath(o) : throw new CliException(
             new Diagnostic(DiagnosticIds.BadOption, Severity.Error, "no output directory: pass -o DIR", null));
         var diagnostics = new List<Diagnostic>();

@@ -205,7 +205,10 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
             return cached;
         }
 
-        var template = Template.Parse(loader.Read(path), path);
+        // Defaults never change within a process: reuse what the warm-up parsed.
+        var template = path.StartsWith("default:", StringComparison.Ordinal)
+            ? TemplateWarmUp.Defaults.GetOrAdd(path, p => Template.Parse(loader.Read(p), p))
+            : Template.Parse(loader.Read(path), path);
         if (template.HasErrors)
         {
             var first = template.Messages.First(m => m.Type == Scriban.Parsing.ParserMessageType.Error);
@@ -238,4 +241,37 @@ public sealed class TemplateException(string where, string text) : Exception($"{
     public string Text { get; } = text;
 
     public Diagnostic ToDiagnostic() => new(DiagnosticIds.TemplateError, Severity.Error, Message, null);
+}
+
+/// <summary>
+/// Scriban's first parse and render cost more in JIT than in work; the CLI starts this on a background thread
+/// while libclang parses the header, so the two overlap (2+ cores).
+/// </summary>
+public static class TemplateWarmUp
+{
+    internal static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Template> Defaults = new(StringComparer.Ordinal);
+
+    private static Task? warming;
+
+    public static void Start() => warming ??= Task.Run(Run);
+
+    private static void Run()
+    {
+        try
+        {
+            foreach (var (name, text) in DefaultTemplates.Texts)
+            {
+                Defaults.GetOrAdd("default:" + name, p => Template.Parse(text, p));
+            }
+
+            var model = new ModelNode().Add("items", new[] { new ModelNode().Add("a", 1).Add("b", true).Add("c", new[] { "x" }) }).ToScriptObject();
+            var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 1000 };
+            context.PushGlobal(model);
+            Template.Parse("{{ for i in items }}{{ i.a + 1 }}{{ if i.b && !for.first }}{{ array.join i.c \", \" }}{{ end }}{{ end }}").Render(context);
+        }
+        catch (Exception)
+        {
+            // Only a warm-up: the real render reports every problem.
+        }
+    }
 }
