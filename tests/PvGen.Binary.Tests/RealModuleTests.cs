@@ -73,6 +73,27 @@ public sealed class RealModuleTests(ITestOutputHelper output)
         output.WriteLine($"{arch}: {full.Count(r => r.Sites.Count > 0)} of {full.Count} modules have sites");
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Arches))]
+    public void TheKernelsOwnModelNamesEverySiteAndEachRecordTypeIsItsSlot(string arch)
+    {
+        Skip.If(DebianKernels.Instance is null, DebianKernels.Reason);
+        var kernels = DebianKernels.Instance!;
+        string model = Path.Combine(Repo.TempDir("kernel-model"), $"pv_ops-{arch}.json");
+        var parse = Tool.Pvgen(["parse", Path.Combine(kernels.Source, "arch/x86/include/asm/paravirt_types.h"), "--struct", "paravirt_patch_template",
+            "--kernel-tree", kernels.Source, "--kernel-build", kernels.Build(arch), "--target", arch, "--format", "json", "-o", model]);
+        Assert.True(parse.ExitCode == 0, parse.ToString());
+        var options = ScanOptions.ForModel(PvGen.Model.Json.ModelJson.Deserialize(File.ReadAllText(model), model));
+
+        var scanned = ObjectScanner.ScanAll(Modules(arch), options, jobs: 2).Where(r => r.Sites.Count > 0).ToList();
+
+        Assert.Equal("pv_ops", options.Symbol);
+        Assert.All(scanned, r => Assert.All(r.Sites, s => Assert.True(s.Op is not null, $"{r.Path}: {s.Function} calls offset {s.TargetOffset}, which is no op")));
+        Assert.All(scanned, r => Assert.All(r.Annotations, a => Assert.Equal(a.Type, r.Sites.Single(s => s.Section == a.Section && s.Offset == a.Offset).Slot)));
+        var ops = scanned.SelectMany(r => r.Sites).GroupBy(s => s.Op!).OrderByDescending(g => g.Count()).Take(5);
+        output.WriteLine($"{arch}: most called ops: {string.Join(", ", ops.Select(g => $"{g.Key} {g.Count()}"))}");
+    }
+
     private static List<string> Modules(string arch)
     {
         string root = DebianKernels.Instance!.Modules(arch);
