@@ -46,7 +46,13 @@ public sealed class EndToEndTests
         RequireX86_64AndGcc();
         string dir = Repo.TempDir("csharp-e2e-abi");
         string library = Compile(dir, "libabi.so", Native("abi_backend.c"), Path.GetDirectoryName(Native("abi_ops.h"))!);
-        var config = new PvGenConfig { Header = Native("abi_ops.h"), Struct = "abi_ops", Symbol = "abi_ops" };
+        var config = new PvGenConfig
+        {
+            Header = Native("abi_ops.h"),
+            Struct = "abi_ops",
+            Symbol = "abi_ops",
+            Ops = new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned long (void)" } },
+        };
         string source = Generate(Models.Parse(config, Native("abi_ops.h"), Target.X86_64), "AbiOps");
 
         string failures = RunHarness(library, source, AbiHarness);
@@ -196,6 +202,11 @@ public sealed class EndToEndTests
                 Check("mix mm (pointer, stack)", (nint)mm, (nint)(*(void**)G("abi_seen_mm")));
                 Check("mix h (signed char, stack)", (sbyte)-7, *(sbyte*)G("abi_seen_h"));
                 Check("mix return", 0x0102_0304_0506_0708UL ^ unchecked((ulong)(-0x0a0b_0c0d_0e0fL)), mixed);
+
+                // Callee-save: the slot is void*, the typed accessor calls the thunk.
+                Check("save_fl (callee-save, typed accessor)", U(0x246), t->save_fl_func());
+                Check("unknown (callee-save, no signature) is the same thunk", (nint)t->save_fl, (nint)t->unknown);
+                Check("flags", (int)(AbiOps.OpFlags.CalleeSave | AbiOps.OpFlags.SignatureUnknown), (int)AbiOps.Ops[(int)AbiOps.Slot.unknown].Flags);
                 return string.Join("\n", failures);
             }
         }

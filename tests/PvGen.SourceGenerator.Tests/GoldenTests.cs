@@ -25,3 +25,33 @@ public sealed class GoldenTests
         Assert.Empty(GeneratorHarness.Problems(compilation));
     }
 }
+
+/// <summary>Item metadata that change the output.</summary>
+public sealed class OptionTests
+{
+    [Fact]
+    public void Opaque_pointers_void_replaces_the_typed_opaque_structs()
+    {
+        string json = Models.Json("linux-5.10-x86_64", "x86_64");
+        string typed = GeneratorHarness.Run(new ModelFileItem("/m/pv.pvgen.json", json)).GeneratedSources.Single().SourceText.ToString();
+        var result = GeneratorHarness.Run(new ModelFileItem("/m/pv.pvgen.json", json, OpaquePointers: "void"));
+        string plain = result.GeneratedSources.Single().SourceText.ToString();
+
+        Assert.Contains("public partial struct MmStruct", typed, StringComparison.Ordinal);
+        Assert.Contains("delegate* unmanaged<MmStruct*, void> exit_mmap;", typed, StringComparison.Ordinal);
+        Assert.DoesNotContain("MmStruct", plain, StringComparison.Ordinal);
+        Assert.Contains("delegate* unmanaged<void*, void> exit_mmap;", plain, StringComparison.Ordinal);
+        Assert.Contains("Pte", plain, StringComparison.Ordinal); // by-value structs stay typed
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(GeneratorHarness.Compilation(plain)));
+    }
+
+    [Fact]
+    public void Namespace_defaults_to_the_root_namespace_and_type_name_to_the_struct_in_pascal_case()
+    {
+        var result = GeneratorHarness.Run(new ModelFileItem("/m/toy.pvgen.json", Models.Json("toy", "x86_64"), Namespace: null));
+        var source = result.GeneratedSources.Single();
+        Assert.Equal("User.ToyOps.g.cs", source.HintName);
+        Assert.Contains("namespace User\n", source.SourceText.ToString(), StringComparison.Ordinal);
+    }
+}

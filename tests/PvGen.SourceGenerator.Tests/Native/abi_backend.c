@@ -27,9 +27,13 @@ static u64 abi_mix(u8 a, u16 b, u32 c, u64 d, int e, long f, _Bool g, struct mm_
 	return d ^ (u64)f;
 }
 
+static unsigned long abi_save_fl(void) { return 0x246; }
+
 struct abi_ops abi_ops = {
 	.make_pte = abi_make_pte,
 	.pte_val = abi_pte_val,
 	.math = { .make_pair = abi_make_pair, .make_triple = abi_make_triple, .swap = abi_swap },
 	.mix = abi_mix,
+	.save_fl = { (void *)abi_save_fl },
+	.unknown = { (void *)abi_save_fl },
 };
