@@ -149,6 +149,9 @@ public static class DiffRunner
         {
             var first = result.Errors.FirstOrDefault();
             string why = first is null ? result.Stderr.Trim() : $"{first.File}:{first.Line}:{first.Column}: {first.Text}";
+            // Name files inside the (possibly temporary) build directory relative to it, so reports do not depend on it.
+            string work = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(output)!)!)!;
+            why = why.Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
             throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}): {why}");
         }
 

@@ -1,0 +1,46 @@
+using PvGen.Comparison.Reports;
+using PvGen.TestSupport;
+
+namespace PvGen.Comparison.Tests;
+
+/// <summary>
+/// The report renderers on a fixed report (no compiler involved, so the goldens are machine-independent):
+/// Markdown, JSON and HTML under tests/golden/diff/.
+/// </summary>
+public sealed class ReportGoldenTests
+{
+    private static DiffReport Sample()
+    {
+        var macroSite = new SiteRecord("macro", "tail.c", ".text", 0x0, "tail_disable", 0, 6, "call", "irq.irq_disable", null, null);
+        var jump = new SiteRecord("reloc", "tail.c", ".text", 0x0, "tail_disable", 0, 6, "jmp", "irq.irq_disable", "R_X86_64_PC32", "tail-jump");
+        var call = new SiteRecord("reloc", "reuse.c", ".text", 0x24, "plain_calls", 0x14, 6, "call", "cpu.io_delay", "R_X86_64_PC32", null);
+        var load = new SiteRecord("reloc", "reuse.c", ".text", 0x2, "kick_many", 0x2, 7, "load", "lock.kick", "R_X86_64_PC32", "load", 1);
+        var ops = new[] { new OpVerdict("cpu.io_delay", 1, 1, 0, 0, "both agree"), new OpVerdict("irq.irq_disable", 1, 1, 0, 0, "both agree") };
+        var build = new BuildResult("gcc-x86_64-O2-nopic", "gcc", "12.2.0", "x86_64", "O2", false, null, null, null,
+            new ApproachCounts(2, 2, 0, 2, 0, 0, 0, 0, 0, new Dictionary<int, int> { [6] = 2 }, 0, 0),
+            new ApproachCounts(2, 1, 1, 3, 3, 1, 0, 0, 0, new Dictionary<int, int> { [6] = 2 }, 0, 0),
+            new RegisterEnvironment(120, 140, 4, 7, 6, 10),
+            [new FunctionCost("tail.c", "tail_disable", 16, 6, 2, 0, 2, 0, 1, 1), new FunctionCost("reuse.c", "kick_many", 104, 134, 2, 7, 4, 10, 1, 1)],
+            [macroSite, jump, call, load],
+            [jump, load],
+            [new RelocTypeCount("R_X86_64_PC32", 3)],
+            new LinkResult("kernel", null, null, 3, 3, 0, [new RelocTypeCount("R_X86_64_PC32", 3)]),
+            ops);
+        var failed = new BuildResult("gcc-x86_64-O2-pic", "gcc", "12.2.0", "x86_64", "O2", true, null,
+            "gcc failed on tail.c (x_macro.h): gen-x86_64/x_macro.h:661:9: impossible constraint in 'asm'", null,
+            ApproachCounts.Empty, new ApproachCounts(0, 0, 0, 1, 1, 1, 0, 0, 1, new Dictionary<int, int>(), 0, 0), RegisterEnvironment.Empty, [], [],
+            [new SiteRecord("reloc", "tail.c", ".text", 0x0, "tail_disable", 0, 7, "load", null, "R_X86_64_REX_GOTPCRELX", "got", 1)],
+            [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), []);
+        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2);
+        return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["tail.c", "reuse.c"], [build, failed], ops, totals);
+    }
+
+    [Fact]
+    public void Markdown() => Golden.Match("diff/sample.md", MarkdownReport.Render(Sample()));
+
+    [Fact]
+    public void Json() => Golden.Match("diff/sample.json", JsonReport.Render(Sample()));
+
+    [Fact]
+    public void Html() => Golden.Match("diff/sample.html", HtmlReport.Render(Sample()));
+}
