@@ -23,7 +23,7 @@ for example in toy linux-2.6.22-i386 linux-2.6.24 linux-5.10-x86_64; do
     for ((i = 0; i < RUNS; i++)); do
         rm -rf "$work/out"
         start=$(now_ms)
-        "$pvgen" generate "$work/$example.pvgen.json" --config "examples/$example/pvgen.json" --style csharp -o "$work/out" >/dev/null
+        "$pvgen" generate "$work/$example.pvgen.json" --config "examples/$example/pvgen.json" --style csharp -o "$work/out" >/dev/null 2>&1
         times+=($(($(now_ms) - start)))
     done
     printf '| %s | %s | pvgen generate --style csharp (model in) | %s ms |\n' "$example" "$ops" "$(printf '%s\n' "${times[@]}" | median)"
