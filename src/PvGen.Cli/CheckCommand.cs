@@ -114,12 +114,7 @@ internal static class CheckCommand
             throw Usage("--object needs --model MODEL.json (from 'pvgen parse --format json')");
         }
 
-        if (!File.Exists(modelPath))
-        {
-            throw new CliException(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"model file '{modelPath}' not found", null));
-        }
-
-        var opsModel = ModelJson.Deserialize(File.ReadAllText(modelPath), modelPath);
+        var opsModel = Cli.LoadModel(modelPath);
         var config = configPath is null ? null : PvGenConfig.Load(configPath);
         var files = ObjectScanner.ExpandInputs(paths);
         var options = ScanOptions.ForModel(opsModel) with

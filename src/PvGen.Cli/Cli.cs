@@ -51,6 +51,17 @@ internal static class Cli
         }
     }
 
+    /// <summary>Reads a pvgen.model/1 file named on the command line: a missing file is PVG0001, bad JSON PVG0004 (both exit 2).</summary>
+    public static OpsModel LoadModel(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"model file '{path}' not found", null));
+        }
+
+        return ModelJson.Deserialize(File.ReadAllText(path), path);
+    }
+
     public static void Write(string path, string content)
     {
         try

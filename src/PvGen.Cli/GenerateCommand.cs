@@ -37,13 +37,7 @@ internal static class GenerateCommand
             IReadOnlyList<string> compileFlags;
             if (argument is not null && argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
-                string full = Path.GetFullPath(argument);
-                if (!File.Exists(full))
-                {
-                    throw new CliException(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"model '{argument}' not found", null));
-                }
-
-                model = ModelJson.Deserialize(File.ReadAllText(full), argument);
+                model = Cli.LoadModel(argument);
                 config = LoadConfig(result.GetValue(Inputs.Config));
                 headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File) : null;
                 compileFlags = CompileFlagsFor(

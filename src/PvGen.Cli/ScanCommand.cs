@@ -99,12 +99,7 @@ internal static class ScanCommand
 
         if (modelPath is not null)
         {
-            if (!File.Exists(modelPath))
-            {
-                throw new CliException(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"model file '{modelPath}' not found", null));
-            }
-
-            return ModelJson.Deserialize(File.ReadAllText(modelPath), modelPath);
+            return Cli.LoadModel(modelPath);
         }
 
         if (!parseHeader)
