@@ -220,7 +220,7 @@ public static class TemplateModelBuilder
             string? native = null;
             if (config?.Native is { } hex)
             {
-                native = NormaliseHex(hex) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
+                native = NativeBytes.Normalise(hex) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", configWhere));
             }
 
@@ -344,17 +344,6 @@ public static class TemplateModelBuilder
         }
 
         return op.Path;
-    }
-
-    private static string? NormaliseHex(string hex)
-    {
-        var parts = hex.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
-        {
-            return null;
-        }
-
-        return string.Join(' ', parts.Select(p => p.ToLowerInvariant()));
     }
 
     private static ModelNode OpNode(OpPlan plan)

@@ -76,6 +76,26 @@ public sealed class CheckCommandTests
         Assert.Contains("--object needs --model", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{ "ops": { "irq.save_fl": { "native": "9c5" } } }""", "PVG0312", "native bytes \"9c5\"")]
+    [InlineData("""{ "ops": { "irq.save_fl": { "clobbers": ["rzz"] } } }""", "PVG0307", "'rzz' is not a register")]
+    public void ObjectModeRejectsABadConfigurationBeforeReadingAnything(string config, string id, string message)
+    {
+        string dir = Repo.TempDir("check-config");
+        string model = Path.Combine(dir, "toy.pvgen.json");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", Repo.Example("toy", "pvgen.json"), "--format", "json", "-o", model]).ExitCode);
+        string configPath = Path.Combine(dir, "pvgen.json");
+        File.WriteAllText(configPath, config);
+
+        var run = Tool.Pvgen(["check", "--object", dir, "--model", model, "--config", configPath]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"[{id}]", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pvgen.json:1:1: error:", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(run.Stdout);
+    }
+
     internal static string Generate(string example, string target)
     {
         string dir = Repo.TempDir($"check-{example}-{target}");

@@ -13,23 +13,38 @@ public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLen
 
 public static class ExpectedOps
 {
-    /// <summary>Per slot, what the configuration says (ops without configuration expect a call and nothing else).</summary>
+    /// <summary>
+    /// Per slot, what the configuration says (ops without configuration expect a call and nothing else).
+    /// Bad "native" bytes or clobber names are configuration errors (exit 2), as in `pvgen generate`.
+    /// </summary>
     public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, PvGenConfig? config)
     {
         var abi = CallAbi.For(model.Target);
+        var where = new SourceLocation(config?.SourcePath ?? "pvgen.json", 1, 1);
         var expected = new Dictionary<int, ExpectedOp>();
         foreach (var op in model.Ops)
         {
             var settings = config?.ForOp(op.Path);
+            if (settings?.Clobbers?.FirstOrDefault(name => name != "any" && abi.Find(name) is null) is { } unknown)
+            {
+                throw new ConfigException(new Diagnostic(DiagnosticIds.BadClobber, Severity.Error,
+                    $"op '{op.Path}': '{unknown}' is not a register the {model.Target.Arch} call ABI can clobber ({string.Join(", ", abi.Registers.Select(r => r.Name))})", where));
+            }
+
             int? mask = settings?.Clobbers is { } clobbers
                 ? MacroBinder.ClobberSet(op, abi, clobbers).Aggregate(0, (m, r) => m | (1 << r.Bit))
                 : null;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, NativeLength(settings?.Native), mask);
+            int? native = settings?.Native is { } hex
+                ? NativeLength(hex) ?? throw new ConfigException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
+                    $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", where))
+                : null;
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask);
         }
 
         return expected;
     }
 
+    /// <summary>Bytes in a native replacement, or null when the text is not hex bytes.</summary>
     public static int? NativeLength(string? hex) =>
-        hex is null ? null : hex.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Length;
+        hex is null ? null : NativeBytes.Normalise(hex)?.Split(' ').Length;
 }

@@ -125,6 +125,22 @@ public sealed record PvGenConfig
     public static bool IsPattern(string key) => key.IndexOfAny(['*', '?']) >= 0;
 }
 
+/// <summary>The "native" bytes of pvgen.json ("9c 58" or "9c,58"), parsed in one place for every stage.</summary>
+public static class NativeBytes
+{
+    /// <summary>Lower-case bytes separated by single spaces, or null when the text is not hex bytes.</summary>
+    public static string? Normalise(string hex)
+    {
+        var parts = hex.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
+        {
+            return null;
+        }
+
+        return string.Join(' ', parts.Select(p => p.ToLowerInvariant()));
+    }
+}
+
 public sealed class ConfigException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
 {
     public Diagnostic Diagnostic { get; } = diagnostic;
