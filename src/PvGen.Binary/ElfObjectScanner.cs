@@ -3,11 +3,16 @@ using PvGen.Model;
 
 namespace PvGen.Binary;
 
-/// <summary>Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections.</summary>
+/// <summary>
+/// Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections, or, in a
+/// linked object whose code has no relocations (a 6.5+ vmlinux), operands that resolve into the table (<see cref="OperandSites"/>).
+/// </summary>
 internal static class ElfObjectScanner
 {
-    public static ScannedObject Scan(ElfFile elf, string path, ScanOptions options)
+    public static ScannedObject Scan(ElfObject elfObject, ScanOptions options)
     {
+        var elf = elfObject.File;
+        string path = elfObject.Path;
         string machine = ElfSections.MachineName(elf);
         if (!ElfSections.IsX86(elf))
         {
@@ -23,10 +28,22 @@ internal static class ElfObjectScanner
 
         var errors = new List<string>();
         var sites = new List<Site>();
-        foreach (var group in CollectHits(elf, is64, options.Symbols, errors).GroupBy(h => h.Section))
+        var source = SiteSource.Relocations;
+        IEnumerable<SectionHit> found;
+        if (elfObject.IsLinked && (options.SiteDiscovery == SiteDiscovery.Operands || (options.SiteDiscovery == SiteDiscovery.Auto && !HasCodeRelocations(elf))))
+        {
+            source = SiteSource.Operands;
+            found = OperandSites.Collect(elfObject, options, errors);
+        }
+        else
+        {
+            found = CollectHits(elf, is64, options.Symbols, errors);
+        }
+
+        foreach (var group in found.GroupBy(h => h.Section))
         {
             var section = group.Key;
-            var code = ElfSections.ReadBytes(section, out string? readError);
+            var code = elfObject.Bytes(section, out string? readError);
             if (readError is not null)
             {
                 errors.Add(readError);
@@ -64,10 +81,12 @@ internal static class ElfObjectScanner
             1 => errors[0],
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
-        return new ScannedObject(path, machine, error, markedSites, markedRecords, annotations.Format, Skipped: false);
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, annotations.Format, Skipped: false) { SitesFrom = source };
     }
 
-    private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
+    /// <summary>Whether any relocation table patches an executable section (a vmlinux from 6.5 on has none at all).</summary>
+    private static bool HasCodeRelocations(ElfFile elf) =>
+        ElfSections.RelocationTables(elf).Any(t => (t.Target.Flags & ElfSectionFlags.Executable) != 0 && t.Table.Entries.Count > 0);
 
     /// <summary>Every relocation against the table's symbol(s) inside an executable section, with its section-relative offset.</summary>
     private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, IReadOnlyDictionary<string, long> tableSymbols, List<string> errors)
@@ -128,7 +147,7 @@ internal static class ElfObjectScanner
     }
 
     /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
-    private static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
+    public static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
     {
         var found = new List<(CodeSymbol Symbol, int Rank)>();
         long sectionBase = ElfSections.Base(elf, section);
@@ -164,6 +183,9 @@ internal static class ElfObjectScanner
             .GroupBy(f => f.Symbol.Offset).Select(g => g.First().Symbol)
             .ToList();
     }
+
+    /// <summary>A reference to the table inside one executable section.</summary>
+    internal readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
 
     /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
     private static (EquatableArray<Site> Sites, EquatableArray<Annotation> Records) Match(List<Site> sites, EquatableArray<Annotation> records)

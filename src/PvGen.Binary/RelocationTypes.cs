@@ -14,12 +14,18 @@ internal enum RelocationMode
 
     /// <summary>A type the scanner does not interpret; the site is reported as "other" with the raw addend.</summary>
     Unknown,
+
+    /// <summary>No relocation: the operand was resolved against the table's address; the "addend" is the table offset itself.</summary>
+    Resolved,
 }
 
 /// <summary>The x86 relocation types that can point into code, with their field sizes (values from the psABI documents).</summary>
 internal readonly record struct RelocationInfo(string Name, RelocationMode Mode, int FieldSize)
 {
     public static RelocationInfo Of(bool is64, uint type) => is64 ? X86_64(type) : I386(type);
+
+    /// <summary>A field of <paramref name="fieldSize"/> bytes whose value was resolved from the linked address.</summary>
+    public static RelocationInfo ResolvedField(int fieldSize) => new("none", RelocationMode.Resolved, fieldSize);
 
     private static RelocationInfo X86_64(uint type) => type switch
     {

@@ -185,7 +185,7 @@ internal sealed class SiteDecoder
             names.Find(target),
             symbolName,
             ip - symbolStart,
-            hit.Info.Name,
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name,
             hit.Offset,
             Annotated: false,
             throughMemory,
@@ -200,7 +200,7 @@ internal sealed class SiteDecoder
     {
         long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
         return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
-            hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
 
     private long ReadImplicitAddend(RelocationHit hit) =>

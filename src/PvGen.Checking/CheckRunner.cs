@@ -79,7 +79,9 @@ public static class CheckRunner
                 [new Finding(DiagnosticIds.CompileFailed, Severity.Error, $"{compiler.Name} -{optimization} cannot compile the {style} style: {string.Join(" | ", errors)}", output.Exerciser)]);
         }
 
-        var scanned = ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)).Single();
+        // One read of the object: the scan and the region decoding see the same bytes.
+        var (scanned, verified) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
+            (scanned, style == "macro" && scanned.Error is null ? AnnotationVerifier.Verify(scanned, model, output.Expected, elf?.Code) : [])).Single();
         if (scanned.Error is not null)
         {
             return new BuildCheck(compiler.Name, style, optimization, true, obj, 0, 0,
@@ -89,7 +91,7 @@ public static class CheckRunner
         var findings = new List<Finding>();
         if (style == "macro")
         {
-            findings.AddRange(AnnotationVerifier.Verify(scanned, model, output.Expected, SectionBytes.Read(obj)));
+            findings.AddRange(verified);
             if (scanned.Annotations.Count != output.AnnotatedWrappers)
             {
                 findings.Add(new Finding(DiagnosticIds.SiteCountMismatch, Severity.Error,
@@ -104,26 +106,12 @@ public static class CheckRunner
     public static IReadOnlyList<(ScannedObject Object, IReadOnlyList<Finding> Findings)> CheckObjects(
         IReadOnlyList<string> files, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, ScanOptions options, int jobs)
     {
-        var results = new List<(ScannedObject, IReadOnlyList<Finding>)>();
-        foreach (var scanned in ObjectScanner.ScanAll(files, options, jobs))
-        {
-            if (scanned.Error is not null)
-            {
-                results.Add((scanned, [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)]));
-                continue;
-            }
+        // Verified on the scanning threads while each object is open: one read per file, archive members included.
+        return ObjectScanner.InspectAll(files, options, jobs, (scanned, elf) => (scanned, Verify(scanned, elf))).ToList();
 
-            if (scanned.Skipped || scanned.Annotations.Count == 0 && scanned.Sites.Count == 0)
-            {
-                results.Add((scanned, []));
-                continue;
-            }
-
-            // Archive members have no file of their own; their records are checked without region decoding.
-            var code = File.Exists(scanned.Path) ? SectionBytes.Read(scanned.Path) : null;
-            results.Add((scanned, AnnotationVerifier.Verify(scanned, model, expected, code)));
-        }
-
-        return results;
+        IReadOnlyList<Finding> Verify(ScannedObject scanned, ElfObject? elf) =>
+            scanned.Error is not null ? [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)]
+            : scanned.Skipped || scanned.Annotations.Count == 0 && scanned.Sites.Count == 0 ? []
+            : AnnotationVerifier.Verify(scanned, model, expected, elf?.Code);
     }
 }

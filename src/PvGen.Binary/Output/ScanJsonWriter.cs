@@ -37,6 +37,7 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteString("machine", scanned.Machine);
         writer.WriteString("error", scanned.Error);
         writer.WriteBoolean("skipped", scanned.Skipped);
+        writer.WriteString("sites_from", scanned.SitesFrom == SiteSource.Operands ? "operands" : "relocations");
         writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? FormatName(format) : null);
         writer.WriteStartArray("sites");
         foreach (var site in scanned.Sites)
