@@ -141,7 +141,15 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase));
+                long bias = 0;
+                if (!withAddends && elf.FileType != ElfFileType.Relocatable)
+                {
+                    // Linked with --emit-relocs: the REL field already holds S + A (or S + A - P).
+                    long symbolValue = (long)symbols.Entries[(int)relocation.SymbolIndex].Value;
+                    bias = info.Mode == RelocationMode.PcRelative ? symbolValue - (long)relocation.Offset : symbolValue;
+                }
+
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }
         }
     }

@@ -71,9 +71,9 @@ public static class ObjectScanner
             using var input = ObjectInput.Open(path);
             return InspectStream(input.Stream, path, options, use, compressedAlready: input.Compression != ObjectCompression.None);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            // InvalidDataException (corrupt or mislabelled compression) is an IOException.
+            // InvalidDataException: compression that is corrupt, truncated, oversized or not what the name says.
             return [use(ScannedObject.Failed(path, null, e.Message), null)];
         }
     }
@@ -115,7 +115,7 @@ public static class ObjectScanner
                 using var input = ObjectInput.FromStream(stream, path);
                 return InspectStream(input.Stream, path, options, use, compressedAlready: true);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or InvalidDataException)
             {
                 return [use(ScannedObject.Failed(path, null, e.Message), null)];
             }

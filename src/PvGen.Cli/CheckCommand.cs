@@ -116,7 +116,7 @@ internal static class CheckCommand
 
         var opsModel = Cli.LoadModel(modelPath);
         var config = configPath is null ? null : PvGenConfig.Load(configPath);
-        var files = ObjectScanner.ExpandInputs(paths);
+        var files = Cli.ExpandObjects(paths);
         var options = ScanOptions.ForModel(opsModel) with
         {
             AnnotationFormat = recordFormat switch

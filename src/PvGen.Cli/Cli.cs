@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PvGen.Binary;
 using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.Model.IO;
@@ -60,6 +61,24 @@ internal static class Cli
         }
 
         return ModelJson.Deserialize(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// The object files of the paths given (directories searched recursively); a directory holding none is an input
+    /// error, never "0 objects, ok" (a tree of modules compressed in a way pvgen does not recognise, say).
+    /// </summary>
+    public static IReadOnlyList<string> ExpandObjects(IReadOnlyList<string> paths)
+    {
+        foreach (string directory in paths.Where(Directory.Exists))
+        {
+            if (ObjectScanner.ExpandInputs([directory]).Count == 0)
+            {
+                throw new CliException(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error,
+                    $"no object files under '{directory}' (.o, .ko, .a, vmlinux, and .o/.ko compressed as .xz, .zst or .gz)", null));
+            }
+        }
+
+        return ObjectScanner.ExpandInputs(paths);
     }
 
     public static void Write(string path, string content)

@@ -23,6 +23,8 @@ internal static class ScanCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Files read in parallel (default: the number of processors).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var annotationFormat = new Option<string>("--annotation-format") { Description = "Layout of .parainstructions records: auto (from the relocation stride), absolute32 (8-byte i386), absolute64 (16-byte x86-64) or relative32 (6-byte packed).", DefaultValueFactory = _ => "auto" };
         annotationFormat.AcceptOnlyFromAmong("auto", "absolute32", "absolute64", "relative32");
+        var sitesFrom = new Option<string>("--sites-from") { Description = "auto (relocations; decoded operands in a linked kernel without relocations, e.g. a 6.5+ vmlinux), relocations, or operands (linked objects: decode even when relocations are there).", DefaultValueFactory = _ => "auto" };
+        sitesFrom.AcceptOnlyFromAmong("auto", "relocations", "operands");
         var readAll = new Option<bool>("--read-all") { Description = "Parse every object in full, even those whose bytes never mention the symbol (slower; the result is the same)." };
 
         var command = new Command("scan", """
@@ -45,7 +47,7 @@ internal static class ScanCommand
             command.Options.Add(option);
         }
 
-        foreach (Option option in new Option[] { model, format, output, jobs, annotationFormat, readAll })
+        foreach (Option option in new Option[] { model, format, output, jobs, annotationFormat, sitesFrom, readAll })
         {
             command.Options.Add(option);
         }
@@ -72,6 +74,12 @@ internal static class ScanCommand
                     _ => ParaInstructionsFormat.Auto,
                 },
                 SkipObjectsWithoutSymbol = !result.GetValue(readAll),
+                SiteDiscovery = result.GetValue(sitesFrom) switch
+                {
+                    "relocations" => SiteDiscovery.Relocations,
+                    "operands" => SiteDiscovery.Operands,
+                    _ => SiteDiscovery.Auto,
+                },
             };
             int jobCount = result.GetValue(jobs);
             if (jobCount < 1)
@@ -79,7 +87,7 @@ internal static class ScanCommand
                 throw new CliException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error, $"--jobs must be at least 1 (got {jobCount})", null));
             }
 
-            var files = ObjectScanner.ExpandInputs(given);
+            var files = Cli.ExpandObjects(given);
             string? path = result.GetValue(output);
             string chosen = result.GetValue(format) ?? "table";
             string? modelName = opsModel is null ? null : $"{opsModel.Struct} ({opsModel.Target.Arch})";
@@ -191,6 +199,11 @@ internal static class ScanCommand
             Run(null);
         }
 
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"pvgen scan: {failed.ToString(CultureInfo.InvariantCulture)} objects could not be read completely ({files.Count.ToString(CultureInfo.InvariantCulture)} files scanned) [{DiagnosticIds.ScanObjectFailed}]");
+        }
+
         return failed > 0 ? ExitCodes.Findings : ExitCodes.Ok;
     }
 
@@ -221,6 +234,11 @@ internal static class ScanCommand
             var s = collected.Summary;
             static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
             console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
+            if (s.ObjectsFromOperands > 0)
+            {
+                console.WriteLine($"{N(s.ObjectsFromOperands)} linked objects without relocations: their sites were found from decoded operands that resolve into {symbol} (.symtab)");
+            }
+
             if (collected.Interesting.Count > 0)
             {
                 var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine");

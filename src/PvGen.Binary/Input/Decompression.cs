@@ -131,6 +131,11 @@ public static class Decompression
                 ArrayPool<byte>.Shared.Return(scratch);
             }
 
+            if (compression == ObjectCompression.Gzip)
+            {
+                CheckGzipSize(compressed, end + trailing);
+            }
+
             return (int)end;
         }
         catch (InvalidDataException e) when (e.Data.Contains(Ours))
@@ -140,6 +145,27 @@ public static class Decompression
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException))
         {
             throw Error($"corrupt {name} stream: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// GZipStream accepts a stream cut inside its 8-byte trailer (CRC32, ISIZE) as complete; the trailer's ISIZE (the
+    /// decompressed size mod 2^32 of a one-member file, which is what the kernel writes) tells such a cut from a whole file.
+    /// </summary>
+    private static void CheckGzipSize(Stream compressed, long decompressed)
+    {
+        if (!compressed.CanSeek || compressed.Length < 18)
+        {
+            return;
+        }
+
+        Span<byte> size = stackalloc byte[4];
+        compressed.Position = compressed.Length - 4;
+        compressed.ReadExactly(size);
+        uint stated = BinaryPrimitives.ReadUInt32LittleEndian(size);
+        if (stated != (uint)decompressed)
+        {
+            throw Error($"truncated or corrupt gzip stream: its trailer states {stated} bytes but it decompresses to {decompressed}");
         }
     }
 

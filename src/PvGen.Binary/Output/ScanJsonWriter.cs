@@ -141,6 +141,7 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteNumber("objects_with_sites", s.ObjectsWithSites);
         writer.WriteNumber("skipped", s.Skipped);
         writer.WriteNumber("errors", s.Errors);
+        writer.WriteNumber("objects_from_operands", s.ObjectsFromOperands);
         writer.WriteNumber("sites", s.Sites);
         writer.WriteStartObject("by_kind");
         foreach (var (kind, count) in s.ByKind)
