@@ -45,6 +45,36 @@ public sealed class CompressedInputTests
         Assert.Equal(4, actual.Sites.Count);
     }
 
+    public static TheoryData<XzDecoder> XzDecoders => new() { XzDecoder.LibLzma, XzDecoder.Managed };
+
+    /// <summary>Both xz decoders give xz's own bytes for a module compressed as the kernel does, and refuse the same damage.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(XzDecoders))]
+    public void BothXzDecodersGiveTheBytesXzGives(XzDecoder decoder)
+    {
+        Skip.If(decoder == XzDecoder.LibLzma && !Decompression.DefaultXzDecoder.Equals(XzDecoder.LibLzma), "liblzma.so.5 cannot be loaded here");
+        string plain = Module(signed: true);
+        byte[] xz = File.ReadAllBytes(Compress(plain, "xz"));
+        byte[] elf = File.ReadAllBytes(plain)[..^Signature.Length];
+
+        byte[] buffer = new byte[16];
+        int length = Decompression.DecompressElf(new MemoryStream(xz), ObjectCompression.Xz, ref buffer, decoder);
+
+        Assert.Equal(elf, buffer[..length]);
+        foreach (byte[] broken in new[] { xz[..(xz.Length / 2)], xz[..^1], Flip(xz, xz.Length / 3) })
+        {
+            var error = Assert.Throws<InvalidDataException>(() => Decompression.DecompressElf(new MemoryStream(broken), ObjectCompression.Xz, ref buffer, decoder));
+            Assert.StartsWith("corrupt xz stream: ", error.Message);
+        }
+    }
+
+    private static byte[] Flip(byte[] bytes, int at)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        copy[at] ^= 0x40;
+        return copy;
+    }
+
     [Fact]
     public void AnnotatedCompressedObjectsKeepTheirRecords()
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using PvGen.Binary.Input;
 using PvGen.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -99,6 +100,25 @@ public sealed class FuzzTests(ITestOutputHelper output)
                     }
 
                     var result = Assert.Single(await scan);
+                    if (suffix == "xz")
+                    {
+                        // The scan used liblzma where it loads; the managed decoder must survive the same bytes.
+                        byte[] buffer = new byte[16];
+                        var managed = Task.Run(() =>
+                        {
+                            try
+                            {
+                                Decompression.DecompressElf(new MemoryStream(bytes, writable: false), ObjectCompression.Xz, ref buffer, XzDecoder.Managed);
+                            }
+                            catch (InvalidDataException)
+                            {
+                                // A clear error is an outcome.
+                            }
+                        });
+                        Assert.True(await Task.WhenAny(managed, Task.Delay(TimeSpan.FromSeconds(60))) == managed, $"{label}: the managed xz decoder hangs");
+                        await managed;
+                    }
+
                     Assert.True(result.Error is not null || result.Machine is not null, $"{label}: neither a result nor an error");
                     string outcome = result.Error is null ? "result" : result.Error.Contains(name, StringComparison.Ordinal) ? $"{name} error" : "ELF error";
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;

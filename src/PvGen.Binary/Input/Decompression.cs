@@ -20,9 +20,19 @@ public enum ObjectCompression
     Gzip,
 }
 
+/// <summary>Which xz decoder: both are maintained libraries; they are measured against each other in the README.</summary>
+public enum XzDecoder
+{
+    /// <summary>The system's liblzma (<see cref="LibLzma"/>).</summary>
+    LibLzma,
+
+    /// <summary>SharpCompress's XZStream (managed; about half liblzma's speed).</summary>
+    Managed,
+}
+
 /// <summary>
-/// Bounded decompression of one ELF object through maintained decoders: SharpCompress's XZStream, ZstdSharp's
-/// DecompressionStream, the in-box GZipStream (picked by measurement: scripts/bench-scan.sh). Output is capped by the
+/// Bounded decompression of one ELF object through maintained decoders: liblzma (or SharpCompress's XZStream where the
+/// system lacks it), ZstdSharp's DecompressionStream, the in-box GZipStream (picked by measurement: see the README). Output is capped by the
 /// size the object's own ELF headers claim, so a corrupt or hostile stream cannot make pvgen allocate gigabytes.
 /// </summary>
 public static class Decompression
@@ -71,12 +81,19 @@ public static class Decompression
     /// </summary>
     /// <returns>The ELF object's length in <paramref name="buffer"/>.</returns>
     /// <exception cref="InvalidDataException">A corrupt, truncated or oversized stream, or one that holds no ELF object.</exception>
-    public static int DecompressElf(Stream compressed, ObjectCompression compression, ref byte[] buffer)
+    public static int DecompressElf(Stream compressed, ObjectCompression compression, ref byte[] buffer) =>
+        DecompressElf(compressed, compression, ref buffer, DefaultXzDecoder);
+
+    /// <summary>liblzma when the system has it (the speed of <c>xz -dc</c>), else SharpCompress's managed XZStream.</summary>
+    public static XzDecoder DefaultXzDecoder => LibLzma.Available ? XzDecoder.LibLzma : XzDecoder.Managed;
+
+    /// <inheritdoc cref="DecompressElf(Stream, ObjectCompression, ref byte[])"/>
+    public static int DecompressElf(Stream compressed, ObjectCompression compression, ref byte[] buffer, XzDecoder xz)
     {
         string name = Name(compression);
         try
         {
-            using var decoder = Open(compression, compressed);
+            using var decoder = Open(compression, compressed, xz);
             int have = Fill(decoder, ref buffer, 0, 64);
             if (have < 4 || !buffer.AsSpan(0, 4).SequenceEqual("\u007fELF"u8))
             {
@@ -178,8 +195,9 @@ public static class Decompression
         return error;
     }
 
-    private static Stream Open(ObjectCompression compression, Stream input) => compression switch
+    private static Stream Open(ObjectCompression compression, Stream input, XzDecoder xz) => compression switch
     {
+        ObjectCompression.Xz when xz == XzDecoder.LibLzma => new LzmaDecoderStream(input),
         ObjectCompression.Xz => new XZStream(input),
         ObjectCompression.Zstd => new ZstdSharp.DecompressionStream(input, leaveOpen: true),
         ObjectCompression.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
