@@ -116,6 +116,7 @@ internal static class CheckCommand
 
         var opsModel = Cli.LoadModel(modelPath);
         var config = configPath is null ? null : PvGenConfig.Load(configPath);
+        var expected = ExpectedOps.From(opsModel, config);
         var files = Cli.ExpandObjects(paths);
         var options = ScanOptions.ForModel(opsModel) with
         {
@@ -127,7 +128,7 @@ internal static class CheckCommand
                 _ => ParaInstructionsFormat.Auto,
             },
         };
-        var results = Progress.Run($"verifying {files.Count} files", _ => CheckRunner.CheckObjects(files, opsModel, ExpectedOps.From(opsModel, config), options, Math.Max(1, jobs)));
+        var results = Progress.Run($"verifying {files.Count} files", _ => CheckRunner.CheckObjects(files, opsModel, expected, options, Math.Max(1, jobs)));
         var findings = results.SelectMany(r => r.Findings).ToList();
         Emit(format, output, findings, console =>
         {
