@@ -19,6 +19,7 @@ public sealed class ElfObject
     private readonly Dictionary<ElfSection, byte[]> bytes = [];
     private SectionBytes? code;
     private IReadOnlyList<FunctionSymbol>? functions;
+    private Dictionary<ElfSection, List<(long Offset, int Rank, string Name)>>? codeSymbols;
 
     internal ElfObject(string path, ElfFile file)
     {
@@ -63,6 +64,63 @@ public sealed class ElfObject
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// The symbols objdump would restart decoding at in a section: named functions and labels, one name per address
+    /// (functions before labels, globals before locals, then by name, for determinism), in address order. One pass over
+    /// the symbol tables serves every section (a vmlinux has 190,000 symbols).
+    /// </summary>
+    internal List<CodeSymbol> CodeSymbols(ElfSection section)
+    {
+        codeSymbols ??= CollectCodeSymbols();
+        if (!codeSymbols.TryGetValue(section, out var found))
+        {
+            return [];
+        }
+
+        found.Sort((a, b) => a.Offset != b.Offset ? a.Offset.CompareTo(b.Offset) : a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : string.CompareOrdinal(a.Name, b.Name));
+        var symbols = new List<CodeSymbol>(found.Count);
+        foreach (var (offset, _, name) in found)
+        {
+            if (symbols.Count == 0 || symbols[^1].Offset != offset)
+            {
+                symbols.Add(new CodeSymbol(offset, name));
+            }
+        }
+
+        return symbols;
+    }
+
+    private Dictionary<ElfSection, List<(long Offset, int Rank, string Name)>> CollectCodeSymbols()
+    {
+        var bySection = new Dictionary<ElfSection, List<(long, int, string)>>();
+        foreach (var table in File.Sections.OfType<ElfSymbolTable>().Where(t => t.Type == ElfSectionType.SymbolTable))
+        {
+            foreach (var symbol in table.Entries)
+            {
+                if (symbol.SectionLink.Section is not { } section || (section.Flags & ElfSectionFlags.Executable) == 0 || symbol.Name.IsEmpty
+                    || string.IsNullOrEmpty(symbol.Name.Value) || symbol.Type is not (ElfSymbolType.Function or ElfSymbolType.NoType))
+                {
+                    continue;
+                }
+
+                long offset = (long)symbol.Value - ElfSections.Base(File, section);
+                if (offset < 0 || offset >= (long)section.Size)
+                {
+                    continue; // a corrupt value; decoding must stay inside the section.
+                }
+
+                if (!bySection.TryGetValue(section, out var list))
+                {
+                    bySection[section] = list = [];
+                }
+
+                list.Add((offset, (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1), symbol.Name.Value));
+            }
+        }
+
+        return bySection;
     }
 
     private List<FunctionSymbol> ReadFunctions()

@@ -65,7 +65,7 @@ internal static class ElfObjectScanner
             }
 
             var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options);
-            sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
+            sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
         var annotations = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
@@ -152,44 +152,6 @@ internal static class ElfObjectScanner
                 yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }
         }
-    }
-
-    /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
-    public static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
-    {
-        var found = new List<(CodeSymbol Symbol, int Rank)>();
-        long sectionBase = ElfSections.Base(elf, section);
-        foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
-        {
-            if (table.Type != ElfSectionType.SymbolTable)
-            {
-                continue;
-            }
-
-            foreach (var symbol in table.Entries)
-            {
-                if (!ReferenceEquals(symbol.SectionLink.Section, section) || symbol.Name.IsEmpty || string.IsNullOrEmpty(symbol.Name.Value)
-                    || symbol.Type is not (ElfSymbolType.Function or ElfSymbolType.NoType))
-                {
-                    continue;
-                }
-
-                long offset = (long)symbol.Value - sectionBase;
-                if (offset < 0 || offset >= (long)section.Size)
-                {
-                    continue; // a corrupt value; decoding must stay inside the section.
-                }
-
-                int rank = (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1);
-                found.Add((new CodeSymbol(offset, symbol.Name.Value), rank));
-            }
-        }
-
-        // One name per address: functions before labels, globals before locals, then by name for determinism.
-        return found
-            .OrderBy(f => f.Symbol.Offset).ThenBy(f => f.Rank).ThenBy(f => f.Symbol.Name, StringComparer.Ordinal)
-            .GroupBy(f => f.Symbol.Offset).Select(g => g.First().Symbol)
-            .ToList();
     }
 
     /// <summary>A reference to the table inside one executable section.</summary>

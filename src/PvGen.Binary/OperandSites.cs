@@ -40,7 +40,7 @@ internal static class OperandSites
             }
 
             ulong sectionBase = section.VirtualAddress;
-            var symbols = ElfObjectScanner.CodeSymbols(elf.File, section);
+            var symbols = elf.CodeSymbols(section);
             for (int i = -1; i < symbols.Count; i++)
             {
                 long start = i < 0 ? 0 : symbols[i].Offset;
