@@ -1,5 +1,6 @@
 using LibObjectFile.Elf;
 using PvGen.Model;
+using PvGen.X86;
 
 namespace PvGen.Binary;
 

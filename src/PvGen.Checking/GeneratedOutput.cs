@@ -73,9 +73,11 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
                 o.GetProperty("macro_style").GetString()!)).ToList();
             // Include paths in the manifest are relative to the output directory, so a moved tree still checks.
             var raw = root.TryGetProperty("cflags", out var cflags) ? cflags.EnumerateArray().Select(f => f.GetString()!).ToList() : [];
+            // Path.GetFullPath(path, base) needs an absolute base: the directory may be given relative to the working directory.
+            string absolute = Path.GetFullPath(directory);
             var flags = raw.Select((f, i) =>
-                f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], directory)
-                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, directory)
+                f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], absolute)
+                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, absolute)
                 : f).ToList();
             return new GeneratedOutput(directory, baseName, model, styles, ops, flags);
         }

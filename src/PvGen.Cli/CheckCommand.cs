@@ -5,6 +5,7 @@ using PvGen.Checking;
 using PvGen.Checking.Annotations;
 using PvGen.Checking.Toolchain;
 using PvGen.Model;
+using PvGen.X86.Records;
 using PvGen.Model.Config;
 using PvGen.Model.Json;
 using Spectre.Console;
@@ -22,8 +23,8 @@ internal static class CheckCommand
         var objects = new Option<string[]>("--object") { Description = "Verify the .parainstructions records of these objects, modules, archives or directories instead (needs --model).", AllowMultipleArgumentsPerToken = true };
         var model = new Option<string?>("--model", "-m") { Description = "With --object: the pvgen.model/1 JSON of the table the objects call through." };
         var config = new Option<string?>("--config", "-c") { Description = "With --object: pvgen.json whose per-op settings (jump, native, clobbers) the records must match." };
-        var annotationFormat = new Option<string>("--record-format") { Description = "With --object: auto (detect from the relocations), abs32 (8-byte i386), abs64 (16-byte x86-64) or rel32 (6-byte packed).", DefaultValueFactory = _ => "auto" };
-        annotationFormat.AcceptOnlyFromAmong("auto", "abs32", "abs64", "rel32");
+        var annotationFormat = new Option<string>("--record-format") { Description = "With --object: the layout of the pv site records, " + RecordFormats.OptionHelp + ".", DefaultValueFactory = _ => "auto" };
+        annotationFormat.AcceptOnlyFromAmong(["auto", .. RecordFormats.AcceptedNames]);
         var format = new Option<string>("--format", "-f") { Description = "table, json or sarif.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "sarif");
         var output = new Option<string?>("--output", "-o") { Description = "Write the json or sarif report to FILE." };
@@ -119,13 +120,7 @@ internal static class CheckCommand
         var files = ObjectScanner.ExpandInputs(paths);
         var options = ScanOptions.ForModel(opsModel) with
         {
-            AnnotationFormat = recordFormat switch
-            {
-                "abs32" => ParaInstructionsFormat.Absolute32,
-                "abs64" => ParaInstructionsFormat.Absolute64,
-                "rel32" => ParaInstructionsFormat.Relative32,
-                _ => ParaInstructionsFormat.Auto,
-            },
+            AnnotationFormat = recordFormat == "auto" ? null : RecordFormats.Find(recordFormat),
         };
         var results = Progress.Run($"verifying {files.Count} files", _ => CheckRunner.CheckObjects(files, opsModel, ExpectedOps.From(opsModel, config), options, Math.Max(1, jobs)));
         var findings = results.SelectMany(r => r.Findings).ToList();

@@ -4,6 +4,7 @@ using PvGen.Binary;
 using PvGen.Binary.Output;
 using PvGen.Clang;
 using PvGen.Model;
+using PvGen.X86.Records;
 using PvGen.Model.Json;
 using Spectre.Console;
 
@@ -21,8 +22,8 @@ internal static class ScanCommand
         format.AcceptOnlyFromAmong("table", "json", "c", "asm");
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE (atomically, only when the content changes) instead of stdout." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Files read in parallel (default: the number of processors).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var annotationFormat = new Option<string>("--annotation-format") { Description = "Layout of .parainstructions records: auto (from the relocation stride), absolute32 (8-byte i386), absolute64 (16-byte x86-64) or relative32 (6-byte packed).", DefaultValueFactory = _ => "auto" };
-        annotationFormat.AcceptOnlyFromAmong("auto", "absolute32", "absolute64", "relative32");
+        var annotationFormat = new Option<string>("--record-format", "--annotation-format") { Description = "Layout of the pv site records: " + RecordFormats.OptionHelp + ".", DefaultValueFactory = _ => "auto" };
+        annotationFormat.AcceptOnlyFromAmong(["auto", .. RecordFormats.AcceptedNames]);
         var readAll = new Option<bool>("--read-all") { Description = "Parse every object in full, even those whose bytes never mention the symbol (slower; the result is the same)." };
 
         var command = new Command("scan", """
@@ -64,13 +65,7 @@ internal static class ScanCommand
             var opsModel = LoadModel(result, model, inputs);
             var options = ScanOptions.ForModel(opsModel, result.GetValue(inputs.Symbol)) with
             {
-                AnnotationFormat = result.GetValue(annotationFormat) switch
-                {
-                    "absolute32" => ParaInstructionsFormat.Absolute32,
-                    "absolute64" => ParaInstructionsFormat.Absolute64,
-                    "relative32" => ParaInstructionsFormat.Relative32,
-                    _ => ParaInstructionsFormat.Auto,
-                },
+                AnnotationFormat = result.GetValue(annotationFormat) is { } named && named != "auto" ? RecordFormats.Find(named) : null,
                 SkipObjectsWithoutSymbol = !result.GetValue(readAll),
             };
             int jobCount = result.GetValue(jobs);

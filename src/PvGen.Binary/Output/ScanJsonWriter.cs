@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary.Output;
 
@@ -37,7 +38,9 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteString("machine", scanned.Machine);
         writer.WriteString("error", scanned.Error);
         writer.WriteBoolean("skipped", scanned.Skipped);
-        writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? FormatName(format) : null);
+        // "annotation_format" keeps the names scan wrote before there was one vocabulary; "record_format" is the canonical name.
+        writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? RecordFormats.LegacyScanName(format) : null);
+        writer.WriteString("record_format", scanned.AnnotationFormat?.Name);
         writer.WriteStartArray("sites");
         foreach (var site in scanned.Sites)
         {
@@ -175,13 +178,5 @@ public sealed class ScanJsonWriter : IDisposable
         MemoryForm.Absolute => "absolute",
         MemoryForm.Register => "register",
         _ => "none",
-    };
-
-    public static string FormatName(ParaInstructionsFormat format) => format switch
-    {
-        ParaInstructionsFormat.Absolute32 => "absolute32",
-        ParaInstructionsFormat.Absolute64 => "absolute64",
-        ParaInstructionsFormat.Relative32 => "relative32",
-        _ => "auto",
     };
 }

@@ -1,6 +1,7 @@
 using Iced.Intel;
 using PvGen.Binary;
 using PvGen.Model;
+using PvGen.X86;
 
 namespace PvGen.Checking.Annotations;
 
@@ -13,7 +14,7 @@ namespace PvGen.Checking.Annotations;
 public static class AnnotationVerifier
 {
     /// <summary>The smallest site a patcher can turn into a direct call (e8 rel32).</summary>
-    public const int DirectCallLength = 5;
+    public static int DirectCallLength => SiteEncodings.DirectCallLength;
 
     public static IReadOnlyList<Finding> Verify(ScannedObject scanned, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, SectionBytes? code = null)
     {

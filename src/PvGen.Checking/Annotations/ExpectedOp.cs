@@ -1,6 +1,7 @@
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Config;
+using PvGen.X86;
 
 namespace PvGen.Checking.Annotations;
 
@@ -21,6 +22,7 @@ public static class ExpectedOps
     {
         var abi = CallAbi.For(model.Target);
         var where = new SourceLocation(config?.SourcePath ?? "pvgen.json", 1, 1);
+        var era = ClobberEraOf(config, where);
         var expected = new Dictionary<int, ExpectedOp>();
         foreach (var op in model.Ops)
         {
@@ -32,7 +34,7 @@ public static class ExpectedOps
             }
 
             int? mask = settings?.Clobbers is { } clobbers
-                ? MacroBinder.ClobberSet(op, abi, clobbers).Aggregate(0, (m, r) => m | (1 << r.Bit))
+                ? ClobberMasks.MaskOf(MacroBinder.ClobberSet(op, abi, clobbers), abi, era)
                 : null;
             int? native = settings?.Native is { } hex
                 ? NativeLength(hex) ?? throw new ConfigException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
@@ -42,6 +44,25 @@ public static class ExpectedOps
         }
 
         return expected;
+    }
+
+    /// <summary>The CLBR_* era the configuration's "generate.clobber_era" names, as generate applies it.</summary>
+    private static ClobberEra ClobberEraOf(PvGenConfig? config, SourceLocation where)
+    {
+        if (config?.Extra is not { } extra || !extra.TryGetValue("generate", out var section))
+        {
+            return ClobberMasks.DefaultEra;
+        }
+
+        try
+        {
+            var settings = GenerateSettings.Bind(section, config.SourcePath ?? "pvgen.json");
+            return settings.ClobberEra is { } name ? ClobberMasks.Parse(name)!.Value : ClobberMasks.DefaultEra;
+        }
+        catch (GenerationException e)
+        {
+            throw new ConfigException(e.Diagnostic with { Location = e.Diagnostic.Location ?? where });
+        }
     }
 
     /// <summary>Bytes in a native replacement, or null when the text is not hex bytes.</summary>
