@@ -60,11 +60,12 @@ public sealed record FedSite(long Offset, int Length, SiteKind Kind, long Target
 /// <param name="FunctionOffset">Instruction start relative to that symbol (or to the section).</param>
 /// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32".</param>
 /// <param name="RelocOffset">Section-relative offset of the relocated field inside the instruction.</param>
-/// <param name="Annotated">A .parainstructions record covers the instruction.</param>
+/// <param name="Annotated">A pv record (.parainstructions, or a DIRECT_CALL .altinstructions entry) covers the instruction.</param>
 /// <param name="IndirectThroughMemory">The instruction is <c>call *mem</c> / <c>jmp *mem</c> with the table in the memory operand.</param>
 /// <param name="ViaGot">The relocation goes through the GOT: the instruction loads the table's address (PIC).</param>
 /// <param name="Bytes">The instruction's bytes as stored in the object (relocated fields still hold their addends).</param>
 /// <param name="Feeds">Indirect calls and jumps the loaded register reaches (for Load and Address sites).</param>
+/// <param name="AnnotatedBy">Which family's record covers the instruction: a .parainstructions record or a DIRECT_CALL .altinstructions entry.</param>
 public sealed record Site(
     string Section,
     long Offset,
@@ -82,7 +83,8 @@ public sealed record Site(
     MemoryForm MemoryForm,
     bool ViaGot,
     EquatableArray<byte> Bytes,
-    EquatableArray<FedSite> Feeds)
+    EquatableArray<FedSite> Feeds,
+    RecordFamily? AnnotatedBy = null)
 {
     /// <summary>"symbol+0xoff" the way objdump names a location (the section when no symbol covers it).</summary>
     public string Function => $"{FunctionSymbol ?? Section}+0x{FunctionOffset:x}";

@@ -218,8 +218,8 @@ internal static class ScanCommand
             console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
             if (collected.Interesting.Count > 0)
             {
-                var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine");
-                foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "unannotated", "orphan" })
+                var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine").AddColumn("format");
+                foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "natives", "unannotated", "orphan" })
                 {
                     files.AddColumn(new TableColumn(column).RightAligned());
                 }
@@ -229,10 +229,10 @@ internal static class ScanCommand
                 {
                     int Count(SiteKind kind) => o.Sites.Count(site => site.Kind == kind);
                     files.AddRow(
-                        new Text(o.Path), new Text(o.Machine ?? "?"),
+                        new Text(o.Path), new Text(o.Machine ?? "?"), new Text(o.Annotations.Count > 0 ? o.AnnotationFormat?.Name ?? "-" : "-"),
                         new Text(N(Count(SiteKind.Call))), new Text(N(Count(SiteKind.Jmp))), new Text(N(Count(SiteKind.Load))),
                         new Text(N(Count(SiteKind.Address))), new Text(N(Count(SiteKind.Other))),
-                        new Text(N(o.Annotations.Count)), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
+                        new Text(N(o.Annotations.Count)), new Text(N(o.Annotations.Sum(a => a.Natives.Count))), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
                         new Text(N(o.OrphanAnnotations.Count())), new Text(o.Error ?? string.Empty));
                 }
 
@@ -257,6 +257,12 @@ internal static class ScanCommand
 
             string kinds = string.Join(", ", s.ByKind.Select(k => $"{ScanJsonWriter.KindName(k.Key)} {N(k.Value)}"));
             console.WriteLine($"total: {N(s.Sites)} sites ({kinds}); {N(s.Feeds)} fed calls; {N(s.Annotations)} records, {N(s.AnnotatedSites)} sites annotated, {N(s.UnannotatedCalls)} calls without a record, {N(s.OrphanAnnotations)} records without a site");
+            if (s.AltEntries > 0)
+            {
+                string formats = string.Join(", ", s.ByRecordFormat.Select(f => $"{f.Key} {N(f.Value)}"));
+                console.WriteLine($"records by format (objects): {formats}; {N(s.DirectCallAnnotations)} DIRECT_CALL records, {N(s.NativeAlternatives)} native alternatives at pv sites; "
+                    + $"{N(s.AltEntries)} .altinstructions entries, {N(s.OtherAlternatives)} of them CPU-feature alternatives (not pv sites)");
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ namespace PvGen.Checking.Annotations;
 /// <param name="NativeLength">Bytes of the op's native replacement, when configured.</param>
 /// <param name="ClobberMask">The CLBR_* mask a record must carry, when clobbers are configured.</param>
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
-public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true);
+/// <param name="Native">The configured native bytes ("9c 58"), which a native alternative at the op's sites must equal.</param>
+public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null);
 
 public static class ExpectedOps
 {
@@ -40,7 +41,7 @@ public static class ExpectedOps
                 ? NativeLength(hex) ?? throw new ConfigException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", where))
                 : null;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask);
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask, Native: settings?.Native is { } bytes ? NativeBytes.Normalise(bytes) : null);
         }
 
         return expected;
