@@ -1,5 +1,6 @@
 using Iced.Intel;
 using LibObjectFile.Elf;
+using PvGen.X86;
 
 namespace PvGen.Binary;
 
