@@ -9,7 +9,8 @@ namespace PvGen.Binary.Tests;
 /// Two linked kernels from Debian's -dbg packages. 6.1 keeps its relocations (linked --emit-relocs): every code relocation
 /// against pv_ops, as readelf lists them, is a site, every .parainstructions record is matched, and decoding operands
 /// instead of reading relocations finds the same sites field for field. 6.12 has no relocations at all: its sites come from
-/// operands, and every pv_ops reference objdump's disassembly shows is among them.
+/// operands, every pv_ops reference objdump's disassembly shows is among them, and every DIRECT_CALL entry of its
+/// .altinstructions (read with the stride from .BTF) is an annotated call through its slot.
 /// </summary>
 public sealed class VmlinuxTests(ITestOutputHelper output)
 {
@@ -68,6 +69,97 @@ public sealed class VmlinuxTests(ITestOutputHelper output)
 
         // Where the two disagree, a linear sweep lost sync inside a function (objdump here): say how often.
         output.WriteLine($"6.12 vmlinux: {scanned.Sites.Count} sites from operands ({scanned.Sites.Count(s => s.Kind == SiteKind.Call)} calls); objdump -d shows {objdump.Count} of their {ours.Count} memory references");
+    }
+
+    /// <summary>
+    /// Every DIRECT_CALL entry of the 6.12 vmlinux's .altinstructions is an annotated call through its slot. The oracle
+    /// reads the entries itself: the stride is bpftool's sizeof(struct alt_instr) from .BTF, the bytes come from the file
+    /// at readelf's section offsets, and each slot is what alt_replace_call() computes at boot: the ff 15 displacement
+    /// from the next instruction, minus pv_ops' address (readelf -s), over 8.
+    /// </summary>
+    [SkippableFact]
+    public void Linux612EveryDirectCallRecordIsAnAnnotatedCallThroughItsSlot()
+    {
+        Skip.If(DebianVmlinux.Linux612 is null, DebianVmlinux.Reason("6.12"));
+        Skip.If(Tool.Find("bpftool") is null, "bpftool is not installed (the oracle's sizeof(struct alt_instr))");
+        string vmlinux = DebianVmlinux.Linux612!;
+        var btf = Tool.Run("sh", ["-c", "bpftool btf dump file \"$0\" format raw | grep \"STRUCT 'alt_instr' \"", vmlinux]);
+        Assert.True(btf.ExitCode == 0, btf.ToString());
+        int stride = int.Parse(btf.Stdout.Split("size=")[1].Split(' ')[0], CultureInfo.InvariantCulture);
+        var sections = ReadElfSectionsWithOffsets(vmlinux);
+        var alt = sections.Single(s => s.Name == ".altinstructions");
+        byte[] entries = ReadAt(vmlinux, alt.Offset, (int)alt.Size);
+        long pvOps = SymbolAddress(vmlinux, "pv_ops");
+
+        var expected = new List<(long Site, int Slot)>();
+        for (int at = 0; at + stride <= entries.Length; at += stride)
+        {
+            uint flags = BitConverter.ToUInt32(entries, at + 8);
+            if ((flags & 0x0002_0000) == 0)
+            {
+                continue; // not ALT_FLAG_DIRECT_CALL
+            }
+
+            long site = alt.Address + at + BitConverter.ToInt32(entries, at);
+            var code = sections.Single(s => s.Address <= site && site < s.Address + s.Size);
+            byte[] call = ReadAt(vmlinux, code.Offset + (site - code.Address), 6);
+            Assert.True(call[0] == 0xff && call[1] == 0x15, $"0x{site:x}: DIRECT_CALL entry over {Convert.ToHexString(call)}");
+            expected.Add((site, (int)((site + 6 + BitConverter.ToInt32(call, 2) - pvOps) / 8)));
+        }
+
+        var scanned = Build.ScanOne(vmlinux);
+        var addresses = SectionAddresses(vmlinux);
+        var calls = scanned.Sites.ToDictionary(s => addresses[s.Section] + s.Offset);
+
+        Assert.NotEmpty(expected);
+        Assert.All(expected, e =>
+        {
+            Assert.True(calls.TryGetValue(e.Site, out var site), $"no site at 0x{e.Site:x}");
+            Assert.Equal((SiteKind.Call, 6, e.Slot, true), (site.Kind, site.Length, site.Slot!.Value, site.Annotated));
+        });
+        Assert.Equal(expected.Count, scanned.Annotations.Count);
+        Assert.Equal(expected.Select(e => e.Site).Order(), scanned.Annotations.Select(a => addresses[a.Section] + a.Offset).Order());
+        Assert.Empty(scanned.UnannotatedCalls);
+        output.WriteLine($"6.12 vmlinux: alt_instr is {stride} bytes; {entries.Length / stride} entries, {expected.Count} DIRECT_CALL, each an annotated call through its slot");
+    }
+
+    private static byte[] ReadAt(string path, long offset, int count)
+    {
+        using var file = File.OpenRead(path);
+        file.Position = offset;
+        byte[] bytes = new byte[count];
+        file.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static long SymbolAddress(string path, string symbol)
+    {
+        var run = Tool.Run("sh", ["-c", "readelf -sW \"$0\" | awk -v s=\"$1\" '$8 == s && $4 == \"OBJECT\" { print $2 }'", path, symbol]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return (long)ulong.Parse(run.Stdout.Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
+
+    private static List<(string Name, long Address, long Offset, long Size)> ReadElfSectionsWithOffsets(string path)
+    {
+        var run = Tool.Run("readelf", ["-SW", path]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var sections = new List<(string, long, long, long)>();
+        foreach (string line in run.Stdout.Split('\n'))
+        {
+            int close = line.IndexOf(']', StringComparison.Ordinal);
+            if (!line.TrimStart().StartsWith('[') || close < 0)
+            {
+                continue;
+            }
+
+            string[] f = line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 6 && f[0] != "Name" && ulong.TryParse(f[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong address))
+            {
+                sections.Add((f[0], (long)address, long.Parse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture), long.Parse(f[4], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return sections;
     }
 
     /// <summary>(address of the relocated field, type) of every relocation against the symbol in an executable section, from readelf -rW.</summary>
