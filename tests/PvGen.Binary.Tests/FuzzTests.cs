@@ -52,7 +52,6 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{cases} cases: {string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"))}");
-        Assert.True(cases >= 3000);
         Assert.True(outcomes.GetValueOrDefault("error") > 0 && outcomes.GetValueOrDefault("result") > 0);
     }
 
@@ -128,7 +127,6 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{cases} compressed cases: {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value} {o.Key}"))}");
-        Assert.True(cases >= 1800);
         Assert.All(new[] { "xz error", "zstd error", "gzip error", "result" }, o => Assert.True(outcomes.GetValueOrDefault(o) > 0, $"no case ended as {o}"));
     }
 
