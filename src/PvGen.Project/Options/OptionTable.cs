@@ -193,7 +193,7 @@ public static class OptionTable
             Help = "Record format of the macro-style sites: para16 (16-byte x86-64 .parainstructions), para8 (8-byte i386), para6 (6-byte packed, 6.5-6.7) "
                 + "or alt14 (6.8+: an ALT_FLAG_DIRECT_CALL .altinstructions entry, and the op's native bytes under ALT_NOT_XEN); old names (x86_64, i386, packed) are accepted.",
             Default = "the kernel tree's (--kernel-tree), else para16 or para8 by target",
-            Choices = [.. X86.Records.RecordFormats.Names],
+            Choices = [.. X86.Records.RecordFormats.GeneratableNames],
             ChoiceAliases = X86.Records.RecordFormats.LegacyAliases,
         };
 
