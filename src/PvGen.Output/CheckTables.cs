@@ -1,4 +1,3 @@
-using PvGen.Binary;
 using PvGen.Checking;
 using PvGen.Checking.Annotations;
 using PvGen.Checking.Reports;
@@ -37,19 +36,16 @@ public static class CheckTables
     public static void Objects(IReadOnlyList<ObjectCheck> results, IAnsiConsole console)
     {
         int findings = results.Sum(r => r.Findings.Count);
-        var formats = CheckJson.RecordFormats(results);
-        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives")
-            .AddColumn("sites").AddColumn("findings");
-        table.AddRow($"{results.Count}", $"{results.Count(r => r.Object.Annotations.Count > 0)}",
-            Markup.Escape(formats.Count == 0 ? "-" : string.Join(", ", formats.Select(f => $"{f.Format} {f.Objects}"))),
-            $"{results.Sum(r => r.Object.Annotations.Count)}", $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}",
-            $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings}");
+        var formats = CheckJson.RecordFormatsOf(results);
+        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives").AddColumn("sites").AddColumn("findings");
+        table.AddRow($"{results.Count}", $"{results.Count(r => r.Object.Annotations.Count > 0)}", Markup.Escape(formats.Count == 0 ? "-" : string.Join(", ", formats.Select(f => $"{f.Format} {f.Objects}"))),
+            $"{results.Sum(r => r.Object.Annotations.Count)}", $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings}");
         console.Write(table);
         Coverage(CheckRunner.Total(results.SelectMany(r => r.Coverage)), console);
         console.MarkupLine(findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
     }
 
-    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a"), never a silent pass.</summary>
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a").</summary>
     private static void Coverage(IReadOnlyList<CheckCoverage> coverage, IAnsiConsole console)
     {
         if (coverage.Count == 0)
