@@ -17,8 +17,8 @@ public sealed class Real612ModuleTests(ITestOutputHelper output)
     [SkippableFact]
     public void EveryDirectCallEntryIsMatchedToItsSiteAsBinutilsSeeIt()
     {
-        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
-        var modules = Directory.EnumerateFiles(DebianKernels612.Instance!.ModulesDecompressed(), "*.ko", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
+        var modules = Directory.EnumerateFiles(DebianKernel612.Instance!.PlainModules, "*.ko", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
         var oracleEntries = AltOracle.Entries(modules);
         var oracleDirect = oracleEntries.Where(e => e.DirectCall).ToList();
@@ -61,7 +61,7 @@ public sealed class Real612ModuleTests(ITestOutputHelper output)
         Assert.All(scanned.Values.SelectMany(r => r.Sites), s => Assert.Equal(RecordFamily.AltInstructions, s.AnnotatedBy));
 
         // paravirt-facts section 12 (Debian 6.12.117 cloud-amd64): 743 DIRECT_CALL entries, 416 with a NOT entry.
-        if (DebianKernels612.Instance.Version == "6.12.117+deb12" && DebianKernels612.Instance.IsCloudFlavour)
+        if (DebianKernel612.Instance.Abi == "6.12.117+deb12")
         {
             Assert.Equal(743, oracleDirect.Count);
             Assert.Equal(416, withNative);

@@ -19,10 +19,10 @@ public sealed class Kernel612ModuleTests
     [SkippableFact]
     public void EveryDirectCallEntryOfTheRealModulesVerifies()
     {
-        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
+        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
         string model = ParseRealModel();
 
-        var run = Tool.Pvgen(["check", "--object", DebianKernels612.Instance!.ModulesDecompressed(), "--model", model, "--format", "json"]);
+        var run = Tool.Pvgen(["check", "--object", DebianKernel612.Instance!.PlainModules, "--model", model, "--format", "json"]);
 
         Assert.True(run.ExitCode == 0, run.ToString()[..Math.Min(4000, run.ToString().Length)]);
         using var report = JsonDocument.Parse(run.Stdout);
@@ -40,9 +40,9 @@ public sealed class Kernel612ModuleTests
     [InlineData("site", "PVG0201")]
     public void AModuleWithOneCorruptedEntryIsRejected(string corruption, string id)
     {
-        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
+        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
         string model = ParseRealModel();
-        string module = Path.Combine(DebianKernels612.Instance!.ModulesDecompressed(), Module);
+        string module = Path.Combine(DebianKernel612.Instance!.PlainModules, Module);
         Skip.IfNot(File.Exists(module), $"{module} is not in this kernel");
         string copy = Path.Combine(Repo.TempDir("corrupt-612"), Path.GetFileName(Module));
         File.Copy(module, copy);
@@ -88,7 +88,7 @@ public sealed class Kernel612ModuleTests
 
     private static string ParseRealModel()
     {
-        var kernels = DebianKernels612.Instance!;
+        var kernels = DebianKernel612.Instance!;
         string output = Path.Combine(Repo.TempDir("kernel-612-model"), "x86_64.pvgen.json");
         var run = Tool.Pvgen(["parse", "arch/x86/include/asm/paravirt_types.h", "--struct", "paravirt_patch_template",
             "--kernel-tree", kernels.Source, "--kernel-build", kernels.BuildAmd64, "--target", "x86_64", "--format", "json", "-o", output]);

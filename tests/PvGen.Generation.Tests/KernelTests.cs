@@ -54,8 +54,8 @@ public sealed class KernelCheckTests
         string source, build;
         if (kernel == "6.12")
         {
-            Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
-            (source, build) = (DebianKernels612.Instance!.Source, DebianKernels612.Instance.BuildAmd64);
+            Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
+            (source, build) = (DebianKernel612.Instance!.Source, DebianKernel612.Instance.BuildAmd64);
         }
         else
         {

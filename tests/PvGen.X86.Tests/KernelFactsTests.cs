@@ -46,8 +46,8 @@ public sealed class KernelFactsTests
     [SkippableFact]
     public void AlternativeFlagsAndFeaturesAreThoseOfLinux612()
     {
-        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
-        string asm = Path.Combine(DebianKernels612.Instance!.Source, "arch/x86/include/asm");
+        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
+        string asm = Path.Combine(DebianKernel612.Instance!.Source, "arch/x86/include/asm");
         string defines = string.Join("\n", new[] { "alternative.h", "cpufeatures.h", "paravirt_types.h" }
             .SelectMany(h => File.ReadAllLines(Path.Combine(asm, h)))
             .Where(l => Regex.IsMatch(l, @"^#define\s+(ALT_FLAGS_SHIFT|ALT_FLAG_\w+|ALT_NOT\(|ALT_DIRECT_CALL\(|ALT_CALL_ALWAYS|ALT_NOT_XEN|X86_FEATURE_(ALWAYS|XENPV|VCPUPREEMPT)\b)")));
@@ -80,8 +80,8 @@ public sealed class KernelFactsTests
         string source, build;
         if (kernel == "6.12")
         {
-            Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
-            (source, build) = (DebianKernels612.Instance!.Source, DebianKernels612.Instance.BuildAmd64);
+            Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
+            (source, build) = (DebianKernel612.Instance!.Source, DebianKernel612.Instance.BuildAmd64);
         }
         else
         {
@@ -119,8 +119,8 @@ public sealed class KernelFactsTests
     [InlineData("6.1", "para16")]
     public void AKernelTreeSaysWhichFormatItsMacrosEmit(string kernel, string expected)
     {
-        string? tree = kernel == "6.12" ? DebianKernels612.Instance?.Source : DebianKernels.Instance?.Source;
-        Skip.If(tree is null, kernel == "6.12" ? DebianKernels612.Reason : DebianKernels.Reason);
+        string? tree = kernel == "6.12" ? DebianKernel612.Instance?.Source : DebianKernels.Instance?.Source;
+        Skip.If(tree is null, kernel == "6.12" ? DebianKernel612.Reason : DebianKernels.Reason);
 
         var facts = KernelTreeFacts.Read(tree!, 8);
 
