@@ -137,6 +137,7 @@ public static class GenerateWorkflow
             CallForm = settings.Choice(Gen.CallForm),
             CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
             DeclareTable = settings.Flag(Gen.DeclareTable),
+            TemplateSet = settings.Choice(Gen.TemplateSet),
             Locations = locations,
         };
     }
