@@ -18,16 +18,15 @@ public static class VmiSections
 {
     public static VmiSectionResult Read(ElfObject elf)
     {
-        var format = VmiRecordFormat.Instance;
         var file = elf.File;
-        var section = file.Sections.FirstOrDefault(s => s.Name.Value == format.Section);
+        var section = file.Sections.FirstOrDefault(s => s.Name.Value == VmiRecordFormat.Section);
         var none = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         if (section is null)
         {
             return new VmiSectionResult(false, [], none, null);
         }
 
-        VmiSectionResult Failed(string error) => new(true, [], none, $"{format.Section}: {error}");
+        VmiSectionResult Failed(string error) => new(true, [], none, $"{VmiRecordFormat.Section}: {error}");
         if (elf.IsLinked)
         {
             return Failed("only relocatable objects are read (the records are resolved through their relocations)");
@@ -39,17 +38,17 @@ public static class VmiSections
             return Failed(readError);
         }
 
-        if (bytes.Length % format.Stride != 0)
+        if (bytes.Length % VmiRecordFormat.Stride != 0)
         {
-            return Failed($"{bytes.Length} bytes are not whole {format.Stride}-byte {format.Name} records");
+            return Failed($"{bytes.Length} bytes are not whole {VmiRecordFormat.Stride}-byte {VmiRecordFormat.Name} records");
         }
 
         var table = ElfSections.RelocationTables(file).FirstOrDefault(t => ReferenceEquals(t.Target, section)).Table;
-        int count = bytes.Length / format.Stride;
+        int count = bytes.Length / VmiRecordFormat.Stride;
         var relocations = table?.Entries.OrderBy(r => r.Offset).ToList() ?? [];
-        if (relocations.Count != count * format.RelocatedFields.Count)
+        if (relocations.Count != count * VmiRecordFormat.RelocatedFields.Count)
         {
-            return Failed($"{count} records need {count * format.RelocatedFields.Count} relocations, the section has {relocations.Count}");
+            return Failed($"{count} records need {count * VmiRecordFormat.RelocatedFields.Count} relocations, the section has {relocations.Count}");
         }
 
         if (count > 0 && table!.Link.Section is not ElfSymbolTable symbols)
@@ -62,11 +61,11 @@ public static class VmiSections
         var sections = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         for (int i = 0; i < count; i++)
         {
-            long at = (long)i * format.Stride;
-            var targets = new CodeLocation[format.RelocatedFields.Count];
+            long at = (long)i * VmiRecordFormat.Stride;
+            var targets = new CodeLocation[VmiRecordFormat.RelocatedFields.Count];
             for (int j = 0; j < targets.Length; j++)
             {
-                var field = format.RelocatedFields[j];
+                var field = VmiRecordFormat.RelocatedFields[j];
                 var relocation = relocations[i * targets.Length + j];
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
                 if ((long)relocation.Offset != at + field.Offset || info.AsField != field.Relocation)
@@ -97,7 +96,7 @@ public static class VmiSections
 
             try
             {
-                records.Add(format.Decode(bytes.AsSpan((int)at, format.Stride), targets[0], targets[1]));
+                records.Add(VmiRecordFormat.Decode(bytes.AsSpan((int)at, VmiRecordFormat.Stride), targets[0], targets[1]));
             }
             catch (ArgumentException e)
             {

@@ -129,10 +129,10 @@ public static class CheckRunner
             if (records != output.AnnotatedWrappers && vmiFindings.All(f => f.Id != DiagnosticIds.VmiRecordUnreadable))
             {
                 findings.Add(new Finding(DiagnosticIds.SiteCountMismatch, Severity.Error,
-                    $"{records} {X86.Records.VmiRecordFormat.Instance.Name} records for {output.AnnotatedWrappers} recorded wrappers, each called once", obj));
+                    $"{records} {X86.Records.VmiRecordFormat.Name} records for {output.AnnotatedWrappers} recorded wrappers, each called once", obj));
             }
 
-            return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, records, findings, X86.Records.VmiRecordFormat.Instance.Name, vmiCoverage);
+            return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, records, findings, X86.Records.VmiRecordFormat.Name, vmiCoverage);
         }
 
         return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, scanned.Annotations.Count, findings, scanned.AnnotationFormat?.Name, coverage);

@@ -390,18 +390,17 @@ public static class TemplateModelBuilder
     /// <summary>The VMI record layout as data (offsets, sizes, directives), so the record template is written from it, not beside it.</summary>
     private static ModelNode VmiLayout(int callLength)
     {
-        var format = VmiRecordFormat.Instance;
         return new ModelNode()
-            .Add("record_format", format.Name)
-            .Add("section", format.Section)
-            .Add("bind_section", format.BindSection)
-            .Add("record_size", format.Stride)
-            .Add("record_align", format.Alignment)
+            .Add("record_format", VmiRecordFormat.Name)
+            .Add("section", VmiRecordFormat.Section)
+            .Add("bind_section", VmiRecordFormat.BindSection)
+            .Add("record_size", VmiRecordFormat.Stride)
+            .Add("record_align", VmiRecordFormat.Alignment)
             .Add("call_length", callLength)
             .Add("nop", "0x90")
             .Add("witness_end", VmiRecordFormat.WitnessEnd)
             .Add("no_register", RegisterNumbers.None)
-            .Add("fields", format.Fields.Select(f => new ModelNode()
+            .Add("fields", VmiRecordFormat.Fields.Select(f => new ModelNode()
                 .Add("name", f.Name)
                 .Add("offset", f.Offset)
                 .Add("size", f.Size)
@@ -444,7 +443,7 @@ public static class TemplateModelBuilder
         var outputs = binding.ResultRegisters.Select(r => (binding.Operands.First(o => o.Register == r).Variable, Register: r)).ToList();
         int clobberMask = RegisterNumbers.MaskOf(plan.Clobbers, wordSize);
         var record = new ModelNode();
-        foreach (var (field, value) in VmiRecordFormat.Instance.AssemblerValues(plan.Op.Slot, nativeLength,
+        foreach (var (field, value) in VmiRecordFormat.AssemblerValues(plan.Op.Slot, nativeLength,
             [.. inputs.Select(i => RegisterNumbers.Of(i.Register.Name, wordSize)!.Value)], [.. outputs.Select(o => RegisterNumbers.Of(o.Register.Name, wordSize)!.Value)], clobberMask))
         {
             record.Add(field.Name, value);

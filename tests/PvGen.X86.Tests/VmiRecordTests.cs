@@ -1,5 +1,4 @@
 using PvGen.TestSupport;
-using PvGen.X86;
 using PvGen.X86.Records;
 using Xunit;
 
@@ -17,24 +16,23 @@ public sealed class VmiRecordTests
     [InlineData("i386", "ff 15 00 00 00 00", "mov %eax, %eax\n mov %edx, %edx\n mov %eax, %eax", "R_386_PC32")]
     public void Assembled_record_matches_the_encoder_and_decodes_back(string target, string site, string witnesses, string relocation)
     {
-        var format = VmiRecordFormat.Instance;
         int wordSize = target == "x86_64" ? 8 : 4;
         int[] inputs = wordSize == 8 ? [7, 6] : [0, 2];
         int[] outputs = [0];
         int clobbers = 0x0fc7;
-        var lines = format.AssemblerValues(300, 0, inputs, outputs, clobbers).Select(v => $"{VmiRecordFormat.Directive(v.Field).Directive} {v.Value}");
+        var lines = VmiRecordFormat.AssemblerValues(300, 0, inputs, outputs, clobbers).Select(v => $"{VmiRecordFormat.Directive(v.Field).Directive} {v.Value}");
         string source = $"""
                 .text
                 nop
             771: .byte {string.Join(", ", site.Split(' ').Select(b => "0x" + b))}
             772:
-                .pushsection {format.BindSection}, "a"
+                .pushsection {VmiRecordFormat.BindSection}, "a"
                 nop
             773: {witnesses}
                 {VmiRecordFormat.WitnessEnd}
                 .popsection
-                .pushsection {format.Section}, "a"
-                .balign {format.Alignment}
+                .pushsection {VmiRecordFormat.Section}, "a"
+                .balign {VmiRecordFormat.Alignment}
                 {string.Join("\n    ", lines)}
                 .popsection
 
@@ -44,14 +42,14 @@ public sealed class VmiRecordTests
         File.WriteAllText(asm, source);
         var assembled = Tool.Run("gcc", [.. Tool.TargetFlags(target), "-c", asm, "-o", obj]);
         Assert.True(assembled.ExitCode == 0, assembled.ToString());
-        var copied = Tool.Run("objcopy", ["-O", "binary", "--only-section", format.Section, obj, raw]);
+        var copied = Tool.Run("objcopy", ["-O", "binary", "--only-section", VmiRecordFormat.Section, obj, raw]);
         Assert.True(copied.ExitCode == 0, copied.ToString());
         byte[] bytes = File.ReadAllBytes(raw);
-        Assert.Equal(format.Stride, bytes.Length);
+        Assert.Equal(VmiRecordFormat.Stride, bytes.Length);
 
         // readelf: exactly the two PC-relative fields are relocated, site against .text+1 and bind against the witnesses.
         var relocations = Tool.Run("readelf", ["-rW", obj]).Stdout.Split('\n')
-            .SkipWhile(l => !l.Contains($"'.rel{(wordSize == 8 ? "a" : string.Empty)}{format.Section}'", StringComparison.Ordinal)).Skip(2)
+            .SkipWhile(l => !l.Contains($"'.rel{(wordSize == 8 ? "a" : string.Empty)}{VmiRecordFormat.Section}'", StringComparison.Ordinal)).Skip(2)
             .TakeWhile(l => l.Trim().Length > 0).ToList();
         Assert.Equal(2, relocations.Count);
         Assert.All(relocations, r => Assert.Contains(relocation, r, StringComparison.Ordinal));
@@ -59,22 +57,21 @@ public sealed class VmiRecordTests
 
         // The assembler's in-place addend (REL) or zero (RELA) is what the encoder writes for a site at .text+1, witnesses at +1.
         var siteAt = new CodeLocation(".text", 1);
-        var bindAt = new CodeLocation(format.BindSection, 1);
+        var bindAt = new CodeLocation(VmiRecordFormat.BindSection, 1);
         var record = new VmiRecord(siteAt, bindAt, 300, 6, 0, inputs, outputs, clobbers);
-        var encoded = format.Encode(record, implicitAddends: wordSize == 4);
+        var encoded = VmiRecordFormat.Encode(record, implicitAddends: wordSize == 4);
         Assert.Equal(Convert.ToHexString(encoded.Bytes[8..]), Convert.ToHexString(bytes[8..]));
         Assert.Equal([0, 4], encoded.Fixups.Select(f => f.FieldOffset));
-        Assert.Equal(record, format.Decode(bytes, siteAt, bindAt));
+        Assert.Equal(record, VmiRecordFormat.Decode(bytes, siteAt, bindAt));
     }
 
     [Fact]
     public void A_record_with_more_inputs_than_the_layout_holds_is_rejected()
     {
-        var format = VmiRecordFormat.Instance;
-        var bytes = format.Encode(new VmiRecord(new(".text", 0), new(".b", 0), 1, 6, 0, [7], [], 0), implicitAddends: false).Bytes;
+        var bytes = VmiRecordFormat.Encode(new VmiRecord(new(".text", 0), new(".b", 0), 1, 6, 0, [7], [], 0), implicitAddends: false).Bytes;
         bytes[VmiRecordFormat.InputCountField.Offset] = 7;
 
-        var error = Assert.Throws<ArgumentException>(() => format.Decode(bytes, new(".text", 0), new(".b", 0)));
+        var error = Assert.Throws<ArgumentException>(() => VmiRecordFormat.Decode(bytes, new(".text", 0), new(".b", 0)));
         Assert.Contains("at most 6 inputs", error.Message, StringComparison.Ordinal);
     }
 

@@ -27,13 +27,13 @@ public static class VmiVerifier
 
     public static (IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage, int Records) Run(ScannedObject scanned, ElfObject elf, IReadOnlyList<ManifestOp> ops)
     {
-        string format = VmiRecordFormat.Instance.Name;
+        string format = VmiRecordFormat.Name;
         var read = VmiSections.Read(elf);
         var findings = new List<Finding>();
         if (read.Error is not null || !read.Present)
         {
             findings.Add(new Finding(DiagnosticIds.VmiRecordUnreadable, Severity.Error,
-                read.Error ?? $"no {VmiRecordFormat.Instance.Section} section: the object carries no VMI records", scanned.Path));
+                read.Error ?? $"no {VmiRecordFormat.Section} section: the object carries no VMI records", scanned.Path));
             return (findings, [], 0);
         }
 

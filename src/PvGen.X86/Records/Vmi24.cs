@@ -41,21 +41,21 @@ public sealed record VmiRecord(CodeLocation Site, CodeLocation Bind, int Slot, i
 /// 22  u8  outputs[2]  register numbers, 0xff past nr_outputs
 /// </code>
 /// </summary>
-public sealed class VmiRecordFormat
+public static class VmiRecordFormat
 {
-    public string Name => "vmi24";
+    public static string Name => "vmi24";
 
-    public string Section => ".pvgen.vmi";
+    public static string Section => ".pvgen.vmi";
 
     /// <summary>Where the register witnesses go: code-like bytes that are never executed, only decoded by the checker.</summary>
-    public string BindSection => ".pvgen.vmi_bind";
+    public static string BindSection => ".pvgen.vmi_bind";
 
     /// <summary>The instruction that ends each site's witnesses (so a site without register operands still has its own, distinct bind address).</summary>
     public const string WitnessEnd = "int3";
 
-    public int Stride => 24;
+    public static int Stride => 24;
 
-    public int Alignment => 4;
+    public static int Alignment => 4;
 
     public const int MaxInputs = 6;
 
@@ -72,14 +72,11 @@ public sealed class VmiRecordFormat
     public static readonly RecordField InputsField = new("inputs", 16, MaxInputs);
     public static readonly RecordField OutputsField = new("outputs", 22, MaxOutputs);
 
-    /// <summary>The one instance; declared after the fields, which its <see cref="Fields"/> list needs initialised first.</summary>
-    public static VmiRecordFormat Instance { get; } = new();
-
     /// <summary>Every field in offset order; arrays of bytes are one field (inputs, outputs).</summary>
-    public IReadOnlyList<RecordField> Fields { get; } = [SiteField, BindField, SlotField, LenField, NativeLenField, InputCountField, OutputCountField, ClobbersField, InputsField, OutputsField];
+    public static IReadOnlyList<RecordField> Fields { get; } = [SiteField, BindField, SlotField, LenField, NativeLenField, InputCountField, OutputCountField, ClobbersField, InputsField, OutputsField];
 
     /// <summary>The relocated fields, in offset order: two relocations per record.</summary>
-    public IReadOnlyList<RecordField> RelocatedFields => [SiteField, BindField];
+    public static IReadOnlyList<RecordField> RelocatedFields => [SiteField, BindField];
 
     /// <summary>The assembler directive of one element of a field (.long, .2byte, .byte) and how many elements it has.</summary>
     public static (string Directive, int Count) Directive(RecordField field) =>
@@ -91,10 +88,10 @@ public sealed class VmiRecordFormat
             _ => throw new ArgumentException($"field {field.Name} is {field.Size} bytes", nameof(field)),
         };
 
-    public string Description => "24 bytes: .long site - .; .long bind - .; .2byte slot; .byte len, native_len, nr_inputs, nr_outputs; .2byte clobbers; .byte inputs[6], outputs[2]";
+    public static string Description => "24 bytes: .long site - .; .long bind - .; .2byte slot; .byte len, native_len, nr_inputs, nr_outputs; .2byte clobbers; .byte inputs[6], outputs[2]";
 
     /// <summary>Decodes one record; <paramref name="site"/> and <paramref name="bind"/> are where its two relocated fields point.</summary>
-    public VmiRecord Decode(ReadOnlySpan<byte> bytes, CodeLocation site, CodeLocation bind)
+    public static VmiRecord Decode(ReadOnlySpan<byte> bytes, CodeLocation site, CodeLocation bind)
     {
         if (bytes.Length < Stride)
         {
@@ -118,7 +115,7 @@ public sealed class VmiRecordFormat
 
     /// <summary>Encodes a record: <see cref="Stride"/> bytes plus its two PC-relative relocations.</summary>
     /// <param name="implicitAddends">REL objects (i386) keep the addend in the field; RELA objects keep the field zero.</param>
-    public EncodedRecord Encode(VmiRecord record, bool implicitAddends)
+    public static EncodedRecord Encode(VmiRecord record, bool implicitAddends)
     {
         if (record.Inputs.Count > MaxInputs || record.Outputs.Count > MaxOutputs)
         {
@@ -152,7 +149,7 @@ public sealed class VmiRecordFormat
     /// The assembler operand of each field for one site, as the templates write it (the site's labels: 771 start,
     /// 772 end, 773 the witnesses): what generate puts in the template model, so the layout and its values have one home.
     /// </summary>
-    public IReadOnlyList<(RecordField Field, string Value)> AssemblerValues(int slot, int nativeLength, IReadOnlyList<int> inputs, IReadOnlyList<int> outputs, int clobbers)
+    public static IReadOnlyList<(RecordField Field, string Value)> AssemblerValues(int slot, int nativeLength, IReadOnlyList<int> inputs, IReadOnlyList<int> outputs, int clobbers)
     {
         static string Bytes(IReadOnlyList<int> numbers, int count) =>
             string.Join(", ", Enumerable.Range(0, count).Select(i => (i < numbers.Count ? numbers[i] : RegisterNumbers.None).ToString(System.Globalization.CultureInfo.InvariantCulture)));
