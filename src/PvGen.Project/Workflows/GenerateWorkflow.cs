@@ -90,7 +90,8 @@ public static class GenerateWorkflow
         {
             Model = model,
             Config = settings.Config.Ops,
-            Settings = GenerateSettings(settings),
+            // Styles named by the caller (diff: macro and plain) are those styles exactly, so pvgen.json's template set does not apply.
+            Settings = styles is null ? GenerateSettings(settings) : GenerateSettings(settings) with { TemplateSet = null },
             Include = include,
             DeclareTable = settings.Flag(Gen.DeclareTable) ?? true,
             Invocation = Invocation.Render(settings, outputDirectory),
@@ -139,6 +140,7 @@ public static class GenerateWorkflow
             CallForm = settings.Choice(Gen.CallForm),
             CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
             DeclareTable = settings.Flag(Gen.DeclareTable),
+            TemplateSet = settings.Choice(Gen.TemplateSet),
             Locations = locations,
         };
     }
