@@ -25,7 +25,11 @@ public static class GenerateSummary
         var facts = result.Facts;
         Console.Out.WriteLine($"{display}: {facts.Wrappers} wrappers ({facts.AnnotatedSites} annotated sites in macro style), "
             + $"{result.Written.Count} file(s) written, {result.Unchanged.Count} unchanged");
-        Console.Out.WriteLine($"  records   {facts.RecordFormat} in {facts.Section} ({facts.FormatDescription}; from {facts.FormatSource})");
+        if (facts.Files.Any(f => f.EndsWith("_macro.h", StringComparison.Ordinal)))
+        {
+            Console.Out.WriteLine($"  records   {facts.RecordFormat} in {facts.Section} ({facts.FormatDescription}; from {facts.FormatSource})");
+        }
+
         foreach (string path in result.Written)
         {
             Console.Out.WriteLine($"  wrote     {path}");
