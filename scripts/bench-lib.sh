@@ -17,24 +17,27 @@ bench_machine() {
     "$(awk '/MemTotal/ { printf "%d", $2 / 1048576 + 0.5 }' /proc/meminfo)" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# pvgen_build [jit|r2r|aot]: builds (or publishes) pvgen into its own artifacts directory and sets pvgen=(command...).
+# pvgen_build [jit|r2r|aot]: builds (or publishes) pvgen into its own artifacts directory and sets pvgen=(command...);
+# the build's own output goes to $bench_work/publish-MODE.log. jit: `dotnet build` (what `dotnet tool install` gives);
+# r2r: framework-dependent, ReadyToRun-precompiled; aot: NativeAOT (PvGenNative, see src/PvGen.Cli/PvGen.Cli.csproj).
 pvgen_build() {
-  local mode=${1:-${PVGEN_BENCH_MODE:-aot}}
-  local artifacts=${PVGEN_BENCH_ARTIFACTS:-/tmp/pvgen-bench-$USER}
+  local mode=${1:-${PVGEN_BENCH_MODE:-r2r}}
+  local artifacts=${PVGEN_BENCH_ARTIFACTS:-/tmp/pvgen-bench-${USER:-$(id -un)}}
+  local log=$bench_work/publish-$mode.log
   case $mode in
     jit)
-      dotnet build "$bench_root/src/PvGen.Cli" -c Release -p:PvGenNative=false --artifacts-path "$artifacts/jit" -v q -nologo >/dev/null
+      dotnet build "$bench_root/src/PvGen.Cli" -c Release --artifacts-path "$artifacts/jit" -nologo >"$log" 2>&1
       pvgen=("$artifacts/jit/bin/PvGen.Cli/release/pvgen") ;;
     r2r)
-      dotnet publish "$bench_root/src/PvGen.Cli" -c Release -r linux-x64 -p:PvGenNative=false -p:PublishReadyToRun=true \
-        --artifacts-path "$artifacts/r2r" -v q -nologo >/dev/null
+      dotnet publish "$bench_root/src/PvGen.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+        --artifacts-path "$artifacts/r2r" -nologo >"$log" 2>&1
       pvgen=("$artifacts/r2r/publish/PvGen.Cli/release_linux-x64/pvgen") ;;
     aot)
-      dotnet publish "$bench_root/src/PvGen.Cli" -c Release -r linux-x64 --artifacts-path "$artifacts/aot" -v q -nologo >/dev/null
+      dotnet publish "$bench_root/src/PvGen.Cli" -c Release -r linux-x64 -p:PvGenNative=true --artifacts-path "$artifacts/aot" -nologo >"$log" 2>&1
       pvgen=("$artifacts/aot/publish/PvGen.Cli/release_linux-x64/pvgen") ;;
     *) echo "bench: unknown build mode '$mode' (jit, r2r, aot)" >&2; exit 2 ;;
-  esac
-  [[ -x ${pvgen[0]} ]] || { echo "bench: ${pvgen[0]} was not built" >&2; exit 1; }
+  esac || { echo "bench: the $mode build failed:" >&2; grep -E 'error|rror ' "$log" | sort -u | head -5 >&2; return 1; }
+  [[ -x ${pvgen[0]} ]] || { echo "bench: ${pvgen[0]} was not built" >&2; return 1; }
 }
 
 # measure NAME COMMAND...: RUNS runs; records and prints median CPU, median wall, peak RSS. Output goes to /dev/null.
