@@ -26,6 +26,8 @@ public sealed record GenerateResult(
 /// <summary>pvgen generate and pvgen model: settings to a generation request, and the files it gives.</summary>
 public static class GenerateWorkflow
 {
+    private static readonly string[] BothStyles = ["macro", "plain"];
+
     /// <summary>Generates into <paramref name="outputDirectory"/>: every file together or none (with --check: nothing, the stale list).</summary>
     /// <remarks>
     /// A run whose stamp holds (the same tool and command, every file read and written as it was: see
@@ -220,7 +222,7 @@ public static class GenerateWorkflow
     public static IReadOnlyList<string> Styles(Settings settings)
     {
         var given = settings.List(Gen.Styles);
-        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? new[] { "macro", "plain" } : [s]).Distinct()];
+        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? BothStyles : [s]).Distinct()];
     }
 
     private static OpsModel? PreviousModel(string outputDirectory, List<Diagnostic> diagnostics)
