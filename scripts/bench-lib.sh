@@ -20,7 +20,12 @@ bench_machine() {
 # pvgen_build [jit|r2r|aot]: builds (or publishes) pvgen into its own artifacts directory and sets pvgen=(command...);
 # the build's own output goes to $bench_work/publish-MODE.log. jit: `dotnet build` (what `dotnet tool install` gives);
 # r2r: framework-dependent, ReadyToRun-precompiled; aot: NativeAOT (PvGenNative, see src/PvGen.Cli/PvGen.Cli.csproj).
+# PVGEN_BENCH_PVGEN=PATH: time that pvgen instead (no build).
 pvgen_build() {
+  if [[ -n ${PVGEN_BENCH_PVGEN:-} ]]; then
+    pvgen=("$PVGEN_BENCH_PVGEN")
+    return 0
+  fi
   local mode=${1:-${PVGEN_BENCH_MODE:-r2r}}
   local artifacts=${PVGEN_BENCH_ARTIFACTS:-/tmp/pvgen-bench-${USER:-$(id -un)}}
   local log=$bench_work/publish-$mode.log

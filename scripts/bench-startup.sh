@@ -37,6 +37,11 @@ for mode in $modes; do
     # The trimming/AOT analysis of every assembly: what the compiler could not prove safe, by warning and assembly.
     grep -oE 'warning IL[0-9]+: [^[]*' "$bench_work/publish-$mode.log" | cut -c1-160 | sort -u | head -20 | sed 's/^/  aot analysis: /' || true
   fi
+  if ! "${pvgen[@]}" --version >/dev/null 2>"$bench_work/start.err"; then
+    echo "  BROKEN start-up: $(grep -m1 -E 'Exception|rror' "$bench_work/start.err"); first frames:"
+    grep -m4 '^   at PvGen' "$bench_work/start.err" | sed 's/^ */    /'
+    continue
+  fi
   measure "$mode pvgen --version" "${pvgen[@]}" --version
   measure "$mode pvgen --help" "${pvgen[@]}" --help
   mkdir -p "$bench_work/$mode"
