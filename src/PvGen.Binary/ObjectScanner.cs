@@ -94,7 +94,7 @@ public static class ObjectScanner
 
         if (read == 8 && magic.SequenceEqual(ArMagic))
         {
-            return ScanArchive(stream, path, options, use);
+            return ScanArchive(ObjectInput.InMemory(stream), path, options, use);
         }
 
         if (read == 8 && magic.SequenceEqual(ThinArMagic))
@@ -274,10 +274,13 @@ public static class ObjectScanner
             return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, layout, options.Symbols.Keys))
         {
             return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }
+
+        // Only now is the whole object needed (a file left unread so far is read once, into the thread's buffer).
+        stream = ObjectInput.InMemory(stream);
 
         ElfFile? elf;
         try
@@ -316,39 +319,80 @@ public static class ObjectScanner
     private static bool IsReaderFailure(Exception e) => e is not (StackOverflowException or ThreadAbortException or OperationCanceledException);
 
     /// <summary>
-    /// Whether the object's bytes contain the symbol's name (NUL-terminated, as in a string table) or ".parainstructions".
-    /// An object without either cannot reference the table; searching bytes is ten times cheaper than parsing the ELF.
+    /// Whether the object's string tables name the symbol (NUL-terminated, as a string table holds it) or ".parainstructions":
+    /// every SHT_STRTAB section, the section-name table and whatever a symbol table takes its names from. Sites are found
+    /// only through a symbol of that name and records only in a section of that name, so an object whose string tables hold
+    /// neither has nothing to find; only those bytes are read (a tenth of a module), never the code or the relocations.
+    /// An object without readable section headers is searched whole.
     /// </summary>
-    private static bool Mentions(Stream stream, IEnumerable<string> symbols)
+    private static bool Mentions(Stream stream, ElfLayout layout, IEnumerable<string> symbols)
     {
-        byte[][] names = [.. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
-        byte[] section = Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0");
-        if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
+        byte[][] needles = [Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0"), .. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
+        var sections = layout.Sections;
+        if (sections.Count == 0)
         {
-            return whole.AsSpan().IndexOf(section) >= 0 || names.Any(name => whole.AsSpan().IndexOf(name) >= 0);
+            return MentionsIn(stream, 0, stream.Length, needles);
         }
 
-        int keep = Math.Max(names.Max(n => n.Length), section.Length) - 1;
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 18);
+        var tables = new SortedSet<int>();
+        if (layout.NameTableIndex < sections.Count)
+        {
+            tables.Add(layout.NameTableIndex);
+        }
+
+        for (int i = 0; i < sections.Count; i++)
+        {
+            if (sections[i].Type == RawSection.StringTable)
+            {
+                tables.Add(i);
+            }
+            else if (sections[i].Type is RawSection.SymbolTable or RawSection.DynamicSymbols && sections[i].Link < sections.Count)
+            {
+                tables.Add((int)sections[i].Link);
+            }
+        }
+
+        foreach (int index in tables)
+        {
+            // The guards proved every section with file bytes lies inside the file; NULL and NOBITS sections have none.
+            var table = sections[index];
+            if (table.Type is not (RawSection.Null or RawSection.NoBits) && MentionsIn(stream, table.Offset, table.Size, needles))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether bytes [offset, offset + size) of the stream hold any of the needles.</summary>
+    private static bool MentionsIn(Stream stream, long offset, long size, byte[][] needles)
+    {
+        if (size <= 0)
+        {
+            return false;
+        }
+
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
+        {
+            return Holds(whole.AsSpan((int)offset, (int)size), needles);
+        }
+
+        int keep = needles.Max(n => n.Length) - 1;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(1 << 18, size + keep));
         try
         {
-            stream.Position = 0;
+            stream.Position = offset;
+            long left = size;
             int carried = 0;
             int read;
-            while ((read = stream.Read(buffer, carried, buffer.Length - carried)) > 0)
+            while (left > 0 && (read = stream.Read(buffer, carried, (int)Math.Min(buffer.Length - carried, left))) > 0)
             {
+                left -= read;
                 var window = buffer.AsSpan(0, carried + read);
-                if (window.IndexOf(section) >= 0)
+                if (Holds(window, needles))
                 {
                     return true;
-                }
-
-                foreach (byte[] name in names)
-                {
-                    if (window.IndexOf(name) >= 0)
-                    {
-                        return true;
-                    }
                 }
 
                 carried = Math.Min(keep, window.Length);
@@ -361,5 +405,18 @@ public static class ObjectScanner
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static bool Holds(ReadOnlySpan<byte> bytes, byte[][] needles)
+    {
+        foreach (byte[] needle in needles)
+        {
+            if (bytes.IndexOf(needle) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

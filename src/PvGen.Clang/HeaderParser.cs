@@ -40,7 +40,8 @@ public static unsafe class HeaderParser
 
             try
             {
-                return new Walker(request, header, mainPath, signatures).Run(unit);
+                var parsed = new Walker(request, header, mainPath, signatures).Run(unit);
+                return parsed with { Inclusions = Inclusions(unit, mainPath) };
             }
             finally
             {
@@ -52,6 +53,13 @@ public static unsafe class HeaderParser
             LibClang.clang_disposeIndex(index);
         }
     }
+
+    private static List<string> Inclusions(void* unit, string mainPath) =>
+        [.. ClangApi.Inclusions(unit)
+            .Select(file => Path.GetFullPath(file))
+            .Where(file => file != mainPath)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
 
     private static ParseResult Fail(string id, string message, SourceLocation? location) =>
         new(null, [new Diagnostic(id, Severity.Error, message, location)]);

@@ -34,6 +34,27 @@ internal static unsafe class ClangApi
         return children;
     }
 
+    /// <summary>Every file the translation unit read, by the name clang opened it under, in the order clang reports them.</summary>
+    public static List<string> Inclusions(void* unit)
+    {
+        var files = new List<string>();
+        var handle = GCHandle.Alloc(files);
+        try
+        {
+            LibClang.clang_getInclusions(unit, &CollectInclusion, (void*)GCHandle.ToIntPtr(handle));
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return files;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CollectInclusion(void* file, CXSourceLocation* stack, uint depth, void* clientData) =>
+        ((List<string>)GCHandle.FromIntPtr((nint)clientData).Target!).Add(Take(LibClang.clang_getFileName(file)));
+
     [UnmanagedCallersOnly]
     private static CXChildVisitResult CollectChild(CXCursor cursor, CXCursor parent, void* clientData)
     {

@@ -141,4 +141,8 @@ internal static unsafe partial class LibClang
 
     [LibraryImport(Lib)]
     public static partial CXString clang_getFileName(void* file);
+
+    /// <summary>Calls the visitor once per file the translation unit read (the main file, then each inclusion).</summary>
+    [LibraryImport(Lib)]
+    public static partial void clang_getInclusions(void* translationUnit, delegate* unmanaged<void*, CXSourceLocation*, uint, void*, void> visitor, void* clientData);
 }
