@@ -13,6 +13,7 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(TemplatesCommand.Create());
 root.Subcommands.Add(ScanCommand.Create());
+root.Subcommands.Add(AnnotateCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(DiffCommand.Create());
 return Cli.Invoke(root, args);

@@ -57,6 +57,7 @@ public static class DiagnosticIds
 
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
+    public const string AnnotateFailed = "PVG0402";
 
     // Diff.
     public const string BadDiffConfig = "PVG0501";
@@ -126,6 +127,7 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
+        [AnnotateFailed] = "object cannot be annotated",
         [BadDiffConfig] = "the \"diff\" section of pvgen.json is malformed",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
