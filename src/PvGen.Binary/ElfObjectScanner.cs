@@ -122,10 +122,19 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase));
+                long linked = !withAddends && elf.FileType != ElfFileType.Relocatable ? LinkedField(info, (long)symbols.Entries[(int)relocation.SymbolIndex].Value, (long)relocation.Offset) : 0;
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, linked));
             }
         }
     }
+
+    /// <summary>What a linker added to a REL field (kept with --emit-relocs): S for absolute types, S - P for PC-relative ones.</summary>
+    internal static long LinkedField(RelocationInfo info, long symbolValue, long place) => info.Mode switch
+    {
+        RelocationMode.Absolute => symbolValue,
+        RelocationMode.PcRelative => symbolValue - place,
+        _ => 0,
+    };
 
     /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
     private static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)

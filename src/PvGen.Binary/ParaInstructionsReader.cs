@@ -167,7 +167,9 @@ public static class ParaInstructionsReader
                 return Failed(format, $"{SectionName}: record {i} points at '{symbol.Name.Value}', which is not defined in this object");
             }
 
-            long addend = table.IsRelocationWithAddends ? relocation.Addend : info.ImplicitAddend(bytes.AsSpan((int)at, info.FieldSize));
+            long addend = table.IsRelocationWithAddends ? relocation.Addend
+                : info.ImplicitAddend(bytes.AsSpan((int)at, info.FieldSize))
+                    - (elf.FileType == ElfFileType.Relocatable ? 0 : ElfObjectScanner.LinkedField(info, (long)symbol.Value, sectionBase + at));
 
             // Both layouts resolve to S + A: absolute records store it, relative ones store S + A - P and the patcher adds P back.
             long site = (long)symbol.Value + addend - ElfSections.Base(elf, target);

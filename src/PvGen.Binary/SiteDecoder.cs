@@ -7,7 +7,11 @@ namespace PvGen.Binary;
 /// <param name="Offset">Section-relative offset of the relocated field.</param>
 /// <param name="Addend">The explicit addend (RELA), or null to read it from the field (REL).</param>
 /// <param name="Base">The table offset the relocated symbol's address stands for (non-zero only for split tables' group variables).</param>
-internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0);
+/// <param name="LinkedField">
+/// What the linker added to a REL field of a linked file (S for absolute, S - P for PC-relative types): the field holds
+/// the resolved value, so subtracting this gives back the addend. Zero in relocatable objects.
+/// </param>
+internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0, long LinkedField = 0);
 
 /// <summary>A symbol that starts a run of code (objdump restarts decoding at each one, and so do we).</summary>
 internal readonly record struct CodeSymbol(long Offset, string Name);
@@ -205,7 +209,7 @@ internal sealed class SiteDecoder
 
     private long ReadImplicitAddend(RelocationHit hit) =>
         hit.Info.FieldSize > 0 && hit.Offset + hit.Info.FieldSize <= codeLength
-            ? hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize))
+            ? hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize)) - hit.LinkedField
             : 0;
 
     private int? SlotOf(long target) => target >= 0 && target / PointerSize <= int.MaxValue ? (int)(target / PointerSize) : null;

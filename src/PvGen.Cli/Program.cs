@@ -16,4 +16,5 @@ root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(AnnotateCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(DiffCommand.Create());
+root.Subcommands.Add(ProveCommand.Create());
 return Cli.Invoke(root, args);

@@ -27,7 +27,7 @@ public sealed record Diagnostic(string Id, Severity Severity, string Message, So
 
 /// <summary>
 /// Every stable diagnostic id, declared once. Ranges: PVG00xx input and usage, PVG01xx parse,
-/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings.
+/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings, PVG07xx prove.
 /// </summary>
 public static class DiagnosticIds
 {
@@ -63,6 +63,9 @@ public static class DiagnosticIds
     public const string BadDiffConfig = "PVG0501";
     public const string DiffModelUnsupported = "PVG0502";
     public const string DiffNoCorpus = "PVG0503";
+
+    // Prove.
+    public const string ProveDifference = "PVG0701";
 
     // Generate and templates.
     public const string TemplateError = "PVG0301";
@@ -131,6 +134,7 @@ public static class DiagnosticIds
         [BadDiffConfig] = "the \"diff\" section of pvgen.json is malformed",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
+        [ProveDifference] = "the patched program behaves differently, or could not be proved",
         [TemplateError] = "template error",
         [TemplateNotFound] = "template not found",
         [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",

@@ -1,0 +1,43 @@
+using PvGen.Checking.Toolchain;
+using PvGen.Generation;
+using PvGen.Model;
+using PvGen.Model.Config;
+
+namespace PvGen.Proving;
+
+/// <summary>One target to prove: the parsed model, its configuration and the flags the header was parsed with.</summary>
+/// <param name="HeaderPath">The ops header (absolute), included by the generated headers.</param>
+/// <param name="CompileFlags">-D/-I/-include flags of the parse (absolute paths).</param>
+public sealed record ProveTarget(OpsModel Model, PvGenConfig Config, GenerateSettings Settings, string HeaderPath, IReadOnlyList<string> CompileFlags);
+
+/// <summary>The styles a proof builds: the macro style's records, and the plain style annotated with `pvgen annotate`.</summary>
+public static class ProveStyles
+{
+    public const string Macro = "macro";
+    public const string Plain = "plain";
+
+    public static readonly IReadOnlyList<string> All = [Macro, Plain];
+}
+
+/// <summary>What to prove and where to build it.</summary>
+/// <param name="Corpus">Caller sources (absolute paths); the exerciser of every wrapper always runs too.</param>
+/// <param name="Formats">Record formats by name; null: every format each target supports.</param>
+/// <param name="TemplateDirectory">Template overrides (the generated headers' and the harness's), or null.</param>
+/// <param name="TimeoutSeconds">How long one program may run.</param>
+public sealed record ProveRequest(
+    IReadOnlyList<ProveTarget> Targets,
+    IReadOnlyList<string> Corpus,
+    IReadOnlyList<Compiler> Compilers,
+    IReadOnlyList<string> Optimizations,
+    IReadOnlyList<string>? Formats,
+    IReadOnlyList<string> Styles,
+    string? TemplateDirectory,
+    string WorkDirectory,
+    int Jobs,
+    int TimeoutSeconds = 60);
+
+/// <summary>Input the proof cannot use (a template that does not render, a corpus that does not parse): exit 2.</summary>
+public sealed class ProveInputException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
+{
+    public Diagnostic Diagnostic { get; } = diagnostic;
+}
