@@ -165,7 +165,8 @@ public static class ProveAnalysis
             }
 
             var at = before ?? after!;
-            string call = at.Call >= 0 && at.Call < log.Calls.Count ? log.Calls[at.Call] : "(outside the workload)";
+            string CallName(int index) => index >= 0 && index < log.Calls.Count ? log.Calls[index] : "(outside the workload)";
+            string call = CallName(at.Call);
             string? site = before is null ? null : ReferenceOf(before) is { } r ? Where(image, r, RecordCovering(r.Address)) : image.Describe(before.ReturnAddress);
             string message = after is null
                 ? log.Crash is { } crash
@@ -173,11 +174,22 @@ public static class ProveAnalysis
                     : timedOut ? "the patched run does not finish"
                     : log.Failure is { } f ? "the patched run stops: " + f
                     : $"the patched run ends (exit code {exitCode}) before this event"
-                : before is null ? "the patched run logs an event the unpatched run does not"
-                : before.Call != after.Call ? "the patched run is in a different workload call"
+                : before is null ? $"the patched run logs {OpName(after.Slot)}{Args(after)} from {image.Describe(after.ReturnAddress)}, which the unpatched run never does"
+                : before.Call != after.Call ? $"the patched run logs {OpName(after.Slot)}{Args(after)} from {image.Describe(after.ReturnAddress)} in workload call '{CallName(after.Call)}'"
                 : $"the patched run calls {OpName(after.Slot)}{Args(after)} from {image.Describe(after.ReturnAddress)} instead";
+
+            // The culprit of a fall-through or a wrong target is usually the patched site the runs last agreed on.
+            string context = string.Empty;
+            if (i > 0 && i - 1 < patched.Count && !patched[i - 1].Guard)
+            {
+                var last = patched[i - 1];
+                context = RecordOf(last) is { } lastRecord
+                    ? $"; the last event both runs agree on, {OpName(last.Slot)}, came through {RecordName(lastRecord)}, patched to {lastRecord.Action}"
+                    : $"; the last event both runs agree on, {OpName(last.Slot)}, returned to {image.Describe(last.ReturnAddress)}";
+            }
+
             difference = new ProveDifference(call, i, before is null ? null : OpName(before.Slot), site, before is null ? null : Describe(before, OpName), after is null ? null : Describe(after, OpName),
-                $"{call}, event {i}{(before is null ? string.Empty : $" ({OpName(before.Slot)}{Args(before)} at {site})")}: {message}");
+                $"{call}, event {i}{(before is null ? string.Empty : $" ({OpName(before.Slot)}{Args(before)} at {site})")}: {message}{context}");
         }
 
         // 5. Every event of the patched run: direct through a patched site, or through the table at a site left indirect.

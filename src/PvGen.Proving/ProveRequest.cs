@@ -24,6 +24,10 @@ public static class ProveStyles
 /// <param name="Formats">Record formats by name; null: every format each target supports.</param>
 /// <param name="TemplateDirectory">Template overrides (the generated headers' and the harness's), or null.</param>
 /// <param name="TimeoutSeconds">How long one program may run.</param>
+/// <param name="AnnotationFault">
+/// Fault injection for the proof's own negative tests: rewrites an object's planned records before they are written
+/// (a record moved, shortened, or put on a tail jump). Null everywhere else.
+/// </param>
 public sealed record ProveRequest(
     IReadOnlyList<ProveTarget> Targets,
     IReadOnlyList<string> Corpus,
@@ -34,7 +38,8 @@ public sealed record ProveRequest(
     string? TemplateDirectory,
     string WorkDirectory,
     int Jobs,
-    int TimeoutSeconds = 60);
+    int TimeoutSeconds = 60,
+    Func<string, Binary.Annotating.AnnotationPlan, Binary.Annotating.AnnotationPlan>? AnnotationFault = null);
 
 /// <summary>Input the proof cannot use (a template that does not render, a corpus that does not parse): exit 2.</summary>
 public sealed class ProveInputException(Diagnostic diagnostic) : Exception(diagnostic.ToString())

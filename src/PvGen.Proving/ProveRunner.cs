@@ -75,7 +75,7 @@ public static class ProveRunner
             IReadOnlyList<string> linked = workload;
             if (key.Style == ProveStyles.Plain)
             {
-                linked = Annotate(key, workload, directory, unpatchable);
+                linked = Annotate(key, workload, directory, unpatchable, request.AnnotationFault);
             }
 
             string exe = Path.Combine(directory, "prove.elf");
@@ -142,7 +142,8 @@ public static class ProveRunner
         return output;
     }
 
-    private static IReadOnlyList<string> Annotate(ProveKey key, IReadOnlyList<string> objects, string directory, List<(string, UnpatchableSite)> unpatchable)
+    private static IReadOnlyList<string> Annotate(ProveKey key, IReadOnlyList<string> objects, string directory, List<(string, UnpatchableSite)> unpatchable,
+        Func<string, AnnotationPlan, AnnotationPlan>? fault)
     {
         var options = AnnotateOptions(key.Target, key.Format.Format);
         var annotated = new List<string>();
@@ -152,6 +153,12 @@ public static class ProveRunner
             if (result.Error is not null)
             {
                 throw new BuildFailure($"pvgen annotate {Path.GetFileName(path)}: {result.Error}");
+            }
+
+            if (fault is not null && fault(Path.GetFileName(path), result.Plan) is { } changed && !ReferenceEquals(changed, result.Plan))
+            {
+                int mask = options.ClobberMasks.GetValueOrDefault(key.Target.Target.Arch);
+                result = result with { Plan = changed, Output = ObjectAnnotator.Write(File.ReadAllBytes(path), changed.Records, key.Format.Format, mask) };
             }
 
             string output = Path.Combine(directory, Path.GetFileNameWithoutExtension(path) + ".annotated.o");
