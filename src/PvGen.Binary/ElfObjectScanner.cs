@@ -1,5 +1,7 @@
 using LibObjectFile.Elf;
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
@@ -51,20 +53,27 @@ internal static class ElfObjectScanner
             sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
         }
 
-        var annotations = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
-        if (annotations.Error is not null)
+        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
+        if (para.Error is not null)
         {
-            errors.Add(annotations.Error);
+            errors.Add(para.Error);
         }
 
-        var (markedSites, markedRecords) = Match(sites, annotations.Records);
+        var alt = AltInstructionsReader.Read(elf, options.AnnotationFormat);
+        if (alt.Error is not null)
+        {
+            errors.Add(alt.Error);
+        }
+
+        var (records, format, alternatives) = PvRecords.Combine(para, alt);
+        var (markedSites, markedRecords) = Match(sites, records);
         string? error = errors.Count switch
         {
             0 => null,
             1 => errors[0],
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
-        return new ScannedObject(path, machine, error, markedSites, markedRecords, annotations.Format, Skipped: false);
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives);
     }
 
     private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
@@ -184,14 +193,23 @@ internal static class ElfObjectScanner
         }
 
         var siteOffsets = ordered.GroupBy(s => s.Section).ToDictionary(g => g.Key, g => g.Select(s => s.Offset).ToArray());
+        var sitesAt = ordered.GroupBy(s => (s.Section, s.Offset)).ToDictionary(g => g.Key, g => g.First());
         var marked = records.Select(a => a with
         {
             HasSite = siteOffsets.TryGetValue(a.Section, out var offsets) && FirstAtOrAfter(offsets, a.Offset) is int i && i < offsets.Length && offsets[i] < End(a),
+
+            // A DIRECT_CALL entry names no slot: its slot is the one the call at its address goes through.
+            Type = a.Alt is null ? a.Type : sitesAt.TryGetValue((a.Section, a.Offset), out var at) && at.Slot is int slot ? slot : -1,
         }).ToList();
         var recordsBySection = marked.GroupBy(a => a.Section).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Offset).ToArray());
-        var markedSites = ordered.Select(s => s with
+        var markedSites = ordered.Select(s =>
         {
-            Annotated = recordsBySection.TryGetValue(s.Section, out var list) && LastAtOrBefore(list, s.Offset) is { } a && s.Offset < End(a),
+            var covering = recordsBySection.TryGetValue(s.Section, out var list) && LastAtOrBefore(list, s.Offset) is { } a && s.Offset < End(a) ? a : null;
+            return s with
+            {
+                Annotated = covering is not null,
+                AnnotatedBy = covering is null ? null : covering.Alt is null ? RecordFamily.ParaInstructions : RecordFamily.AltInstructions,
+            };
         });
         return (markedSites.ToEquatableArray(), marked.ToEquatableArray());
     }

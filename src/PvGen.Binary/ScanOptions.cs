@@ -1,4 +1,5 @@
 using PvGen.Model;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
@@ -23,8 +24,8 @@ public sealed record ScanOptions
     /// <summary>When set, sites are named by op (slot offset to op path) and the object's pointer size must match.</summary>
     public OpsModel? Model { get; init; }
 
-    /// <summary>The .parainstructions record layout; Auto detects it per object.</summary>
-    public ParaInstructionsFormat AnnotationFormat { get; init; } = ParaInstructionsFormat.Auto;
+    /// <summary>The record layout of the pv record section (a para* or alt* format); null detects it per object and section.</summary>
+    public RecordFormat? AnnotationFormat { get; init; }
 
     /// <summary>
     /// Skip the full ELF read for objects whose bytes never contain the symbol's name or ".parainstructions"

@@ -1,5 +1,7 @@
 using Iced.Intel;
 using PvGen.Model;
+using PvGen.X86;
+using Register = Iced.Intel.Register;
 
 namespace PvGen.Binary;
 
@@ -22,10 +24,13 @@ internal readonly record struct CodeSymbol(long Offset, string Name);
 /// </summary>
 internal sealed class SiteDecoder
 {
-    private static readonly Register[] CallerSaved64 =
-        [Register.RAX, Register.RCX, Register.RDX, Register.RSI, Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11];
+    /// <summary>What a call kills: the psABI's caller-saved registers (PvGen.X86's call ABIs), as Iced's full registers.</summary>
+    private static readonly Register[] CallerSaved64 = IcedRegisters(CallAbi.X86_64);
 
-    private static readonly Register[] CallerSaved32 = [Register.RAX, Register.RCX, Register.RDX];
+    private static readonly Register[] CallerSaved32 = IcedRegisters(CallAbi.I386);
+
+    private static Register[] IcedRegisters(CallAbi abi) =>
+        [.. abi.CallerSaved.Select(r => Enum.Parse<Register>(r.Name, ignoreCase: true).GetFullRegister())];
 
     private readonly byte[] code;
     private readonly int codeLength;

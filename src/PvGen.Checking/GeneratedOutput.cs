@@ -10,7 +10,9 @@ public sealed record ManifestOp(string Path, int Slot, string? Wrapper, bool Jum
 
 /// <summary>A `pvgen generate` output directory, read through its manifest and the model kept beside it.</summary>
 /// <param name="CompileFlags">The -D and -I flags the header was parsed with (include paths resolved against the directory).</param>
-public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel Model, IReadOnlyList<string> Styles, IReadOnlyList<ManifestOp> Ops, IReadOnlyList<string> CompileFlags)
+/// <param name="RecordFormat">The record format generate wrote (manifest "record.format"), null for manifests from before it was recorded.</param>
+public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel Model, IReadOnlyList<string> Styles, IReadOnlyList<ManifestOp> Ops, IReadOnlyList<string> CompileFlags,
+    string? RecordFormat = null)
 {
     public string Header(string style) => Path.Combine(Directory, $"{BaseName}_{style}.h");
 
@@ -22,7 +24,7 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
 
     /// <summary>What each slot's record must say: the generated clobber mask, jump-ness and native length.</summary>
     public IReadOnlyDictionary<int, ExpectedOp> Expected =>
-        Ops.ToDictionary(o => o.Slot, o => new ExpectedOp(o.Path, o.Slot, o.Jump, ExpectedOps.NativeLength(o.Native), o.ClobberMask, Annotated: o.MacroStyle == "asm"));
+        Ops.ToDictionary(o => o.Slot, o => new ExpectedOp(o.Path, o.Slot, o.Jump, ExpectedOps.NativeLength(o.Native), o.ClobberMask, Annotated: o.MacroStyle == "asm", Native: o.Native));
 
     /// <summary>Ops whose macro-style wrapper is an annotated asm site (the rest fall back to plain calls).</summary>
     public int AnnotatedWrappers => Ops.Count(o => !o.Skipped && o.MacroStyle == "asm");
@@ -73,11 +75,14 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
                 o.GetProperty("macro_style").GetString()!)).ToList();
             // Include paths in the manifest are relative to the output directory, so a moved tree still checks.
             var raw = root.TryGetProperty("cflags", out var cflags) ? cflags.EnumerateArray().Select(f => f.GetString()!).ToList() : [];
+            // Path.GetFullPath(path, base) needs an absolute base: the directory may be given relative to the working directory.
+            string absolute = Path.GetFullPath(directory);
             var flags = raw.Select((f, i) =>
-                f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], directory)
-                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, directory)
+                f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], absolute)
+                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, absolute)
                 : f).ToList();
-            return new GeneratedOutput(directory, baseName, model, styles, ops, flags);
+            string? recordFormat = root.TryGetProperty("record", out var record) && record.TryGetProperty("format", out var f) ? f.GetString() : null;
+            return new GeneratedOutput(directory, baseName, model, styles, ops, flags, recordFormat);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

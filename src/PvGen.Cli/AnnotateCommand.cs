@@ -4,7 +4,8 @@ using PvGen.Binary;
 using PvGen.Binary.Annotating;
 using PvGen.Checking.Annotations;
 using PvGen.Clang;
-using PvGen.Generation;
+using PvGen.X86;
+using PvGen.X86.Records;
 using PvGen.Model;
 using PvGen.Model.Config;
 using Spectre.Console;
@@ -19,7 +20,7 @@ internal static class AnnotateCommand
         var paths = new Argument<string[]>("object") { Description = "Plain-style relocatable objects (.o).", Arity = ArgumentArity.OneOrMore };
         var inputs = new InputOptions();
         var model = new Option<string?>("--model", "-m") { Description = "A pvgen.model/1 JSON: its table symbol, and op names in the report." };
-        var format = new Option<string?>("--format", "-f") { Description = $"Record format: {string.Join(", ", RecordFormat.All.Select(f => f.Name))} (default: para16 on x86-64, para8 on i386)." };
+        var format = new Option<string?>("--format", "-f") { Description = $"Record format: {string.Join(", ", ObjectAnnotator.Writable.Select(f => $"{f.Name} ({f.Description})"))} (default: para16 on x86-64, para8 on i386)." };
         var output = new Option<string?>("--output", "-o") { Description = "The annotated object (one input), or a directory for several (written only when every input is annotated)." };
         var report = new Option<string>("--report") { Description = "table (default) or json (the records written and the sites left unpatched).", DefaultValueFactory = _ => "table" };
         report.AcceptOnlyFromAmong("table", "json");
@@ -55,19 +56,14 @@ internal static class AnnotateCommand
             RecordFormat? recordFormat = null;
             if (result.GetValue(format) is { } name)
             {
-                recordFormat = RecordFormat.Find(name) ?? throw Usage($"unknown record format '{name}': use {string.Join(", ", RecordFormat.All.Select(f => f.Name))}");
+                recordFormat = RecordFormats.Find(name) ?? throw Usage($"unknown record format '{name}': use {string.Join(", ", ObjectAnnotator.Writable.Select(f => f.Name))}");
             }
 
             var (opsModel, config) = LoadModel(result, model, inputs);
             var jumpSlots = opsModel is null || config is null
                 ? new HashSet<int>()
                 : ExpectedOps.From(opsModel, config).Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
-            var masks = new Dictionary<string, int>
-            {
-                ["x86_64"] = CallAbi.X86_64.CallerSaved.Aggregate(0, (m, r) => m | (1 << r.Bit)),
-                ["i386"] = CallAbi.I386.CallerSaved.Aggregate(0, (m, r) => m | (1 << r.Bit)),
-            };
-            var options = new AnnotateOptions(ScanOptions.ForModel(opsModel, result.GetValue(inputs.Symbol)), recordFormat, jumpSlots, masks);
+            var options = new AnnotateOptions(ScanOptions.ForModel(opsModel, result.GetValue(inputs.Symbol)), recordFormat, jumpSlots);
 
             IReadOnlyList<(string Input, string Output)> jobs;
             try

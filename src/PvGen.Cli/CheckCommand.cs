@@ -5,6 +5,7 @@ using PvGen.Checking;
 using PvGen.Checking.Annotations;
 using PvGen.Checking.Toolchain;
 using PvGen.Model;
+using PvGen.X86.Records;
 using PvGen.Model.Config;
 using PvGen.Model.Json;
 using Spectre.Console;
@@ -19,11 +20,11 @@ internal static class CheckCommand
         var directory = new Argument<string?>("dir") { Description = "A 'pvgen generate' output directory.", Arity = ArgumentArity.ZeroOrOne };
         var cc = new Option<string[]>("--cc") { Description = "Compilers to use (names or paths, repeatable or comma-separated; default: gcc, and clang when installed).", AllowMultipleArgumentsPerToken = true };
         var opt = new Option<string[]>("--opt") { Description = "Optimisation levels (default O0,O2).", AllowMultipleArgumentsPerToken = true };
-        var objects = new Option<string[]>("--object") { Description = "Verify the .parainstructions records of these objects, modules, archives or directories instead (needs --model).", AllowMultipleArgumentsPerToken = true };
+        var objects = new Option<string[]>("--object") { Description = "Verify the pv site records (.parainstructions records, or .altinstructions DIRECT_CALL entries of 6.8+, detected per object) of these objects, modules, archives or directories instead (needs --model).", AllowMultipleArgumentsPerToken = true };
         var model = new Option<string?>("--model", "-m") { Description = "With --object: the pvgen.model/1 JSON of the table the objects call through." };
         var config = new Option<string?>("--config", "-c") { Description = "With --object: pvgen.json whose per-op settings (jump, native, clobbers) the records must match." };
-        var annotationFormat = new Option<string>("--record-format") { Description = "With --object: auto (detect from the relocations), abs32 (8-byte i386), abs64 (16-byte x86-64) or rel32 (6-byte packed).", DefaultValueFactory = _ => "auto" };
-        annotationFormat.AcceptOnlyFromAmong("auto", "abs32", "abs64", "rel32");
+        var annotationFormat = new Option<string>("--record-format") { Description = "With --object: the layout of the pv site records, " + RecordFormats.OptionHelp + ".", DefaultValueFactory = _ => "auto" };
+        annotationFormat.AcceptOnlyFromAmong(["auto", .. RecordFormats.AcceptedNames]);
         var format = new Option<string>("--format", "-f") { Description = "table, json or sarif.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "sarif");
         var output = new Option<string?>("--output", "-o") { Description = "Write the json or sarif report to FILE." };
@@ -36,10 +37,13 @@ internal static class CheckCommand
             Prove generated wrappers right from the compiled machine code. For a 'pvgen generate' directory:
             compile the exerciser against each style with every compiler at -O0 and -O2 for the model's
             target; prove each wrapper type-safe (its type is the op's, and wrongly typed calls are rejected
-            with the expected diagnostic); and verify every .parainstructions record against the decoded
-            site: an indirect call through the record's slot, on an instruction boundary, of the recorded
-            length, room for a direct call and the native replacement, the configured clobbers, no overlaps,
-            no record without a site and no unannotated table reference.
+            with the expected diagnostic); and verify every pv site record against the decoded site, in the
+            family the object carries (detected): .parainstructions records (an indirect call through the
+            record's slot, on an instruction boundary, of the recorded length, room for a direct call and the
+            native replacement, the configured clobbers) or 6.8+ .altinstructions DIRECT_CALL entries (the
+            6-byte 'ff 15' through the slot its displacement names, instrlen 6, a 5-byte 'e8' replacement,
+            first at its site, native alternatives that fit); no overlaps, no record without a site and no
+            unannotated table reference. Checks a format cannot carry are listed as n/a.
 
             With --object, verify records in objects built by anyone (a distribution's modules) against a model.
             Exit codes: 0 all proved, 1 findings, 2 bad input.
@@ -119,23 +123,22 @@ internal static class CheckCommand
         var files = ObjectScanner.ExpandInputs(paths);
         var options = ScanOptions.ForModel(opsModel) with
         {
-            AnnotationFormat = recordFormat switch
-            {
-                "abs32" => ParaInstructionsFormat.Absolute32,
-                "abs64" => ParaInstructionsFormat.Absolute64,
-                "rel32" => ParaInstructionsFormat.Relative32,
-                _ => ParaInstructionsFormat.Auto,
-            },
+            AnnotationFormat = recordFormat == "auto" ? null : RecordFormats.Find(recordFormat),
         };
         var results = Progress.Run($"verifying {files.Count} files", _ => CheckRunner.CheckObjects(files, opsModel, ExpectedOps.From(opsModel, config), options, Math.Max(1, jobs)));
         var findings = results.SelectMany(r => r.Findings).ToList();
+        var coverage = CheckRunner.Total(results.SelectMany(r => r.Coverage));
+        var formats = results.Where(r => r.Object.Annotations.Count > 0 && r.Object.AnnotationFormat is not null)
+            .GroupBy(r => r.Object.AnnotationFormat!.Name).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         Emit(format, output, findings, console =>
         {
             int withRecords = results.Count(r => r.Object.Annotations.Count > 0);
             int records = results.Sum(r => r.Object.Annotations.Count);
-            var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("records").AddColumn("sites").AddColumn("findings");
-            table.AddRow($"{results.Count}", $"{withRecords}", $"{records}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings.Count}");
+            var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives").AddColumn("sites").AddColumn("findings");
+            table.AddRow($"{results.Count}", $"{withRecords}", Markup.Escape(formats.Count == 0 ? "-" : string.Join(", ", formats.Select(g => $"{g.Key} {g.Count()}"))), $"{records}",
+                $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings.Count}");
             console.Write(table);
+            RenderCoverage(coverage, console);
             console.MarkupLine(findings.Count == 0 ? "[green]every record verified[/]" : $"[red]{findings.Count} findings[/]");
         }, writer =>
         {
@@ -144,6 +147,14 @@ internal static class CheckCommand
             writer.WriteString("mode", "objects");
             writer.WriteNumber("objects", results.Count);
             writer.WriteNumber("records", results.Sum(r => r.Object.Annotations.Count));
+            writer.WriteStartObject("record_formats");
+            foreach (var group in formats)
+            {
+                writer.WriteNumber(group.Key, group.Count());
+            }
+
+            writer.WriteEndObject();
+            WriteCoverage(writer, coverage);
             WriteFindings(writer, findings);
             writer.WriteEndObject();
         });
@@ -187,20 +198,59 @@ internal static class CheckCommand
         }
     }
 
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a").</summary>
+    private static void RenderCoverage(IReadOnlyList<CheckCoverage> coverage, IAnsiConsole console)
+    {
+        if (coverage.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple).AddColumn("check").AddColumn("format").AddColumn(new TableColumn("verified").RightAligned())
+            .AddColumn(new TableColumn("failed").RightAligned()).AddColumn("finding it looks for");
+        foreach (var c in coverage)
+        {
+            string title = DiagnosticIds.Titles.GetValueOrDefault(c.Id, c.Id);
+            table.AddRow(c.Id, c.Format, c.NotApplicable is null ? $"{c.Checked}" : "n/a", c.NotApplicable is null ? $"{c.Failed}" : "-",
+                Markup.Escape(c.NotApplicable is null ? title : $"{title} (n/a: {c.NotApplicable})"));
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<CheckCoverage> coverage)
+    {
+        writer.WriteStartArray("checks");
+        foreach (var c in coverage)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", c.Id);
+            writer.WriteString("format", c.Format);
+            writer.WriteBoolean("applicable", c.NotApplicable is null);
+            writer.WriteNumber("verified", c.Checked);
+            writer.WriteNumber("failed", c.Failed);
+            writer.WriteString("not_applicable", c.NotApplicable);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
     private static void RenderTable(CheckReport report, IAnsiConsole console)
     {
         var model = report.Output.Model;
         console.MarkupLineInterpolated($"[bold]{report.Output.BaseName}[/]: struct {model.Struct}, {model.Target.Arch}, {report.Output.Ops.Count} ops, {report.Output.AnnotatedWrappers} annotated in macro style");
         var builds = new Table().Border(TableBorder.Simple)
             .AddColumn("compiler").AddColumn("style").AddColumn("opt").AddColumn("compiled")
-            .AddColumn(new TableColumn("table refs").RightAligned()).AddColumn(new TableColumn("records").RightAligned()).AddColumn(new TableColumn("findings").RightAligned());
+            .AddColumn(new TableColumn("table refs").RightAligned()).AddColumn(new TableColumn("records").RightAligned()).AddColumn("format").AddColumn(new TableColumn("findings").RightAligned());
         foreach (var build in report.Builds)
         {
             builds.AddRow(build.Compiler, build.Style, "-" + build.Optimization, build.Compiled ? "yes" : "[red]no[/]",
-                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
+                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
         }
 
         console.Write(builds);
+        RenderCoverage(CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])), console);
         foreach (var (style, safety) in report.TypeSafety)
         {
             int probes = safety.Ops.Sum(o => o.Probes);
@@ -227,6 +277,7 @@ internal static class CheckCommand
             writer.WriteBoolean("compiled", build.Compiled);
             writer.WriteNumber("table_references", build.Sites);
             writer.WriteNumber("records", build.Records);
+            writer.WriteString("record_format", build.Format);
             writer.WriteNumber("findings", build.Findings.Count);
             writer.WriteEndObject();
         }
@@ -246,6 +297,7 @@ internal static class CheckCommand
         }
 
         writer.WriteEndArray();
+        WriteCoverage(writer, CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])));
         WriteFindings(writer, findings);
         writer.WriteEndObject();
     }

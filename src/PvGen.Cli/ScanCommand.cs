@@ -4,6 +4,7 @@ using PvGen.Binary;
 using PvGen.Binary.Output;
 using PvGen.Clang;
 using PvGen.Model;
+using PvGen.X86.Records;
 using PvGen.Model.Json;
 using Spectre.Console;
 
@@ -21,8 +22,8 @@ internal static class ScanCommand
         format.AcceptOnlyFromAmong("table", "json", "c", "asm");
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE (atomically, only when the content changes) instead of stdout." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Files read in parallel (default: the number of processors).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var annotationFormat = new Option<string>("--annotation-format") { Description = "Layout of .parainstructions records: auto (from the relocation stride), absolute32 (8-byte i386), absolute64 (16-byte x86-64) or relative32 (6-byte packed).", DefaultValueFactory = _ => "auto" };
-        annotationFormat.AcceptOnlyFromAmong("auto", "absolute32", "absolute64", "relative32");
+        var annotationFormat = new Option<string>("--record-format", "--annotation-format") { Description = "Layout of the pv site records: " + RecordFormats.OptionHelp + ".", DefaultValueFactory = _ => "auto" };
+        annotationFormat.AcceptOnlyFromAmong(["auto", .. RecordFormats.AcceptedNames]);
         var readAll = new Option<bool>("--read-all") { Description = "Parse every object in full, even those whose bytes never mention the symbol (slower; the result is the same)." };
 
         var command = new Command("scan", """
@@ -64,13 +65,7 @@ internal static class ScanCommand
             var opsModel = LoadModel(result, model, inputs);
             var options = ScanOptions.ForModel(opsModel, result.GetValue(inputs.Symbol)) with
             {
-                AnnotationFormat = result.GetValue(annotationFormat) switch
-                {
-                    "absolute32" => ParaInstructionsFormat.Absolute32,
-                    "absolute64" => ParaInstructionsFormat.Absolute64,
-                    "relative32" => ParaInstructionsFormat.Relative32,
-                    _ => ParaInstructionsFormat.Auto,
-                },
+                AnnotationFormat = result.GetValue(annotationFormat) is { } named && named != "auto" ? RecordFormats.Find(named) : null,
                 SkipObjectsWithoutSymbol = !result.GetValue(readAll),
             };
             int jobCount = result.GetValue(jobs);
@@ -223,8 +218,8 @@ internal static class ScanCommand
             console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
             if (collected.Interesting.Count > 0)
             {
-                var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine");
-                foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "unannotated", "orphan" })
+                var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine").AddColumn("format");
+                foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "natives", "unannotated", "orphan" })
                 {
                     files.AddColumn(new TableColumn(column).RightAligned());
                 }
@@ -234,10 +229,10 @@ internal static class ScanCommand
                 {
                     int Count(SiteKind kind) => o.Sites.Count(site => site.Kind == kind);
                     files.AddRow(
-                        new Text(o.Path), new Text(o.Machine ?? "?"),
+                        new Text(o.Path), new Text(o.Machine ?? "?"), new Text(o.Annotations.Count > 0 ? o.AnnotationFormat?.Name ?? "-" : "-"),
                         new Text(N(Count(SiteKind.Call))), new Text(N(Count(SiteKind.Jmp))), new Text(N(Count(SiteKind.Load))),
                         new Text(N(Count(SiteKind.Address))), new Text(N(Count(SiteKind.Other))),
-                        new Text(N(o.Annotations.Count)), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
+                        new Text(N(o.Annotations.Count)), new Text(N(o.Annotations.Sum(a => a.Natives.Count))), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
                         new Text(N(o.OrphanAnnotations.Count())), new Text(o.Error ?? string.Empty));
                 }
 
@@ -262,6 +257,12 @@ internal static class ScanCommand
 
             string kinds = string.Join(", ", s.ByKind.Select(k => $"{ScanJsonWriter.KindName(k.Key)} {N(k.Value)}"));
             console.WriteLine($"total: {N(s.Sites)} sites ({kinds}); {N(s.Feeds)} fed calls; {N(s.Annotations)} records, {N(s.AnnotatedSites)} sites annotated, {N(s.UnannotatedCalls)} calls without a record, {N(s.OrphanAnnotations)} records without a site");
+            if (s.AltEntries > 0)
+            {
+                string formats = string.Join(", ", s.ByRecordFormat.Select(f => $"{f.Key} {N(f.Value)}"));
+                console.WriteLine($"records by format (objects): {formats}; {N(s.DirectCallAnnotations)} DIRECT_CALL records, {N(s.NativeAlternatives)} native alternatives at pv sites; "
+                    + $"{N(s.AltEntries)} .altinstructions entries, {N(s.OtherAlternatives)} of them CPU-feature alternatives (not pv sites)");
+            }
         }
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Generation;
 
@@ -20,8 +22,23 @@ public sealed record GenerateSettings
     /// <summary>How the generated headers include the ops header (default: its path relative to the output directory).</summary>
     public string? Include { get; init; }
 
-    /// <summary>Record format of the site table: "i386" (8 bytes), "x86_64" (16 bytes), "packed" (6 bytes, PC-relative). Default: by target.</summary>
+    /// <summary>Record format of the site table, by its <see cref="RecordFormats"/> name ("para16", "alt14", ...). Default: by target, or by the kernel tree.</summary>
+    public string? RecordFormat { get; init; }
+
+    /// <summary>The old key for <see cref="RecordFormat"/>, with the old values ("i386", "x86_64", "packed"); still accepted.</summary>
     public string? RecordLayout { get; init; }
+
+    /// <summary>Which CLBR_* generation the clobber masks follow: "2.6.20" (i386 any = 0x7) or "2.6.25" (i386 any = 0xf; the default).</summary>
+    public string? ClobberEra { get; init; }
+
+    /// <summary>alt14: the symbol of the DIRECT_CALL entry's replacement <c>call</c> (default the kernel's BUG_func).</summary>
+    public string? DirectCallSymbol { get; init; }
+
+    /// <summary>alt14: the condition of an op's native alternative, a name (ALT_NOT_XEN, the default) or an ft_flags number.</summary>
+    public string? NativeCondition { get; init; }
+
+    /// <summary>The format named by record_format, else by the legacy record_layout, else null.</summary>
+    public string? RecordFormatName => RecordFormat ?? RecordLayout;
 
     /// <summary>Section that receives the site records (default ".parainstructions").</summary>
     public string? Section { get; init; }
@@ -39,9 +56,8 @@ public sealed record GenerateSettings
     public string? Templates { get; init; }
 
     public static readonly string[] Keys =
-        ["base_name", "prefix", "include", "record_layout", "section", "call_form", "callee_save_field", "declare_table", "templates"];
-
-    public static readonly string[] RecordLayouts = ["i386", "x86_64", "packed"];
+        ["base_name", "prefix", "include", "record_format", "record_layout", "clobber_era", "direct_call_symbol", "native_condition", "section", "call_form",
+         "callee_save_field", "declare_table", "templates"];
 
     public static readonly string[] CallForms = ["rip", "abs"];
 
@@ -99,8 +115,26 @@ public sealed record GenerateSettings
             }
         }
 
-        Check(RecordLayout, "record_layout", RecordLayouts);
+        Check(RecordFormat, "record_format", [.. RecordFormats.AcceptedNames]);
+        Check(RecordLayout, "record_layout", [.. RecordFormats.AcceptedNames]);
+        Check(ClobberEra, "clobber_era", ClobberMasks.Names);
         Check(CallForm, "call_form", CallForms);
+        if (RecordFormat is not null && RecordLayout is not null && RecordFormats.Find(RecordFormat) != RecordFormats.Find(RecordLayout))
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
+                $"'generate.record_format' ({RecordFormat}) and the old 'generate.record_layout' ({RecordLayout}) disagree; keep record_format", where));
+        }
+
+        if (DirectCallSymbol is not null && !CNames.IsIdentifier(DirectCallSymbol))
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error, $"'generate.direct_call_symbol' ('{DirectCallSymbol}') is not a symbol name", where));
+        }
+
+        if (NativeCondition is not null && Alternatives.ParseCondition(NativeCondition) is null)
+        {
+            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
+                $"'generate.native_condition' ('{NativeCondition}') is neither a number nor one of: {string.Join(", ", Alternatives.Conditions.Keys)}", where));
+        }
         if (Prefix is not null && !CNames.IsIdentifierOrEmpty(Prefix))
         {
             throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error, $"'generate.prefix' ('{Prefix}') is not a C identifier prefix", where));

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using PvGen.Model;
 using PvGen.Model.Json;
+using PvGen.X86;
 
 namespace PvGen.Generation;
 
@@ -120,10 +121,11 @@ public static class Generator
             w.WriteEndArray();
             w.WriteStartObject("record");
             w.WriteString("section", plan.Section);
-            w.WriteString("layout", plan.RecordLayout);
-            w.WriteNumber("size", plan.RecordSize);
+            w.WriteString("format", plan.Format.Name);
+            w.WriteNumber("size", plan.Format.Stride);
+            w.WriteString("clobber_era", ClobberMasks.Name(plan.ClobberEra));
             w.WriteString("call_form", plan.CallForm);
-            w.WriteNumber("site_length", plan.CallForm == "rip" || model.Target.PointerSize == 4 ? 6 : 7);
+            w.WriteNumber("site_length", SiteEncodings.IndirectCall(model.Target.PointerSize, plan.CallForm == "rip").Length);
             w.WriteEndObject();
             w.WriteStartObject("clobber_bits");
             foreach (var register in abi.Registers)

@@ -13,10 +13,15 @@ public sealed record LoggedEvent(int Call, char Tag, int Slot, ulong ReturnAddre
 }
 
 /// <summary>One record as the patcher handled it.</summary>
-/// <param name="Action">call, jmp, native, or refused-short / refused-type / refused-null (the kernel would BUG()).</param>
+/// <param name="Action">
+/// call, jmp, native; refused-* (the kernel would BUG(): short, type, null for .parainstructions; length, original,
+/// replacement, kind for DIRECT_CALL entries); skipped-condition (an alternative whose condition does not hold).
+/// </param>
 public sealed record PatchedRecord(int Index, ulong Site, int Length, int Type, string Action, ulong Target, byte[] After)
 {
     public bool Applied => Action is "call" or "jmp" or "native";
+
+    public bool Refused => Action.StartsWith("refused-", StringComparison.Ordinal);
 }
 
 /// <summary>The program's output, parsed: the two runs, the patcher's report, and how the program ended.</summary>

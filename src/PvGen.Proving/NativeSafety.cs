@@ -1,5 +1,5 @@
 using Iced.Intel;
-using PvGen.Generation;
+using PvGen.X86;
 using PvGen.Model;
 using Register = Iced.Intel.Register;
 
@@ -26,7 +26,7 @@ public static class NativeSafety
     ];
 
     /// <summary>The native code when it is safe, else null with the reason.</summary>
-    public static NativeCode? Analyse(Op op, string hex, CallAbi abi, IReadOnlyList<Generation.Register> clobbers, out string? reason)
+    public static NativeCode? Analyse(Op op, string hex, CallAbi abi, IReadOnlyList<X86.Register> clobbers, out string? reason)
     {
         byte[] bytes = [.. hex.Split(' ').Select(b => Convert.ToByte(b, 16))];
         int wordSize = abi.WordSize;

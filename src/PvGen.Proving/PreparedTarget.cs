@@ -5,6 +5,7 @@ using PvGen.Clang;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
+using PvGen.X86;
 
 namespace PvGen.Proving;
 
@@ -55,6 +56,9 @@ public sealed class PreparedTarget
 
     public IReadOnlyDictionary<int, ExpectedOp> Expected { get; }
 
+    /// <summary>Per record format, why its macro header could not be generated (its macro builds fail with this).</summary>
+    public IReadOnlyDictionary<string, string> MacroErrors { get; private init; } = new Dictionary<string, string>();
+
     public string PlainDirectory => Path.Combine(Directory, "plain");
 
     public string MacroDirectory(ProveFormat format) => Path.Combine(Directory, "macro-" + format.Name);
@@ -67,7 +71,7 @@ public sealed class PreparedTarget
     public string Header(string style, ProveFormat format) =>
         Path.Combine(style == ProveStyles.Macro ? MacroDirectory(format) : PlainDirectory, $"{BaseName}_{style}.h");
 
-    public static PreparedTarget Prepare(ProveTarget input, IReadOnlyList<string> corpus, IReadOnlyList<string>? formatNames, string? templates, string directory, List<Diagnostic> diagnostics)
+    public static PreparedTarget Prepare(ProveTarget input, IReadOnlyList<string> corpus, IReadOnlyList<string>? formatNames, IReadOnlyList<string> styles, string? templates, string directory, List<Diagnostic> diagnostics)
     {
         var model = input.Model;
         // Of the formats asked for, those this target's kernels used (para16 holds a 64-bit address, para8 a 32-bit one).
@@ -81,9 +85,18 @@ public sealed class PreparedTarget
         }
         System.IO.Directory.CreateDirectory(directory);
         var plain = Generate(input, [ProveStyles.Plain], null, templates, Path.Combine(directory, "plain"), diagnostics);
-        foreach (var format in formats)
+        // A format whose macro header cannot be generated fails its macro builds, not the whole proof.
+        var macroErrors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var format in styles.Contains(ProveStyles.Macro) ? formats : [])
         {
-            Generate(input, [ProveStyles.Macro], format.MacroLayout, templates, Path.Combine(directory, "macro-" + format.Name), diagnostics);
+            try
+            {
+                Generate(input, [ProveStyles.Macro], format, templates, Path.Combine(directory, "macro-" + format.Name), diagnostics);
+            }
+            catch (ProveInputException e)
+            {
+                macroErrors[format.Name] = $"the macro style cannot be generated in {format.Name}: {e.Diagnostic.Message}";
+            }
         }
 
         var expected = ExpectedOps.From(model, input.Config);
@@ -194,7 +207,7 @@ public sealed class PreparedTarget
             }
         }
 
-        return new PreparedTarget(input, directory, baseName, formats, workload, skipped, ops, expected);
+        return new PreparedTarget(input, directory, baseName, formats, workload, skipped, ops, expected) { MacroErrors = macroErrors };
     }
 
     private static GeneratedFile Render(StyleContext context, string template, string fileName)
@@ -236,10 +249,10 @@ public sealed class PreparedTarget
             .Add("clobbers", native.Clobbers.ToList());
     }
 
-    private static GenerationOutput Generate(ProveTarget input, IReadOnlyList<string> styles, string? recordLayout, string? templates, string directory, List<Diagnostic> diagnostics)
+    private static GenerationOutput Generate(ProveTarget input, IReadOnlyList<string> styles, ProveFormat? format, string? templates, string directory, List<Diagnostic> diagnostics)
     {
         var model = input.Model;
-        var settings = input.Settings with { RecordLayout = recordLayout ?? input.Settings.RecordLayout };
+        var settings = input.Settings;
         GenerationOutput generated;
         try
         {
@@ -252,6 +265,7 @@ public sealed class PreparedTarget
                 DeclareTable = settings.DeclareTable ?? (model.TableSymbol is { } symbol && !OpsHeader.DeclaresTable(input.HeaderPath, model.Struct, symbol)),
                 Invocation = "pvgen prove",
                 Styles = styles,
+                RecordFormat = format?.Format,
                 CompileFlags = input.CompileFlags,
                 TemplateDirectory = templates,
                 TemplateDirectoryDisplay = templates,

@@ -42,7 +42,7 @@ public static class ProveAnalysis
         }
 
         var harnessFunctions = FunctionsDefinedIn(harnessObjects);
-        var scanned = ObjectScanner.ScanFile(exe, ScanOptions.ForModel(target.Input.Model) with { SkipObjectsWithoutSymbol = false, AnnotationFormat = key.Format.Format.ReaderFormat })[0];
+        var scanned = ObjectScanner.ScanFile(exe, ScanOptions.ForModel(target.Input.Model) with { SkipObjectsWithoutSymbol = false, AnnotationFormat = key.Format.Format })[0];
         var workloadSites = scanned.Sites.Where(s => s.FunctionSymbol is null || !harnessFunctions.Contains(s.FunctionSymbol)).ToList();
         var jumpSlots = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
         var plan = AnnotationPlanner.Plan(scanned with { Sites = workloadSites.ToEquatableArray() }, key.Format.Format, jumpSlots);
@@ -58,26 +58,36 @@ public static class ProveAnalysis
         // 1. Every record applied as the kernel would, the bytes verified against the program's own symbols.
         foreach (var record in records)
         {
-            if (!record.Applied)
+            if (record.Refused)
             {
                 string why = record.Action switch
                 {
                     "refused-short" => $"too short for a {AnnotationPlanner.DirectCallLength}-byte direct call",
                     "refused-type" => $"type {record.Type} names no slot of the table",
                     "refused-null" => "its slot is empty",
+                    "refused-length" => $"instrlen {record.Length}, but alt_replace_call() takes only {X86.Alternatives.DirectCallInstrLength}-byte sites",
+                    "refused-original" => $"the original bytes {Convert.ToHexString(record.After.AsSpan(0, Math.Min(2, record.After.Length))).ToLowerInvariant()} are no call or jump through a slot (ff 15 / ff 25)",
+                    "refused-replacement" => "the replacement is no 5-byte e8 call (or e9 jump)",
+                    "refused-kind" => "the replacement's kind differs from the original's (a call replacement on a jump, or a jump replacement on a call)",
                     _ => record.Action,
                 };
                 findings.Add($"{RecordName(record)}: refused by the patcher ({why}); the kernel would BUG() here");
                 continue;
             }
 
-            if (VerifyBytes(record, target, image, OpName) is { } wrong)
+            if (!record.Applied)
+            {
+                continue;
+            }
+
+            if (VerifyBytes(record, target, image, OpName, key.Format.IsAlt) is { } wrong)
             {
                 findings.Add($"{RecordName(record)}: {wrong}");
             }
         }
 
-        var applied = records.Where(r => r.Applied).ToList();
+        // Entries at one site apply in order (a native alternative after its DIRECT_CALL entry): the last one decides.
+        var applied = records.Where(r => r.Applied).GroupBy(r => r.Site).Select(g => g.Last()).ToList();
         PatchedRecord? RecordCovering(ulong address) => applied.FirstOrDefault(r => address >= r.Site && address < r.Site + (ulong)r.Length);
 
         // 2. Attribution: which site an event came through, from its return address.
@@ -230,10 +240,17 @@ public static class ProveAnalysis
         {
             var function = image.FunctionAt(record.Site);
             var covered = references.FirstOrDefault(r => r.Address >= record.Site && r.Address < record.Site + (ulong)record.Length);
-            string state = record.Action switch { "call" => ProveSiteStates.Call, "jmp" => ProveSiteStates.Jump, "native" => ProveSiteStates.Native, _ => ProveSiteStates.Refused };
+            string state = record.Action switch
+            {
+                "call" => ProveSiteStates.Call,
+                "jmp" => ProveSiteStates.Jump,
+                "native" => ProveSiteStates.Native,
+                "skipped-condition" => ProveSiteStates.Skipped,
+                _ => ProveSiteStates.Refused,
+            };
             sites.Add(new ProveSite(image.Describe(record.Site), covered?.Site.Section ?? string.Empty, covered?.Site.Offset ?? 0, record.Length,
                 covered is null ? "record" : ScanKind(covered.Site.Kind), OpName(record.Type), state,
-                record.Applied ? null : record.Action.Replace("refused-", string.Empty, StringComparison.Ordinal), null,
+                record.Refused ? record.Action.Replace("refused-", string.Empty, StringComparison.Ordinal) : record.Applied ? null : "condition", null,
                 directCounts.GetValueOrDefault(record)));
         }
 
@@ -254,13 +271,13 @@ public static class ProveAnalysis
         }
 
         return new ProveBuild(key.Id, key.Compiler.Family, key.Compiler.Version, target.Target.Arch, key.Optimization, key.Style, key.Format.Name, verdict, null,
-            records.Count, applied.Count, applied.Count(r => r.Action == "call"), applied.Count(r => r.Action == "jmp"), applied.Count(r => r.Action == "native"),
-            records.Count - applied.Count, executed, applied.Count - executed, direct, log.Unpatched.Count(e => !e.Guard), patched.Count(e => !e.Guard), throughTable, inlined,
+            records.Count, records.Count(r => r.Applied), records.Count(r => r.Action == "call"), records.Count(r => r.Action == "jmp"), records.Count(r => r.Action == "native"),
+            records.Count(r => r.Refused), executed, applied.Count - executed, direct, log.Unpatched.Count(e => !e.Guard), patched.Count(e => !e.Guard), throughTable, inlined,
             sites, difference, findings);
     }
 
     /// <summary>The patched bytes must be what the kernel writes: e8/e9 to the hypervisor's (or native set's) entry of the record's op, NOP-padded; or the native bytes, NOP-padded.</summary>
-    private static string? VerifyBytes(PatchedRecord record, PreparedTarget target, ExecutableImage image, Func<int, string> opName)
+    private static string? VerifyBytes(PatchedRecord record, PreparedTarget target, ExecutableImage image, Func<int, string> opName, bool alt)
     {
         var after = record.After;
         if (after.Length != record.Length)
@@ -288,17 +305,31 @@ public static class ProveAnalysis
             }
 
             ulong destination = record.Site + 5 + (ulong)(long)BinaryPrimitives.ReadInt32LittleEndian(after.AsSpan(1));
+            // The slot held the hypervisor's set when the patcher read it: H, or N for ops whose native implementation it is.
             string wrapper = target.Ops.TryGetValue(record.Type, out var op) ? op.Wrapper : $"slot{record.Type}";
-            ulong? hypervisor = image.Symbol($"pvgen_H_{wrapper}");
+            string expected = $"pvgen_{(op?.Native is null ? 'H' : 'N')}_{wrapper}";
+            ulong? hypervisor = image.Symbol(expected);
             if (destination != record.Target || hypervisor is null || destination != hypervisor)
             {
-                return $"patched to call {image.Describe(destination)}, not the hypervisor's {opName(record.Type)} (pvgen_H_{wrapper})";
+                return $"patched to call {image.Describe(destination)}, not the hypervisor's {opName(record.Type)} ({expected})";
             }
 
-            bool jump = target.Ops.TryGetValue(record.Type, out var known) && known.Jump;
-            if (jump != (record.Action == "jmp"))
+            // .parainstructions: the op decides (jump ops are patched to jumps); DIRECT_CALL entries: the original instruction does.
+            if (alt)
             {
-                return $"patched as a {record.Action} but {opName(record.Type)} is {(jump ? "a jump op" : "a call op")}";
+                bool original = image.Read(record.Site, 2) is [0xff, 0x25];
+                if (original != (record.Action == "jmp"))
+                {
+                    return $"patched as a {record.Action} but the original instruction is a {(original ? "jump" : "call")}";
+                }
+            }
+            else
+            {
+                bool jump = target.Ops.TryGetValue(record.Type, out var known) && known.Jump;
+                if (jump != (record.Action == "jmp"))
+                {
+                    return $"patched as a {record.Action} but {opName(record.Type)} is {(jump ? "a jump op" : "a call op")}";
+                }
             }
 
             used = 5;

@@ -1,41 +1,64 @@
-using PvGen.Binary.Annotating;
 using PvGen.Generation;
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Proving;
 
 /// <summary>
-/// One record format as the proof uses it: the macro style's record template that emits it, the symbols the linker
-/// script brackets the section with (the kernel's vmlinux.lds.S names), and where the patcher finds each field.
+/// One record format as the proof uses it: the symbols the linker script brackets its section with (the kernel's
+/// vmlinux.lds.S names), and where the patcher finds each field (from the format's own field table, PvGen.X86).
 /// </summary>
-/// <param name="MacroLayout">The generate setting (record_layout) whose template emits this format in macro style.</param>
-/// <param name="Minimum">Bytes of a record the patcher reads (a last record may be shorter than the stride).</param>
-public sealed record ProveFormat(RecordFormat Format, string MacroLayout, string StartSymbol, string StopSymbol, bool Relative, int TypeAt, int LengthAt, int Minimum)
+public sealed record ProveFormat(RecordFormat Format, string StartSymbol, string StopSymbol)
 {
     public string Name => Format.Name;
 
-    public static readonly ProveFormat Para8 = new(RecordFormat.Para8, "i386", "__parainstructions", "__parainstructions_end", false, 4, 5, 6);
-    public static readonly ProveFormat Para16 = new(RecordFormat.Para16, "x86_64", "__parainstructions", "__parainstructions_end", false, 8, 9, 10);
-    public static readonly ProveFormat Para6 = new(RecordFormat.Para6, "packed", "__parainstructions", "__parainstructions_end", true, 4, 5, 6);
+    public bool IsAlt => Format.Family == RecordFamily.AltInstructions;
 
-    /// <summary>Every format the target's kernels used for pv sites, the target's default first.</summary>
-    public static IReadOnlyList<ProveFormat> For(Target target) => target.PointerSize == 8 ? [Para16, Para6] : [Para8, Para6];
+    /// <summary>Every format the target's kernels used for pv sites, the target's default first: .parainstructions up to 6.7, alt14 from 6.8.</summary>
+    public static IReadOnlyList<ProveFormat> For(Target target) =>
+        [.. (target.PointerSize == 8
+            ? new[] { RecordFormats.Para16, RecordFormats.Para6, RecordFormats.Alt14 }
+            : [RecordFormats.Para8, RecordFormats.Para6, RecordFormats.Alt14]).Select(Of)];
 
-    public static ProveFormat? Find(string name, Target target) => For(target).FirstOrDefault(f => f.Name == name);
+    /// <summary>Every format name some target supports (for option validation).</summary>
+    public static IReadOnlyList<string> Names => [.. new[] { RecordFormats.Para16, RecordFormats.Para8, RecordFormats.Para6, RecordFormats.Alt14 }.Select(f => f.Name)];
 
-    /// <summary>Every format name any target supports (for option validation).</summary>
-    public static IReadOnlyList<string> Names => [.. new[] { Para16, Para8, Para6 }.Select(f => f.Name)];
+    public static ProveFormat Of(RecordFormat format) => format.Family == RecordFamily.ParaInstructions
+        ? new ProveFormat(format, "__parainstructions", "__parainstructions_end")
+        : new ProveFormat(format, "__alt_instructions", "__alt_instructions_end");
 
-    public ModelNode ToNode() => new ModelNode()
-        .Add("name", Name)
-        .Add("kind", Format.IsParaInstructions ? "para" : "alt")
-        .Add("section", Format.Section)
-        .Add("stride", Format.Stride)
-        .Add("alignment", Format.Alignment)
-        .Add("start", StartSymbol)
-        .Add("stop", StopSymbol)
-        .Add("relative", Relative)
-        .Add("type_at", TypeAt)
-        .Add("length_at", LengthAt)
-        .Add("minimum", Minimum);
+    private int Offset(string field) => Format.Fields.First(f => f.Name == field).Offset;
+
+    public ModelNode ToNode()
+    {
+        var node = new ModelNode()
+            .Add("name", Name)
+            .Add("kind", IsAlt ? "alt" : "para")
+            .Add("section", Format.Section)
+            .Add("stride", Format.Stride)
+            .Add("alignment", 8)
+            .Add("start", StartSymbol)
+            .Add("stop", StopSymbol)
+            .Add("minimum", Format.MinimumLength)
+            .Add("relative", Format.Fields[0].Relocation == FieldRelocation.PcRelative32);
+        if (IsAlt)
+        {
+            node.Add("repl_at", Offset("repl_offset"))
+                .Add("flags_at", Offset("ft_flags"))
+                .Add("instrlen_at", Offset("instrlen"))
+                .Add("repllen_at", Offset("replacementlen"))
+                .Add("flags_shift", Alternatives.FlagsShift)
+                .Add("direct_call_flag", (int)AltFlags.DirectCall)
+                .Add("not_flag", (int)AltFlags.Not)
+                .Add("feature_xenpv", Alternatives.FeatureXenPv)
+                .Add("direct_call_symbol", Alternatives.DefaultDirectCallSymbol);
+        }
+        else
+        {
+            node.Add("type_at", Offset("type")).Add("length_at", Offset("len"));
+        }
+
+        return node;
+    }
 }

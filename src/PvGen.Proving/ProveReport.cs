@@ -66,12 +66,13 @@ public static class ProveSiteStates
     public const string Jump = "patched-jmp";
     public const string Native = "native";
     public const string Refused = "refused";
+    public const string Skipped = "skipped";
     public const string Indirect = "indirect";
 }
 
 /// <summary>A site of the workload (a record, or a reference to the table without one) and what the proof saw there.</summary>
 /// <param name="Kind">call, jmp, load, address, other (as `pvgen scan` classifies the instruction), or record (a record on no reference).</param>
-/// <param name="State">patched-call, patched-jmp, native, refused, or indirect (no record: the site still goes through the table).</param>
+/// <param name="State">patched-call, patched-jmp, native, refused, skipped (an alternative whose condition does not hold), or indirect (no record: the site still goes through the table).</param>
 /// <param name="Reason">Why the site was left indirect or refused (tail-jump, load, load-reused, got, address, too-short, ...).</param>
 /// <param name="Executions">Events that arrived through this site in the patched run (direct for patched sites, through the table otherwise).</param>
 public sealed record ProveSite(

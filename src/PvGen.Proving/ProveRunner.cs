@@ -6,6 +6,8 @@ using PvGen.Checking.Toolchain;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Proving;
 
@@ -26,7 +28,7 @@ public static class ProveRunner
         var prepared = new List<PreparedTarget>();
         foreach (var target in request.Targets)
         {
-            prepared.Add(PreparedTarget.Prepare(target, request.Corpus, request.Formats, request.TemplateDirectory,
+            prepared.Add(PreparedTarget.Prepare(target, request.Corpus, request.Formats, request.Styles, request.TemplateDirectory,
                 Path.Combine(request.WorkDirectory, target.Model.Target.Arch), diagnostics));
         }
 
@@ -64,6 +66,11 @@ public static class ProveRunner
     {
         string directory = Path.Combine(key.Target.Directory, "builds", key.Id);
         Directory.CreateDirectory(directory);
+        if (key.Style == ProveStyles.Macro && key.Target.MacroErrors.TryGetValue(key.Format.Name, out string? cannot))
+        {
+            return ProveAnalysis.Failed(key, ProveVerdicts.BuildFailed, cannot);
+        }
+
         try
         {
             var harness = Cached(cache, $"harness {key.Target.Target.Arch} {key.Format.Name} {key.Compiler.Path} {key.Optimization}",
@@ -157,7 +164,7 @@ public static class ProveRunner
 
             if (fault is not null && fault(Path.GetFileName(path), result.Plan) is { } changed && !ReferenceEquals(changed, result.Plan))
             {
-                int mask = options.ClobberMasks.GetValueOrDefault(key.Target.Target.Arch);
+                int mask = ClobberMasks.Any(key.Target.Target.PointerSize, options.ClobberEra);
                 result = result with { Plan = changed, Output = ObjectAnnotator.Write(File.ReadAllBytes(path), changed.Records, key.Format.Format, mask) };
             }
 
@@ -170,13 +177,11 @@ public static class ProveRunner
         return annotated;
     }
 
-    /// <summary>What `pvgen annotate` is given for a target: the model, the ops configured as jumps, CLBR_ANY of the ABI.</summary>
+    /// <summary>What `pvgen annotate` is given for a target: the model and the ops configured as jumps.</summary>
     public static AnnotateOptions AnnotateOptions(PreparedTarget target, RecordFormat format)
     {
         var jumps = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
-        var abi = CallAbi.For(target.Target);
-        var masks = new Dictionary<string, int> { [target.Target.Arch] = abi.CallerSaved.Aggregate(0, (m, r) => m | (1 << r.Bit)) };
-        return new AnnotateOptions(ScanOptions.ForModel(target.Input.Model), format, jumps, masks);
+        return new AnnotateOptions(ScanOptions.ForModel(target.Input.Model), format, jumps);
     }
 
     private static void Link(ProveKey key, IReadOnlyList<string> objects, string output)

@@ -4,6 +4,7 @@ using PvGen.Clang;
 using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.TestSupport;
+using PvGen.X86.Records;
 using Xunit;
 
 namespace PvGen.Checking.Tests;
@@ -28,7 +29,7 @@ public sealed class AnnotationVerifierTests
 
         Assert.Empty(findings);
         Assert.Equal(2, scanned.Annotations.Count);
-        Assert.Equal(arch == "x86_64" ? ParaInstructionsFormat.Absolute64 : ParaInstructionsFormat.Absolute32, scanned.AnnotationFormat);
+        Assert.Equal(arch == "x86_64" ? RecordFormats.Para16 : RecordFormats.Para8, scanned.AnnotationFormat);
     }
 
     [Fact]

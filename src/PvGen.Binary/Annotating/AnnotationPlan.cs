@@ -1,3 +1,6 @@
+using PvGen.X86;
+using PvGen.X86.Records;
+
 namespace PvGen.Binary.Annotating;
 
 /// <summary>Whether a recorded site is patched into a direct call or a direct jump.</summary>
@@ -42,7 +45,7 @@ public sealed record AnnotationPlan(IReadOnlyList<PlannedRecord> Records, IReadO
 public static class AnnotationPlanner
 {
     /// <summary>The smallest site a patcher can turn into a direct call or jump (e8/e9 rel32).</summary>
-    public const int DirectCallLength = 5;
+    public static int DirectCallLength => SiteEncodings.DirectCallLength;
 
     /// <param name="jumpSlots">Slots of ops reached by jmp (pvgen.json "jump": true, e.g. iret): the kernel's patcher writes a jump for them.</param>
     public static AnnotationPlan Plan(ScannedObject scanned, RecordFormat format, IReadOnlySet<int> jumpSlots)
@@ -114,7 +117,7 @@ public static class AnnotationPlanner
         }
 
         bool jumpOp = jumpSlots.Contains(slot);
-        if (format.IsParaInstructions)
+        if (format.Family == RecordFamily.ParaInstructions)
         {
             if (site.Kind == SiteKind.Jmp && !jumpOp)
             {
@@ -127,6 +130,18 @@ public static class AnnotationPlanner
                 reason = UnpatchableReason.CallOfJumpOp;
                 return "a call of an op configured as a jump: the kernel's patcher would write a jump here";
             }
+
+            return null;
+        }
+
+        // .altinstructions (6.8+): alt_replace_call() accepts only the 6-byte ff 15 original; PvGen also writes a tail
+        // jump's ff 25 original with a jmp replacement, whose opcode says what the site becomes.
+        var original = SiteEncodings.IndirectCall(pointerSize, ripRelative: pointerSize == 8, jump: site.Kind == SiteKind.Jmp);
+        byte[] bytes = [.. site.Bytes];
+        if (!original.Matches(bytes) || site.Length != Alternatives.DirectCallInstrLength)
+        {
+            reason = UnpatchableReason.Encoding;
+            return $"{site.Length} bytes {Convert.ToHexString(bytes.AsSpan(0, Math.Min(3, bytes.Length))).ToLowerInvariant()}: a DIRECT_CALL entry needs the {Alternatives.DirectCallInstrLength}-byte {original.Name} form";
         }
 
         return null;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using LibObjectFile.Elf;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary.Annotating;
 
@@ -7,8 +9,10 @@ namespace PvGen.Binary.Annotating;
 /// <param name="Scan">The table symbol(s) and model, as for `pvgen scan`.</param>
 /// <param name="Format">The record format to write; null picks the machine's default (para16 on x86-64, para8 on i386).</param>
 /// <param name="JumpSlots">Slots of ops reached by jmp (pvgen.json "jump": true).</param>
-/// <param name="ClobberMasks">The clobber field of para8/para16 records per machine ("x86_64", "i386"): a plain C call lets the callee clobber every caller-saved register.</param>
-public sealed record AnnotateOptions(ScanOptions Scan, RecordFormat? Format, IReadOnlySet<int> JumpSlots, IReadOnlyDictionary<string, int> ClobberMasks);
+/// <param name="ClobberEra">Which CLBR_ANY the clobber field of para8/para16 records carries: a plain C call lets the callee clobber every caller-saved register.</param>
+/// <param name="DirectCallSymbol">alt14: the symbol the replacement call names (the kernel's BUG_func).</param>
+public sealed record AnnotateOptions(ScanOptions Scan, RecordFormat? Format, IReadOnlySet<int> JumpSlots, ClobberEra ClobberEra = ClobberEra.Linux2625,
+    string DirectCallSymbol = Alternatives.DefaultDirectCallSymbol);
 
 /// <summary>One annotated object: its new bytes (null when it could not be annotated) and what went into it.</summary>
 public sealed record AnnotatedObject(string Path, string? Machine, RecordFormat? Format, AnnotationPlan Plan, byte[]? Output, string? Error)
@@ -23,7 +27,7 @@ public sealed class AnnotateException(string message) : Exception(message);
 /// <summary>
 /// The annotate stage: scans a plain-style relocatable object, plans one record per patchable site and writes the
 /// records with their relocations into a copy of the object (LibObjectFile), so the linker carries them like the
-/// records the macro style's inline asm emits.
+/// records the macro style's inline asm emits. Record bytes come from the format's own encoder (PvGen.X86).
 /// </summary>
 public static class ObjectAnnotator
 {
@@ -56,9 +60,9 @@ public static class ObjectAnnotator
             return AnnotatedObject.Failed(path, only.Machine, only.Error);
         }
 
-        bool is64 = only.Machine == "x86_64";
-        var format = options.Format ?? RecordFormat.DefaultFor(is64);
-        if (format.UnsupportedFor(is64) is { } unsupported)
+        int pointerSize = only.Machine == "x86_64" ? 8 : 4;
+        var format = options.Format ?? RecordFormats.DefaultFor(pointerSize);
+        if (Unsupported(format, pointerSize) is { } unsupported)
         {
             return AnnotatedObject.Failed(path, only.Machine, unsupported);
         }
@@ -66,8 +70,7 @@ public static class ObjectAnnotator
         var plan = AnnotationPlanner.Plan(only, format, options.JumpSlots);
         try
         {
-            int clobbers = options.ClobberMasks.TryGetValue(only.Machine!, out int mask) ? mask : 0;
-            return new AnnotatedObject(path, only.Machine, format, plan, Write(input, plan.Records, format, clobbers), null);
+            return new AnnotatedObject(path, only.Machine, format, plan, Write(input, plan.Records, format, ClobberMasks.Any(pointerSize, options.ClobberEra), options.DirectCallSymbol), null);
         }
         catch (AnnotateException e)
         {
@@ -75,18 +78,28 @@ public static class ObjectAnnotator
         }
     }
 
+    /// <summary>The formats annotate writes: every .parainstructions layout and 6.8's alt14 (the earlier alt layouts predate DIRECT_CALL).</summary>
+    public static IReadOnlyList<RecordFormat> Writable { get; } = [.. RecordFormats.All.Where(f => f.Family == RecordFamily.ParaInstructions || f == RecordFormats.Alt14)];
+
+    /// <summary>Why <paramref name="format"/> cannot annotate objects of this pointer size, or null.</summary>
+    public static string? Unsupported(RecordFormat format, int pointerSize) =>
+        !Writable.Contains(format) ? $"{format.Name} entries predate ALT_FLAG_DIRECT_CALL (6.8) and cannot describe a pv call site; use {string.Join(", ", Writable.Select(f => f.Name))}"
+        : !format.FitsPointerSize(pointerSize) ? $"{format.Name} records are for {format.PointerSize * 8}-bit objects ({format.Description}), not {pointerSize * 8}-bit ones"
+        : null;
+
     /// <summary>Sections that mean the object already carries site records (or alternatives annotate would have to merge into).</summary>
-    public static readonly string[] RecordSections = [".parainstructions", ".altinstructions", ".altinstr_replacement"];
+    public static readonly string[] RecordSections = [".parainstructions", Alternatives.Section, Alternatives.ReplacementSection];
 
     /// <summary>
     /// Writes <paramref name="records"/> into a copy of the relocatable object <paramref name="input"/>. Existing sections
     /// keep their indices (new ones are appended), so groups and every other index stay valid; a missing section symbol
     /// is inserted among the locals and symbol indices after it are renumbered. The result is read back and compared.
     /// </summary>
-    public static byte[] Write(byte[] input, IReadOnlyList<PlannedRecord> records, RecordFormat format, int clobberMask)
+    /// <param name="clobberMask">The clobber field of para8/para16 records.</param>
+    /// <param name="directCallSymbol">alt14: the symbol each replacement call or jump names.</param>
+    public static byte[] Write(byte[] input, IReadOnlyList<PlannedRecord> records, RecordFormat format, int clobberMask, string directCallSymbol = Alternatives.DefaultDirectCallSymbol)
     {
         ElfFile elf = ReadElf(input);
-
         if (elf.FileType != ElfFileType.Relocatable)
         {
             throw new AnnotateException($"a {elf.FileType} file: annotate writes records into relocatable objects (.o), before they are linked");
@@ -117,8 +130,39 @@ public static class ObjectAnnotator
 
         var symtab = symbols[0];
         uint nextOrder = elf.Sections.Max(s => s.OrderInSectionHeaderTable) + 1;
+        bool alt = format.Family == RecordFamily.AltInstructions;
+
+        // alt14: every entry's replacement, a 5-byte call (or jump) to the direct-call symbol, in .altinstr_replacement.
+        ElfStreamSection? replacements = null;
+        var replacementRelocations = new List<ElfRelocation>();
+        if (alt)
+        {
+            var code = new byte[records.Count * SiteEncodings.DirectCallLength];
+            uint callee = UndefinedSymbol(symtab, directCallSymbol);
+            for (int i = 0; i < records.Count; i++)
+            {
+                int at = i * SiteEncodings.DirectCallLength;
+                code[at] = records[i].Kind == PatchKind.Jump ? SiteEncodings.DirectJmp.Opcode[0] : SiteEncodings.DirectCall.Opcode[0];
+                if (!is64)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(code.AsSpan(at + 1), -4);
+                }
+
+                replacementRelocations.Add(new ElfRelocation((ulong)(at + 1), is64 ? ElfRelocationType.R_X86_64_PLT32 : ElfRelocationType.R_386_PC32, callee, is64 ? -4 : 0));
+            }
+
+            replacements = new ElfStreamSection(ElfSectionType.ProgBits, new MemoryStream(code))
+            {
+                Name = Alternatives.ReplacementSection,
+                Flags = ElfSectionFlags.Alloc | ElfSectionFlags.Executable,
+                VirtualAddressAlignment = 1,
+                OrderInSectionHeaderTable = nextOrder++,
+            };
+            elf.Add(replacements);
+        }
+
         var data = new byte[records.Count * format.Stride];
-        var relocations = new List<ElfRelocation>(records.Count);
+        var relocations = new List<ElfRelocation>(records.Count * format.RelocatedFields.Count);
         for (int i = 0; i < records.Count; i++)
         {
             var record = records[i];
@@ -127,59 +171,34 @@ public static class ObjectAnnotator
                 throw new AnnotateException($"record {i} at {record.Section}+0x{record.Offset:x}: length {record.Length} and type {record.Slot} must each fit one byte");
             }
 
-            uint symbol = SectionSymbol(elf, symtab, SectionNamed(elf, record.Section));
-            var at = data.AsSpan(i * format.Stride, format.Stride);
-            int typeAt;
-            switch (format.Name)
+            var site = new CodeLocation(record.Section, record.Offset);
+            PvRecord pv = alt
+                ? new AltRecord(site, new CodeLocation(Alternatives.ReplacementSection, (long)i * SiteEncodings.DirectCallLength), Alternatives.FeatureAlways,
+                    AltFlags.DirectCall, record.Length, SiteEncodings.DirectCallLength)
+                : new ParaRecord(site, record.Slot, record.Length, format.HasClobbers ? clobberMask : null);
+            var encoded = format.Encode(pv, implicitAddends: !is64);
+            encoded.Bytes.CopyTo(data, i * format.Stride);
+            foreach (var fixup in encoded.Fixups)
             {
-                case "para16":
-                    relocations.Add(new ElfRelocation((ulong)(i * format.Stride), ElfRelocationType.R_X86_64_64, symbol, record.Offset));
-                    typeAt = 8;
-                    BinaryPrimitives.WriteUInt16LittleEndian(at[10..], (ushort)clobberMask);
-                    break;
-                case "para8":
-                    // REL: the addend lives in the field.
-                    relocations.Add(new ElfRelocation((ulong)(i * format.Stride), ElfRelocationType.R_386_32, symbol, 0));
-                    BinaryPrimitives.WriteInt32LittleEndian(at, checked((int)record.Offset));
-                    typeAt = 4;
-                    BinaryPrimitives.WriteUInt16LittleEndian(at[6..], (ushort)clobberMask);
-                    break;
-                case "para6" when is64:
-                    relocations.Add(new ElfRelocation((ulong)(i * format.Stride), ElfRelocationType.R_X86_64_PC32, symbol, record.Offset));
-                    typeAt = 4;
-                    break;
-                case "para6":
-                    relocations.Add(new ElfRelocation((ulong)(i * format.Stride), ElfRelocationType.R_386_PC32, symbol, 0));
-                    BinaryPrimitives.WriteInt32LittleEndian(at, checked((int)record.Offset));
-                    typeAt = 4;
-                    break;
-                default:
-                    throw new AnnotateException($"record format {format.Name} cannot be written");
+                uint symbol = SectionSymbol(elf, symtab, fixup.Target.Section == Alternatives.ReplacementSection ? replacements! : SectionNamed(elf, fixup.Target.Section), [replacementRelocations, relocations]);
+                relocations.Add(new ElfRelocation((ulong)(i * format.Stride + fixup.FieldOffset), RelocationType(fixup.Relocation, is64), symbol, is64 ? fixup.Target.Offset : 0));
             }
+        }
 
-            at[typeAt] = (byte)record.Slot;
-            at[typeAt + 1] = (byte)record.Length;
+        if (replacements is not null)
+        {
+            AddRelocations(elf, symtab, replacements, replacementRelocations, is64, nextOrder++);
         }
 
         var section = new ElfStreamSection(ElfSectionType.ProgBits, new MemoryStream(data))
         {
             Name = format.Section,
             Flags = ElfSectionFlags.Alloc,
-            VirtualAddressAlignment = (ulong)format.Alignment,
+            VirtualAddressAlignment = (ulong)(format.Family == RecordFamily.ParaInstructions && format.HasClobbers ? (format.PointerSize ?? 4) : 1),
             OrderInSectionHeaderTable = nextOrder++,
         };
         elf.Add(section);
-        var table = new ElfRelocationTable(relocationWithAddends: is64)
-        {
-            Name = (is64 ? ".rela" : ".rel") + format.Section,
-            Link = new ElfSectionLink(symtab),
-            Info = new ElfSectionLink(section),
-            Flags = ElfSectionFlags.InfoLink,
-            VirtualAddressAlignment = is64 ? 8UL : 4UL,
-            OrderInSectionHeaderTable = nextOrder,
-        };
-        table.Entries.AddRange(relocations);
-        elf.Add(table);
+        AddRelocations(elf, symtab, section, relocations, is64, nextOrder);
 
         var output = new MemoryStream();
         if (!elf.TryWrite(output, out var writeDiagnostics))
@@ -191,6 +210,31 @@ public static class ObjectAnnotator
         VerifyReadBack(bytes, records, format);
         return bytes;
     }
+
+    private static void AddRelocations(ElfFile elf, ElfSymbolTable symtab, ElfSection target, List<ElfRelocation> relocations, bool is64, uint order)
+    {
+        var table = new ElfRelocationTable(relocationWithAddends: is64)
+        {
+            Name = (is64 ? ".rela" : ".rel") + target.Name.Value,
+            Link = new ElfSectionLink(symtab),
+            Info = new ElfSectionLink(target),
+            Flags = ElfSectionFlags.InfoLink,
+            VirtualAddressAlignment = is64 ? 8UL : 4UL,
+            OrderInSectionHeaderTable = order,
+        };
+        table.Entries.AddRange(relocations);
+        elf.Add(table);
+    }
+
+    private static ElfRelocationType RelocationType(FieldRelocation relocation, bool is64) => (relocation, is64) switch
+    {
+        (FieldRelocation.Absolute64, true) => ElfRelocationType.R_X86_64_64,
+        (FieldRelocation.Absolute32, true) => ElfRelocationType.R_X86_64_32,
+        (FieldRelocation.PcRelative32, true) => ElfRelocationType.R_X86_64_PC32,
+        (FieldRelocation.Absolute32, false) => ElfRelocationType.R_386_32,
+        (FieldRelocation.PcRelative32, false) => ElfRelocationType.R_386_PC32,
+        _ => throw new AnnotateException($"a {relocation} field cannot be relocated in a {(is64 ? 64 : 32)}-bit object"),
+    };
 
     private static ElfFile ReadElf(byte[] input)
     {
@@ -220,12 +264,26 @@ public static class ObjectAnnotator
         };
     }
 
+    /// <summary>The index of a global symbol named <paramref name="name"/>, appended as undefined when the object has none (globals follow the locals, so no index moves).</summary>
+    private static uint UndefinedSymbol(ElfSymbolTable symtab, string name)
+    {
+        int found = symtab.Entries.FindIndex(e => e.Name.Value == name && e.Bind != ElfSymbolBind.Local);
+        if (found >= 0)
+        {
+            return (uint)found;
+        }
+
+        symtab.Entries.Add(new ElfSymbol { Name = name, Bind = ElfSymbolBind.Global, Type = ElfSymbolType.NoType });
+        return (uint)(symtab.Entries.Count - 1);
+    }
+
     /// <summary>
     /// The index of the STT_SECTION symbol of <paramref name="section"/>, created when missing (binutils 2.40 drops
     /// unreferenced section symbols). Locals come before globals, so the new one goes after the last local and every
-    /// index after it moves up by one: in relocation tables and in group sections (whose sh_info is a symbol index).
+    /// index after it moves up by one: in relocation tables, in group sections (whose sh_info is a symbol index) and in
+    /// <paramref name="pending"/> relocations not yet in a table.
     /// </summary>
-    private static uint SectionSymbol(ElfFile elf, ElfSymbolTable symtab, ElfSection section)
+    private static uint SectionSymbol(ElfFile elf, ElfSymbolTable symtab, ElfSection section, IEnumerable<List<ElfRelocation>> pending)
     {
         int found = symtab.Entries.FindIndex(e => e.Type == ElfSymbolType.Section && ReferenceEquals(e.SectionLink.Section, section));
         if (found >= 0)
@@ -240,15 +298,16 @@ public static class ObjectAnnotator
         }
 
         symtab.Entries.Insert(insertAt, new ElfSymbol { Type = ElfSymbolType.Section, Bind = ElfSymbolBind.Local, SectionLink = new ElfSectionLink(section) });
-        foreach (var relocationTable in elf.Sections.OfType<ElfRelocationTable>().Where(t => ReferenceEquals(t.Link.Section, symtab)))
+        var tables = elf.Sections.OfType<ElfRelocationTable>().Where(t => ReferenceEquals(t.Link.Section, symtab)).Select(t => t.Entries).Concat(pending);
+        foreach (var entries in tables)
         {
-            for (int i = 0; i < relocationTable.Entries.Count; i++)
+            for (int i = 0; i < entries.Count; i++)
             {
-                var entry = relocationTable.Entries[i];
+                var entry = entries[i];
                 if (entry.SymbolIndex >= insertAt)
                 {
                     entry.SymbolIndex++;
-                    relocationTable.Entries[i] = entry;
+                    entries[i] = entry;
                 }
             }
         }
@@ -265,18 +324,22 @@ public static class ObjectAnnotator
         return (uint)insertAt;
     }
 
-    /// <summary>Reads the written object back with the scanner's own reader: every planned record must be there, unchanged.</summary>
+    /// <summary>Reads the written object back with the scanner's own readers: every planned record must be there, unchanged.</summary>
     private static void VerifyReadBack(byte[] bytes, IReadOnlyList<PlannedRecord> records, RecordFormat format)
     {
         var elf = ElfFile.Read(new MemoryStream(bytes, writable: false), new ElfReaderOptions());
-        var read = ParaInstructionsReader.Read(elf, format.ReaderFormat);
+        var read = RecordSectionReader.Read(elf, format.Section, format);
         if (read.Error is not null)
         {
             throw new AnnotateException($"the written records do not read back: {read.Error}");
         }
 
-        var expected = records.Select(r => (r.Section, r.Offset, r.Slot, r.Length));
-        var actual = read.Records.Select(a => (a.Section, a.Offset, Slot: a.Type, a.Length));
+        var expected = records.Select(r => (r.Section, r.Offset, r.Length, Type: format.Family == RecordFamily.ParaInstructions ? r.Slot : -1));
+        var actual = read.Records.Select(d => d.Record switch
+        {
+            ParaRecord p => (p.Site.Section, p.Site.Offset, p.Length, p.Type),
+            var other => (other.Site.Section, other.Site.Offset, other.Length, Type: -1),
+        });
         if (!expected.SequenceEqual(actual))
         {
             throw new AnnotateException("the written records read back differently (a LibObjectFile or pvgen defect)");

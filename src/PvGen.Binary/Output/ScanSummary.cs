@@ -26,6 +26,23 @@ public sealed class ScanSummary
 
     public int OrphanAnnotations { get; private set; }
 
+    /// <summary>Annotations that are DIRECT_CALL .altinstructions entries (6.8+ pv sites).</summary>
+    public int DirectCallAnnotations { get; private set; }
+
+    /// <summary>Native alternatives at pv sites (the other entries of their groups).</summary>
+    public int NativeAlternatives { get; private set; }
+
+    /// <summary>Every .altinstructions entry read.</summary>
+    public int AltEntries { get; private set; }
+
+    /// <summary>Entries that are not at a pv site: the kernel's CPU-feature alternatives, counted, not pv sites.</summary>
+    public int OtherAlternatives { get; private set; }
+
+    /// <summary>Objects by the format their pv records were read in.</summary>
+    public IReadOnlyDictionary<string, int> ByRecordFormat => byRecordFormat;
+
+    private readonly SortedDictionary<string, int> byRecordFormat = new(StringComparer.Ordinal);
+
     public IReadOnlyDictionary<SiteKind, int> ByKind => byKind;
 
     /// <summary>Per op (or "slot N" without a model): sites by kind.</summary>
@@ -54,6 +71,14 @@ public sealed class ScanSummary
         }
 
         OrphanAnnotations += scanned.OrphanAnnotations.Count();
+        DirectCallAnnotations += scanned.Annotations.Count(a => a.Alt is not null);
+        NativeAlternatives += scanned.Annotations.Sum(a => a.Natives.Count);
+        AltEntries += scanned.Alternatives?.Entries ?? 0;
+        OtherAlternatives += scanned.Alternatives?.Other ?? 0;
+        if (scanned.AnnotationFormat is { } format && scanned.Annotations.Count > 0)
+        {
+            byRecordFormat[format.Name] = byRecordFormat.GetValueOrDefault(format.Name) + 1;
+        }
     }
 
     public static string NameOf(string? op, int? slot, long targetOffset) =>

@@ -1,6 +1,7 @@
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Config;
+using PvGen.X86;
 
 namespace PvGen.Checking.Annotations;
 
@@ -9,7 +10,8 @@ namespace PvGen.Checking.Annotations;
 /// <param name="NativeLength">Bytes of the op's native replacement, when configured.</param>
 /// <param name="ClobberMask">The CLBR_* mask a record must carry, when clobbers are configured.</param>
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
-public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true);
+/// <param name="Native">The configured native bytes ("9c 58"), which a native alternative at the op's sites must equal.</param>
+public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null);
 
 public static class ExpectedOps
 {
@@ -21,6 +23,7 @@ public static class ExpectedOps
     {
         var abi = CallAbi.For(model.Target);
         var where = new SourceLocation(config?.SourcePath ?? "pvgen.json", 1, 1);
+        var era = ClobberEraOf(config, where);
         var expected = new Dictionary<int, ExpectedOp>();
         foreach (var op in model.Ops)
         {
@@ -32,16 +35,35 @@ public static class ExpectedOps
             }
 
             int? mask = settings?.Clobbers is { } clobbers
-                ? MacroBinder.ClobberSet(op, abi, clobbers).Aggregate(0, (m, r) => m | (1 << r.Bit))
+                ? ClobberMasks.MaskOf(MacroBinder.ClobberSet(op, abi, clobbers), abi, era)
                 : null;
             int? native = settings?.Native is { } hex
                 ? NativeLength(hex) ?? throw new ConfigException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", where))
                 : null;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask);
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask, Native: settings?.Native is { } bytes ? NativeBytes.Normalise(bytes) : null);
         }
 
         return expected;
+    }
+
+    /// <summary>The CLBR_* era the configuration's "generate.clobber_era" names, as generate applies it.</summary>
+    private static ClobberEra ClobberEraOf(PvGenConfig? config, SourceLocation where)
+    {
+        if (config?.Extra is not { } extra || !extra.TryGetValue("generate", out var section))
+        {
+            return ClobberMasks.DefaultEra;
+        }
+
+        try
+        {
+            var settings = GenerateSettings.Bind(section, config.SourcePath ?? "pvgen.json");
+            return settings.ClobberEra is { } name ? ClobberMasks.Parse(name)!.Value : ClobberMasks.DefaultEra;
+        }
+        catch (GenerationException e)
+        {
+            throw new ConfigException(e.Diagnostic with { Location = e.Diagnostic.Location ?? where });
+        }
     }
 
     /// <summary>Bytes in a native replacement, or null when the text is not hex bytes.</summary>
