@@ -23,7 +23,11 @@ public static partial class ObjdumpOracle
     [GeneratedRegex(@"([0-9a-f]+): (R_[A-Z0-9_]+)\t([^\t]+)")]
     private static partial Regex RelocationNote();
 
-    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops")
+    /// <param name="linkedSymbolValue">
+    /// For a linked file: the symbol's address (from nm). Its REL fields then hold S + A (absolute) or S + A - P
+    /// (PC-relative), so the addend is the field less that.
+    /// </param>
+    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops", long? linkedSymbolValue = null)
     {
         var run = Tool.Run("objdump", ["-dr", "-w", objectPath]);
         if (run.ExitCode != 0)
@@ -31,10 +35,10 @@ public static partial class ObjdumpOracle
             throw new InvalidOperationException($"objdump failed on {objectPath}: {run.Stderr}");
         }
 
-        return Parse(run.Stdout, symbol);
+        return Parse(run.Stdout, symbol, linkedSymbolValue);
     }
 
-    public static List<OracleSite> Parse(string text, string symbol)
+    public static List<OracleSite> Parse(string text, string symbol, long? linkedSymbolValue = null)
     {
         var sites = new List<OracleSite>();
         string section = string.Empty;
@@ -72,8 +76,13 @@ public static partial class ObjdumpOracle
                 bool rel = type.StartsWith("R_386_", StringComparison.Ordinal);
                 if (rel && position + 4 <= bytes.Length)
                 {
-                    // REL: objdump prints no addend; it is the 4 bytes in the instruction.
+                    // REL: objdump prints no addend; it is the 4 bytes in the instruction (in a linked file, less what the linker added).
                     addend = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+                    if (linkedSymbolValue is { } value)
+                    {
+                        bool pcRelative = type.Contains("PC", StringComparison.Ordinal) || type.Contains("PLT", StringComparison.Ordinal);
+                        addend = unchecked((int)(addend - value + (pcRelative ? relocAt : 0)));
+                    }
                 }
 
                 long targetOffset = type switch
