@@ -79,7 +79,7 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
             string absolute = Path.GetFullPath(directory);
             var flags = raw.Select((f, i) =>
                 f.StartsWith("-I", StringComparison.Ordinal) ? "-I" + Path.GetFullPath(f[2..], absolute)
-                : i > 0 && raw[i - 1] == "-include" ? Path.GetFullPath(f, absolute)
+                : i > 0 && raw[i - 1] is "-include" or "-isystem" ? Path.GetFullPath(f, absolute)
                 : f).ToList();
             string? recordFormat = root.TryGetProperty("record", out var record) && record.TryGetProperty("format", out var f) ? f.GetString() : null;
             return new GeneratedOutput(directory, baseName, model, styles, ops, flags, recordFormat);

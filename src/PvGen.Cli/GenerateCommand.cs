@@ -6,6 +6,7 @@ using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.Model.IO;
 using PvGen.Model.Json;
+using PvGen.X86.Records;
 
 namespace PvGen.Cli;
 
@@ -19,6 +20,7 @@ internal static class GenerateCommand
         public readonly Option<string[]> Style = new("--style") { Description = "macro, plain, csharp or both (= macro,plain; the default); repeatable. Styles are extensible.", AllowMultipleArgumentsPerToken = true };
         public readonly Option<string?> Output = new("--output", "-o") { Description = "Output directory." };
         public readonly Option<string?> Templates = new("--templates") { Description = "Template override directory: any file there replaces the default of the same name." };
+        public readonly Option<string?> RecordFormat = new("--record-format") { Description = "Record format of the macro-style sites (wins over generate.record_format and the kernel tree): " + string.Join(", ", RecordFormats.Names) + " (old names accepted)." };
 
         public void AddTo(Command command)
         {
@@ -26,11 +28,13 @@ internal static class GenerateCommand
             command.Options.Add(Style);
             command.Options.Add(Output);
             command.Options.Add(Templates);
+            command.Options.Add(RecordFormat);
         }
 
         public GenerationRequest Resolve(ParseResult result, string outputDirectory, List<Diagnostic> diagnostics)
         {
             string? argument = result.GetValue(Inputs.Header);
+            string? kernelTree = null;
             OpsModel model;
             PvGenConfig config;
             string? headerPath;
@@ -39,6 +43,7 @@ internal static class GenerateCommand
             {
                 model = Cli.LoadModel(argument);
                 config = LoadConfig(result.GetValue(Inputs.Config));
+                kernelTree = result.GetValue(Inputs.KernelTree) is { } tree ? Path.GetFullPath(tree) : config.KernelTree is { } configured ? config.Resolve(configured) : null;
                 headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File) : null;
                 compileFlags = CompileFlagsFor(
                     [.. config.Defines ?? [], .. result.GetValue(Inputs.Defines) ?? []],
@@ -57,6 +62,7 @@ internal static class GenerateCommand
                 }
 
                 model = parsed.Model!;
+                kernelTree = request.KernelTree;
                 config = request.Config ?? new PvGenConfig();
                 headerPath = request.HeaderPath;
                 compileFlags = CompileFlagsFor(request.Defines, request.IncludeDirs, request.Includes, request, outputDirectory);
@@ -74,8 +80,17 @@ internal static class GenerateCommand
                 throw new CliException(new Diagnostic(DiagnosticIds.TemplateNotFound, Severity.Error, $"template directory '{templates}' not found", null));
             }
 
+            RecordFormat? recordFormat = null;
+            if (result.GetValue(RecordFormat) is { } formatName)
+            {
+                recordFormat = RecordFormats.Find(formatName) ?? throw new CliException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
+                    $"--record-format '{formatName}' is not a record format; use one of: {string.Join(", ", RecordFormats.Names)}", null));
+            }
+
             return new GenerationRequest
             {
+                RecordFormat = recordFormat,
+                TreeFacts = kernelTree is not null ? KernelTreeFacts.Read(kernelTree, model.Target.PointerSize) : null,
                 Model = model,
                 Config = config,
                 Settings = settings,
@@ -99,10 +114,18 @@ internal static class GenerateCommand
                 // The kernel's own include environment; the target flags come from the checker.
                 var kernel = new List<string>();
                 CompilerFlags.AddKernelFlags(kernel, Path.GetFullPath(tree), Path.GetFullPath(request.KernelBuild ?? tree), request.Target);
+                // The tree's include directories become -isystem: `pvgen check` holds PvGen's generated code to -Wextra -Werror,
+                // and the kernel's own headers are not -Wextra clean (nor built with it); system headers' warnings are not ours.
                 for (int i = 0; i < kernel.Count; i++)
                 {
-                    flags.Add(kernel[i].StartsWith("-I", StringComparison.Ordinal) ? "-I" + Rel(kernel[i][2..])
-                        : i > 0 && kernel[i - 1] == "-include" ? Rel(kernel[i]) : kernel[i]);
+                    if (kernel[i].StartsWith("-I", StringComparison.Ordinal))
+                    {
+                        flags.AddRange(["-isystem", Rel(kernel[i][2..])]);
+                    }
+                    else
+                    {
+                        flags.Add(i > 0 && kernel[i - 1] == "-include" ? Rel(kernel[i]) : kernel[i]);
+                    }
                 }
             }
 
@@ -193,6 +216,7 @@ internal static class GenerateCommand
             {
                 words.AddRange(["--style", string.Join(",", Styles(result))]);
                 PathOption(Templates);
+                Text(RecordFormat);
                 words.AddRange(["-o", "."]);
             }
 
@@ -290,6 +314,10 @@ internal static class GenerateCommand
         var plan = generated.Plan;
         Console.Out.WriteLine($"{display}: {plan.Ops.Count(o => !o.Skipped)} wrappers ({plan.Ops.Count(o => !o.Skipped && o.Binding.IsAsm)} annotated sites in macro style), "
             + $"{written.Count} file(s) written, {unchanged.Count} unchanged");
+        if (request.Styles.Contains("macro"))
+        {
+            Console.Out.WriteLine($"  records   {plan.Format.Name} in {plan.Section} ({plan.Format.Description}; from {plan.FormatSource})");
+        }
         foreach (string path in written)
         {
             Console.Out.WriteLine($"  wrote     {path}");

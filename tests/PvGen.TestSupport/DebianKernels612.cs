@@ -14,6 +14,9 @@ public sealed record DebianKernels612(string Version, string Source, string Buil
 
     public static DebianKernels612? Instance { get; } = Find();
 
+    /// <summary>The modules are the cloud-amd64 flavour's (the one paravirt-facts section 12 counts).</summary>
+    public bool IsCloudFlavour => ModulesCompressed.EndsWith("-cloud-amd64", StringComparison.Ordinal);
+
     public static string Reason =>
         $"Debian 6.12 headers and cloud-amd64 modules not unpacked under {Cache}/root (linux-headers-6.12.*+deb12-{{common,amd64}}, linux-image-6.12.*+deb12-cloud-amd64-unsigned)";
 
@@ -97,8 +100,11 @@ public sealed record DebianKernels612(string Version, string Source, string Buil
 
             string version = name["linux-headers-".Length..^"-common".Length];
             string build = Path.Combine(src, $"linux-headers-{version}-amd64");
-            string modules = Path.Combine(Cache, "root", "lib", "modules", $"{version}-cloud-amd64");
-            if (Directory.Exists(build) && Directory.Exists(modules))
+            // The cloud flavour is the smaller download (paravirt-facts section 12 counts it); the amd64 flavour serves too.
+            string? modules = new[] { "cloud-amd64", "amd64" }
+                .Select(flavour => Path.Combine(Cache, "root", "lib", "modules", $"{version}-{flavour}"))
+                .FirstOrDefault(Directory.Exists);
+            if (Directory.Exists(build) && modules is not null)
             {
                 return new DebianKernels612(version, common, build, modules);
             }
