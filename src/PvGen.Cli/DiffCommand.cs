@@ -223,7 +223,8 @@ internal static class DiffCommand
 
         string macro = Path.Combine(directory, $"{generated.Plan.BaseName}_macro.h");
         string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
-        return new TargetInput(request.Target, model, macro, plain, flags, ExpectedOps.From(model, config));
+        return new TargetInput(request.Target, model, macro, plain, flags, ExpectedOps.From(model, config),
+            new PvGen.Proving.ProveTarget(model, config, settings, request.HeaderPath, flags));
     }
 
     private static DiffReport RunWithProgress(DiffRequest request)
@@ -305,7 +306,7 @@ internal static class TableReport
         }
 
         var builds = new Table().Border(TableBorder.Rounded).Title("builds");
-        foreach (string column in new[] { "build", "macro", "reloc (jmp)", "refs", "lost", "lengths macro", "lengths reloc", "<5B m/r", "code m/p", "saves m/p", "reloc types", "link: refs kept" })
+        foreach (string column in new[] { "build", "macro", "reloc (jmp)", "refs", "lost", "lengths macro", "lengths reloc", "<5B m/r", "code m/p", "saves m/p", "reloc types", "link: refs kept", "behaviour m/p" })
         {
             builds.AddColumn(column);
         }
@@ -314,7 +315,7 @@ internal static class TableReport
         {
             if (b.Error is not null)
             {
-                builds.AddRow(Markup.Escape(b.Id), "[red]failed[/]", Markup.Escape(b.Error), "", "", "", "", "", "", "", "", "");
+                builds.AddRow(Markup.Escape(b.Id), "[red]failed[/]", Markup.Escape(b.Error), "", "", "", "", "", "", "", "", "", "");
                 continue;
             }
 
@@ -322,7 +323,7 @@ internal static class TableReport
             builds.AddRow(Markup.Escape(b.Id), Headline.Count(b.Macro.Sites, b.MacroError), $"{Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps})", $"{b.Reloc.References}", $"{b.Lost.Count}",
                 Markup.Escape(Headline.Lengths(b.Macro.Lengths)), Markup.Escape(Headline.Lengths(b.Reloc.Lengths)), $"{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}",
                 $"{e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)})", $"{e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)})",
-                Markup.Escape(Headline.Types(b.RelocTypes)), Markup.Escape(Headline.Link(b.Link)));
+                Markup.Escape(Headline.Types(b.RelocTypes)), Markup.Escape(Headline.Link(b.Link)), Markup.Escape(Headline.Behaviour(b.Behaviour)));
         }
 
         console.Write(builds);
@@ -347,6 +348,17 @@ internal static class TableReport
             }
 
             console.Write(table);
+        }
+
+        foreach (var b in report.Builds.Where(b => b.Behaviour is not null))
+        {
+            foreach (var (style, v) in new[] { ("macro", b.Behaviour!.Macro), ("plain + annotate", b.Behaviour.Plain) })
+            {
+                if (v is { Difference: { } difference })
+                {
+                    console.WriteLine($"  {b.Id} {style} ({b.Behaviour.Format}): {v.Verdict}: {difference}");
+                }
+            }
         }
 
         var ops = new Table().Border(TableBorder.Rounded).Title("verdict per op (all builds)");

@@ -56,6 +56,9 @@ public sealed class PreparedTarget
 
     public IReadOnlyDictionary<int, ExpectedOp> Expected { get; }
 
+    /// <summary>The exerciser is part of the program (its object linked, its calls in the workload).</summary>
+    public bool WithExerciser { get; private init; } = true;
+
     /// <summary>Per record format, why its macro header could not be generated (its macro builds fail with this).</summary>
     public IReadOnlyDictionary<string, string> MacroErrors { get; private init; } = new Dictionary<string, string>();
 
@@ -71,7 +74,7 @@ public sealed class PreparedTarget
     public string Header(string style, ProveFormat format) =>
         Path.Combine(style == ProveStyles.Macro ? MacroDirectory(format) : PlainDirectory, $"{BaseName}_{style}.h");
 
-    public static PreparedTarget Prepare(ProveTarget input, IReadOnlyList<string> corpus, IReadOnlyList<string>? formatNames, IReadOnlyList<string> styles, string? templates, string directory, List<Diagnostic> diagnostics)
+    public static PreparedTarget Prepare(ProveTarget input, IReadOnlyList<string> corpus, IReadOnlyList<string>? formatNames, IReadOnlyList<string> styles, string? templates, string directory, List<Diagnostic> diagnostics, bool exerciser = true)
     {
         var model = input.Model;
         // Of the formats asked for, those this target's kernels used (para16 holds a 64-bit address, para8 a 32-bit one).
@@ -111,7 +114,7 @@ public sealed class PreparedTarget
         foreach (var plan in plain.Plan.Ops.Where(p => !p.Skipped))
         {
             var op = plan.Op;
-            bool exercised = !plan.Jump;
+            bool exercised = exerciser && !plan.Jump;
             if (exercised)
             {
                 workload.Add(new WorkloadCall($"exercise {plan.Wrapper}", $"void pvgen_exercise_{plan.Wrapper}(void);", $"pvgen_exercise_{plan.Wrapper}()"));
@@ -207,7 +210,7 @@ public sealed class PreparedTarget
             }
         }
 
-        return new PreparedTarget(input, directory, baseName, formats, workload, skipped, ops, expected) { MacroErrors = macroErrors };
+        return new PreparedTarget(input, directory, baseName, formats, workload, skipped, ops, expected) { MacroErrors = macroErrors, WithExerciser = exerciser };
     }
 
     private static GeneratedFile Render(StyleContext context, string template, string fileName)

@@ -14,7 +14,7 @@ namespace PvGen.Proving;
 public static class ProveAnalysis
 {
     public static ProveBuild Failed(ProveKey key, string verdict, string error) => new(
-        key.Id, key.Compiler.Family, key.Compiler.Version, key.Target.Target.Arch, key.Optimization, key.Style, key.Format.Name, verdict, error,
+        key.Id, key.Compiler.Family, key.Compiler.Version, key.Target.Target.Arch, key.Optimization, key.Pic, key.Style, key.Format.Name, verdict, error,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, [], null, [error]);
 
     /// <summary>A reference to the table in the linked program, at its address.</summary>
@@ -46,9 +46,13 @@ public static class ProveAnalysis
         var workloadSites = scanned.Sites.Where(s => s.FunctionSymbol is null || !harnessFunctions.Contains(s.FunctionSymbol)).ToList();
         var jumpSlots = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
         var plan = AnnotationPlanner.Plan(scanned with { Sites = workloadSites.ToEquatableArray() }, key.Format.Format, jumpSlots);
+        // Why a reference is unpatchable: what annotate said about it in its object (the linker may have rewritten it since:
+        // a GOT load relaxed into a lea), else what the same planner says about the linked instruction.
         var unpatchableAt = plan.Unpatchable.ToDictionary(u => (u.Section, u.Offset));
+        var annotateSaid = annotateUnpatchable.GroupBy(u => u.Site.Function).ToDictionary(g => g.Key, g => g.First().Site);
         var references = workloadSites
-            .Select(s => new Reference(s, image.Address(s.Section, s.Offset) ?? 0, unpatchableAt.GetValueOrDefault((s.Section, s.Offset))))
+            .Select(s => new Reference(s, image.Address(s.Section, s.Offset) ?? 0,
+                annotateSaid.GetValueOrDefault(s.Function) ?? unpatchableAt.GetValueOrDefault((s.Section, s.Offset))))
             .ToList();
 
         var findings = new List<string>();
@@ -270,7 +274,7 @@ public static class ProveAnalysis
             findings.Insert(0, difference.Message);
         }
 
-        return new ProveBuild(key.Id, key.Compiler.Family, key.Compiler.Version, target.Target.Arch, key.Optimization, key.Style, key.Format.Name, verdict, null,
+        return new ProveBuild(key.Id, key.Compiler.Family, key.Compiler.Version, target.Target.Arch, key.Optimization, key.Pic, key.Style, key.Format.Name, verdict, null,
             records.Count, records.Count(r => r.Applied), records.Count(r => r.Action == "call"), records.Count(r => r.Action == "jmp"), records.Count(r => r.Action == "native"),
             records.Count(r => r.Refused), executed, applied.Count - executed, direct, log.Unpatched.Count(e => !e.Guard), patched.Count(e => !e.Guard), throughTable, inlined,
             sites, difference, findings);

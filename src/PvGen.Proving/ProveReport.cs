@@ -36,6 +36,7 @@ public sealed record ProveBuild(
     string CompilerVersion,
     string Target,
     string Opt,
+    bool Pic,
     string Style,
     string Format,
     string Verdict,

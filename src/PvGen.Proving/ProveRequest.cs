@@ -24,6 +24,8 @@ public static class ProveStyles
 /// <param name="Formats">Record formats by name; null: every format each target supports.</param>
 /// <param name="TemplateDirectory">Template overrides (the generated headers' and the harness's), or null.</param>
 /// <param name="TimeoutSeconds">How long one program may run.</param>
+/// <param name="Exerciser">Run the generated exerciser (every wrapper once) besides the corpus; `pvgen diff` proves its corpus alone.</param>
+/// <param name="Pic">Code models of the workload: false (kernel-like, the default), true (-fpic, module-like; the harness stays non-PIC).</param>
 /// <param name="AnnotationFault">
 /// Fault injection for the proof's own negative tests: rewrites an object's planned records before they are written
 /// (a record moved, shortened, or put on a tail jump). Null everywhere else.
@@ -39,6 +41,8 @@ public sealed record ProveRequest(
     string WorkDirectory,
     int Jobs,
     int TimeoutSeconds = 60,
+    IReadOnlyList<bool>? Pic = null,
+    bool Exerciser = true,
     Func<string, Binary.Annotating.AnnotationPlan, Binary.Annotating.AnnotationPlan>? AnnotationFault = null);
 
 /// <summary>Input the proof cannot use (a template that does not render, a corpus that does not parse): exit 2.</summary>

@@ -12,9 +12,9 @@ using PvGen.X86.Records;
 namespace PvGen.Proving;
 
 /// <summary>One program of the matrix.</summary>
-public sealed record ProveKey(PreparedTarget Target, Compiler Compiler, string Optimization, string Style, ProveFormat Format)
+public sealed record ProveKey(PreparedTarget Target, Compiler Compiler, string Optimization, string Style, ProveFormat Format, bool Pic = false)
 {
-    public string Id => $"{Compiler.Family}-{Target.Target.Arch}-{Optimization}-{Style}-{Format.Name}";
+    public string Id => $"{Compiler.Family}-{Target.Target.Arch}-{Optimization}{(Pic ? "-pic" : string.Empty)}-{Style}-{Format.Name}";
 }
 
 /// <summary>
@@ -29,15 +29,16 @@ public static class ProveRunner
         foreach (var target in request.Targets)
         {
             prepared.Add(PreparedTarget.Prepare(target, request.Corpus, request.Formats, request.Styles, request.TemplateDirectory,
-                Path.Combine(request.WorkDirectory, target.Model.Target.Arch), diagnostics));
+                Path.Combine(request.WorkDirectory, target.Model.Target.Arch), diagnostics, request.Exerciser));
         }
 
         var keys = (from target in prepared
                     from compiler in request.Compilers
                     from opt in request.Optimizations
                     from style in request.Styles
+                    from pic in request.Pic ?? [false]
                     from format in target.Formats
-                    select new ProveKey(target, compiler, opt, style, format)).ToList();
+                    select new ProveKey(target, compiler, opt, style, format, pic)).ToList();
         var builds = new ProveBuild[keys.Count];
         var cache = new ConcurrentDictionary<string, Lazy<IReadOnlyList<string>>>();
         Parallel.For(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs) }, i =>
@@ -76,8 +77,9 @@ public static class ProveRunner
             var harness = Cached(cache, $"harness {key.Target.Target.Arch} {key.Format.Name} {key.Compiler.Path} {key.Optimization}",
                 () => CompileHarness(key, Path.Combine(key.Target.Directory, "objects", $"harness-{key.Format.Name}-{key.Compiler.Family}-{key.Optimization}")));
             string workloadKey = key.Style == ProveStyles.Macro ? $"macro-{key.Format.Name}" : "plain";
-            var workload = Cached(cache, $"workload {key.Target.Target.Arch} {workloadKey} {key.Compiler.Path} {key.Optimization}",
-                () => CompileWorkload(key, request.Corpus, Path.Combine(key.Target.Directory, "objects", $"{workloadKey}-{key.Compiler.Family}-{key.Optimization}")));
+            string model = key.Pic ? "-pic" : string.Empty;
+            var workload = Cached(cache, $"workload {key.Target.Target.Arch} {workloadKey} {key.Compiler.Path} {key.Optimization} {key.Pic}",
+                () => CompileWorkload(key, request.Corpus, Path.Combine(key.Target.Directory, "objects", $"{workloadKey}-{key.Compiler.Family}-{key.Optimization}{model}")));
             var unpatchable = new List<(string Object, UnpatchableSite Site)>();
             IReadOnlyList<string> linked = workload;
             if (key.Style == ProveStyles.Plain)
@@ -113,7 +115,7 @@ public static class ProveRunner
         var objects = new List<string>();
         foreach (string source in PreparedTarget.HarnessSources)
         {
-            objects.Add(Compile(key, Path.Combine(harness, source), Path.Combine(directory, Path.ChangeExtension(source, ".o")), ["-I" + harness]));
+            objects.Add(Compile(key with { Pic = false }, Path.Combine(harness, source), Path.Combine(directory, Path.ChangeExtension(source, ".o")), ["-I" + harness]));
         }
 
         return objects;
@@ -122,10 +124,12 @@ public static class ProveRunner
     private static IReadOnlyList<string> CompileWorkload(ProveKey key, IReadOnlyList<string> corpus, string directory)
     {
         string header = key.Target.Header(key.Style, key.Format);
-        var objects = new List<string>
+        var objects = new List<string>();
+        if (key.Target.WithExerciser)
         {
-            Compile(key, key.Target.Exerciser(key.Style, key.Format), Path.Combine(directory, "exercise.o"), ["-DPVGEN_STYLE_" + key.Style.ToUpperInvariant()]),
-        };
+            objects.Add(Compile(key, key.Target.Exerciser(key.Style, key.Format), Path.Combine(directory, "exercise.o"), ["-DPVGEN_STYLE_" + key.Style.ToUpperInvariant()]));
+        }
+
         foreach (string source in corpus)
         {
             objects.Add(Compile(key, source, Path.Combine(directory, Path.GetFileNameWithoutExtension(source) + ".o"), ["-include", header]));
@@ -137,7 +141,7 @@ public static class ProveRunner
     private static string Compile(ProveKey key, string source, string output, IReadOnlyList<string> extra)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var flavour = new BuildFlavour(key.Target.Target, key.Optimization);
+        var flavour = new BuildFlavour(key.Target.Target, key.Optimization, key.Pic);
         var result = CompilerDriver.Compile(key.Compiler, flavour, [source], output, [.. key.Target.Input.CompileFlags, .. AbiFlags(key.Target.Target), .. extra]);
         if (!result.Succeeded)
         {
