@@ -56,7 +56,10 @@ public static class DiffRunner
         foreach (var input in request.Targets.Where(t => t.Prove is not null))
         {
             var prove = input.Prove!;
-            var format = (prove.Settings.RecordFormatName is { } named ? X86.Records.RecordFormats.Find(named) : null)
+            // The format the diff's macro header records in: as generate chooses it.
+            var format = prove.Generation.RecordFormat
+                ?? (prove.Settings.RecordFormat is { } named ? X86.Records.RecordFormats.Find(named) : null)
+                ?? prove.Generation.TreeFacts?.RecordFormat
                 ?? X86.Records.RecordFormats.DefaultFor(input.Target.PointerSize);
             var proveRequest = new Proving.ProveRequest([prove], request.Corpus, request.Compilers, request.Optimizations, [format.Name], Proving.ProveStyles.All,
                 TemplateDirectory: null, Path.Combine(request.WorkDirectory, "prove-" + input.Target.Arch), request.Jobs, Pic: request.Pic, Exerciser: false);
@@ -65,7 +68,7 @@ public static class DiffRunner
             {
                 builds = Proving.ProveRunner.Run(proveRequest, []).Builds;
             }
-            catch (Proving.ProveInputException e)
+            catch (PvGenException e)
             {
                 var cannot = new StyleBehaviour(Proving.ProveVerdicts.BuildFailed, 0, 0, 0, 0, 0, new Dictionary<string, int>(), e.Diagnostic.Message);
                 foreach (var key in Matrix(request).Where(k => k.Input == input))

@@ -83,7 +83,7 @@ public sealed class PreparedTarget
             : [.. ProveFormat.For(model.Target).Where(f => formatNames.Contains(f.Name))];
         if (formats.Count == 0)
         {
-            throw new ProveInputException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
+            throw new PvGenException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
                 $"none of the record formats {string.Join(", ", formatNames!)} is one {model.Target.Arch} kernels used for pv sites: use {string.Join(", ", ProveFormat.For(model.Target).Select(f => f.Name))}", null));
         }
         System.IO.Directory.CreateDirectory(directory);
@@ -96,7 +96,7 @@ public sealed class PreparedTarget
             {
                 Generate(input, [ProveStyles.Macro], format, templates, Path.Combine(directory, "macro-" + format.Name), diagnostics);
             }
-            catch (ProveInputException e)
+            catch (PvGenException e)
             {
                 macroErrors[format.Name] = $"the macro style cannot be generated in {format.Name}: {e.Diagnostic.Message}";
             }
@@ -120,7 +120,7 @@ public sealed class PreparedTarget
                 workload.Add(new WorkloadCall($"exercise {plan.Wrapper}", $"void pvgen_exercise_{plan.Wrapper}(void);", $"pvgen_exercise_{plan.Wrapper}()"));
             }
 
-            var clobbers = MacroBinder.ClobberSet(op, abi, input.Config.ForOp(op.Path)?.Clobbers);
+            var clobbers = MacroBinder.ClobberSet(op, abi, input.Config?.ForOp(op.Path)?.Clobbers);
             NativeCode? native = null;
             string? nativeReason = null;
             if (plan.Native is { } hex)
@@ -131,7 +131,7 @@ public sealed class PreparedTarget
             var saves = op.CalleeSave ? abi.CallerSaved.Where(r => !clobbers.Contains(r)).Select(r => r.Name).ToList() : [];
             if (op.CalleeSave && plan.Binding.ArgumentWords > abi.ArgumentRegisters.Count)
             {
-                throw new ProveInputException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
                     $"callee-save op '{op.Path}' takes a stack argument: the harness thunk cannot forward it", op.Location));
             }
 
@@ -154,7 +154,7 @@ public sealed class PreparedTarget
             if (!listed.Succeeded)
             {
                 diagnostics.AddRange(listed.Diagnostics);
-                throw new ProveInputException(new Diagnostic(DiagnosticIds.ClangError, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.ClangError, Severity.Error,
                     $"corpus file '{Path.GetFileName(file)}' does not compile against the generated header", new SourceLocation(file, 1, 1)));
             }
 
@@ -194,7 +194,7 @@ public sealed class PreparedTarget
             }
 
             root.Add("prove", prove);
-            var context = new StyleContext(new GenerationRequest { Model = model, Include = "-", Invocation = "pvgen prove" }, plain.Plan with { Root = root }, renderer);
+            var context = new StyleContext(input.Generation with { Invocation = "pvgen prove" }, plain.Plan with { Root = root }, renderer, []);
             var files = new List<GeneratedFile>
             {
                 Render(context, "prove/harness.sbn-h", HarnessHeader),
@@ -213,21 +213,8 @@ public sealed class PreparedTarget
         return new PreparedTarget(input, directory, baseName, formats, workload, skipped, ops, expected) { MacroErrors = macroErrors, WithExerciser = exerciser };
     }
 
-    private static GeneratedFile Render(StyleContext context, string template, string fileName)
-    {
-        try
-        {
-            return context.RenderFile(template, fileName, "prove");
-        }
-        catch (TemplateException e)
-        {
-            throw new ProveInputException(e.ToDiagnostic());
-        }
-        catch (GenerationException e)
-        {
-            throw new ProveInputException(e.Diagnostic);
-        }
-    }
+    /// <summary>A harness file; a template problem (an override that does not render) is a PvGenException located in it.</summary>
+    private static GeneratedFile Render(StyleContext context, string template, string fileName) => context.RenderFile(template, fileName, "prove");
 
     private static ModelNode NativeNode(NativeCode native, string hex)
     {
@@ -254,34 +241,17 @@ public sealed class PreparedTarget
 
     private static GenerationOutput Generate(ProveTarget input, IReadOnlyList<string> styles, ProveFormat? format, string? templates, string directory, List<Diagnostic> diagnostics)
     {
-        var model = input.Model;
-        var settings = input.Settings;
-        GenerationOutput generated;
-        try
+        var request = input.Generation;
+        var generated = Generator.Generate(request with
         {
-            generated = Generator.Generate(new GenerationRequest
-            {
-                Model = model,
-                Config = input.Config,
-                Settings = settings,
-                Include = settings.Include ?? Path.GetRelativePath(directory, input.HeaderPath).Replace('\\', '/'),
-                DeclareTable = settings.DeclareTable ?? (model.TableSymbol is { } symbol && !OpsHeader.DeclaresTable(input.HeaderPath, model.Struct, symbol)),
-                Invocation = "pvgen prove",
-                Styles = styles,
-                RecordFormat = format?.Format,
-                CompileFlags = input.CompileFlags,
-                TemplateDirectory = templates,
-                TemplateDirectoryDisplay = templates,
-            });
-        }
-        catch (GenerationException e)
-        {
-            throw new ProveInputException(e.Diagnostic);
-        }
-        catch (TemplateException e)
-        {
-            throw new ProveInputException(e.ToDiagnostic());
-        }
+            Include = request.Settings.Include ?? (input.HeaderPath is { } header ? Path.GetRelativePath(directory, header).Replace('\\', '/') : request.Include),
+            Invocation = "pvgen prove",
+            Styles = styles,
+            RecordFormat = format?.Format ?? request.RecordFormat,
+            OutputDirectory = directory,
+            TemplateDirectory = templates ?? request.TemplateDirectory,
+            TemplateDirectoryDisplay = templates ?? request.TemplateDirectoryDisplay,
+        });
 
         foreach (var d in generated.Diagnostics.Where(d => d.Severity != Severity.Note))
         {

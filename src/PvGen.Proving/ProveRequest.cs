@@ -5,10 +5,22 @@ using PvGen.Model.Config;
 
 namespace PvGen.Proving;
 
-/// <summary>One target to prove: the parsed model, its configuration and the flags the header was parsed with.</summary>
-/// <param name="HeaderPath">The ops header (absolute), included by the generated headers.</param>
-/// <param name="CompileFlags">-D/-I/-include flags of the parse (absolute paths).</param>
-public sealed record ProveTarget(OpsModel Model, PvGenConfig Config, GenerateSettings Settings, string HeaderPath, IReadOnlyList<string> CompileFlags);
+/// <summary>
+/// One target to prove: the generation request every verb builds from the header and pvgen.json (model, per-op
+/// configuration, generate settings, compile environment); the proof generates each style from it.
+/// </summary>
+/// <param name="HeaderPath">The ops header (absolute), for the generated headers' #include; null when generate's "include" names it.</param>
+public sealed record ProveTarget(GenerationRequest Generation, string? HeaderPath)
+{
+    public OpsModel Model => Generation.Model;
+
+    public OpsConfig? Config => Generation.Config;
+
+    public GenerateSettings Settings => Generation.Settings;
+
+    /// <summary>-D/-I/-include (and a kernel tree's) flags of the parse, absolute paths.</summary>
+    public IReadOnlyList<string> CompileFlags => Generation.Environment.Flags();
+}
 
 /// <summary>The styles a proof builds: the macro style's records, and the plain style annotated with `pvgen annotate`.</summary>
 public static class ProveStyles
@@ -45,8 +57,3 @@ public sealed record ProveRequest(
     bool Exerciser = true,
     Func<string, Binary.Annotating.AnnotationPlan, Binary.Annotating.AnnotationPlan>? AnnotationFault = null);
 
-/// <summary>Input the proof cannot use (a template that does not render, a corpus that does not parse): exit 2.</summary>
-public sealed class ProveInputException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
-{
-    public Diagnostic Diagnostic { get; } = diagnostic;
-}

@@ -200,7 +200,7 @@ public sealed partial class AnnotateTests
     {
         string model = Path.Combine(Repo.TempDir("model"), "model.json");
         Assert.Equal(0, Tool.Pvgen(["parse", "--config", Config, "--target", arch, "--format", "json", "-o", model]).ExitCode);
-        var jumps = Examples.Config("linux-5.10-x86_64").Ops!.Where(o => o.Value.Jump == true).Select(o => o.Key).ToHashSet();
+        var jumps = Examples.Ops("linux-5.10-x86_64").Ops.Where(o => o.Value.Jump == true).Select(o => o.Key).ToHashSet();
         return JsonDocument.Parse(File.ReadAllText(model)).RootElement.GetProperty("ops").EnumerateArray()
             .Where(o => jumps.Contains(o.GetProperty("path").GetString()!)).Select(o => o.GetProperty("offset").GetInt64()).ToHashSet();
     }
@@ -297,7 +297,7 @@ public sealed partial class AnnotateTests
         var generated = Tool.Pvgen(["generate", "--config", Config, "--target", arch, "--style", "plain", "-o", dir]);
         Assert.True(generated.ExitCode == 0, generated.ToString());
         string header = Directory.GetFiles(dir, "*_plain.h").Single();
-        var defines = Examples.DefineFlags(Examples.Config("linux-5.10-x86_64")).ToList();
+        var defines = Examples.CompileFlags("linux-5.10-x86_64", arch).ToList();
         List<string> flags = ["-c", optimization, "-ffreestanding", "-fno-pie", "-fno-asynchronous-unwind-tables", "-fno-stack-protector", .. defines, .. extra ?? []];
         flags.AddRange(arch == "x86_64" ? ["-m64", "-mcmodel=kernel", "-mno-red-zone"] : ["-m32", "-mregparm=3", "-freg-struct-return"]);
         var sources = new List<(string Source, string[] Extra)> { (Directory.GetFiles(dir, "*_exercise.c").Single(), ["-DPVGEN_STYLE_PLAIN"]) };

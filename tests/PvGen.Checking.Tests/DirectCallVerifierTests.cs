@@ -1,6 +1,7 @@
 using PvGen.Binary;
 using PvGen.Checking.Annotations;
 using PvGen.Clang;
+using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.TestSupport;
@@ -109,7 +110,7 @@ public sealed class DirectCallVerifierTests
     [Fact]
     public void ANativeAlternativeOtherThanTheConfiguredBytesIsCaught()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "9c 58" } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "9c 58" } });
 
         var findings = Verify("x86_64", TwoSites, [Direct("s0", "e0"), Native("s0", "e0", "0xfa"), Direct("s1", "e1")], config: config).Verification.Findings;
 
@@ -154,7 +155,7 @@ public sealed class DirectCallVerifierTests
         var model = ToyModel("x86_64");
         string obj = AltAnnotatedObject.Build("x86_64", model.TableSymbol!, [new("s0", Slot: slot), new("e0")], [Direct("s0", "e0")], function: function);
         var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
-        ManifestOp[] ops = [new("irq.save_fl", 0, "pv_irq_save_fl", false, false, 0x1ff, null, "asm")];
+        ManifestOp[] ops = [new("pv_irq_save_fl", "irq.save_fl", 0, 0, 0, 0, 8, false, false, false, ["rax"], 0x1ff, null, "pv_irq_save_fl", "asm", null)];
 
         var (findings, coverage) = CheckRunner.VerifyWrapperSlots(scanned, ops);
 
@@ -165,7 +166,7 @@ public sealed class DirectCallVerifierTests
     private static void AssertOnly(IReadOnlyList<Finding> findings, params string[] ids) =>
         Assert.True(findings.Select(f => f.Id).Order().SequenceEqual(ids.Order()), "expected exactly " + string.Join(", ", ids) + ", got:\n" + string.Join("\n", findings));
 
-    private static (ScannedObject Scanned, Verification Verification) Verify(string arch, IReadOnlyList<Insn> body, IReadOnlyList<AltEntryAsm> entries, PvGenConfig? config = null, string? symbol = null)
+    private static (ScannedObject Scanned, Verification Verification) Verify(string arch, IReadOnlyList<Insn> body, IReadOnlyList<AltEntryAsm> entries, OpsConfig? config = null, string? symbol = null)
     {
         var model = ToyModel(arch);
         string obj = AltAnnotatedObject.Build(arch, symbol ?? model.TableSymbol!, body, entries);
@@ -176,8 +177,7 @@ public sealed class DirectCallVerifierTests
 
     private static OpsModel ToyModel(string arch)
     {
-        var config = Examples.Config("toy");
-        var parsed = HeaderParser.Parse(new ParseRequest { HeaderPath = config.Resolve(config.Header!), StructName = config.Struct!, Target = Examples.TargetOf(arch) });
+        var parsed = HeaderParser.Parse(Examples.ParseRequest("toy", arch) with { Config = null });
         Assert.True(parsed.Succeeded);
         return parsed.Model!;
     }

@@ -50,9 +50,8 @@ public sealed partial class DirectCallGenerationTests
             var output = Generator.Generate(request);
             string dir = Gen.WriteTo(output, Repo.TempDir($"alt14-{example}-{target}"));
             string obj = Path.Combine(dir, "exercise.o");
-            var config = Examples.Config(example);
             var run = CCompile.Object(compiler, target, Path.Combine(dir, $"{output.Plan.BaseName}_exercise.c"), obj,
-                ["-DPVGEN_STYLE_MACRO", "-I", Repo.Example(example), .. Examples.DefineFlags(config)]);
+                ["-DPVGEN_STYLE_MACRO", "-I", Repo.Example(example), .. Examples.CompileFlags(example, target)]);
             Assert.True(run.ExitCode == 0, $"{compiler}: {run}");
 
             using var manifest = JsonDocument.Parse(Gen.File(output, ".manifest.json"));
@@ -96,13 +95,14 @@ public sealed partial class DirectCallGenerationTests
     {
         var tree = new KernelTreeFacts(RecordFormats.Alt14, null, "asm/alternative.h defines ALT_FLAG_DIRECT_CALL");
         var fromTree = Gen.Request("toy", "x86_64") with { TreeFacts = tree };
-        var fromConfig = fromTree with { Settings = new GenerateSettings { RecordFormat = "para6" } };
-        var fromCli = fromConfig with { RecordFormat = RecordFormats.Para16 };
-        var legacy = Gen.Request("toy", "x86_64") with { Settings = new GenerateSettings { RecordLayout = "packed" } };
+        var fromConfig = fromTree with { Settings = new GenerateSettings { RecordFormat = "para6", Locations = new Dictionary<string, SourceLocation> { ["record_format"] = new("pvgen.json", 3, 5) } } };
+        var fromCli = fromTree with { Settings = new GenerateSettings { RecordFormat = "para16" } };
+        var legacy = Gen.Request("toy", "x86_64") with { Settings = new GenerateSettings { RecordFormat = "packed", Locations = new Dictionary<string, SourceLocation> { ["record_format"] = new("pvgen.json", 1, 1) } } };
 
         Assert.Equal(("alt14", "the kernel tree: asm/alternative.h defines ALT_FLAG_DIRECT_CALL"), Format(fromTree));
         Assert.Equal(("para6", "pvgen.json"), Format(fromConfig));
         Assert.Equal(("para16", "the command line"), Format(fromCli));
+        Assert.Equal(("alt14", "the request"), Format(fromCli with { RecordFormat = RecordFormats.Alt14 }));
         Assert.Equal(("para6", "pvgen.json"), Format(legacy));
         Assert.Equal(("para16", "the default for x86_64"), Format(Gen.Request("toy", "x86_64")));
     }
@@ -138,7 +138,7 @@ public sealed partial class DirectCallGenerationTests
     {
         var request = Gen.Request("toy", target) with { Settings = new GenerateSettings { RecordFormat = format } };
 
-        var e = Assert.Throws<GenerationException>(() => Generator.Generate(request));
+        var e = Assert.Throws<PvGenException>(() => Generator.Generate(request));
 
         Assert.Equal(id, e.Diagnostic.Id);
     }
@@ -146,13 +146,10 @@ public sealed partial class DirectCallGenerationTests
     [Fact]
     public void ANativeLongerThanTheSixByteSiteIsRefused()
     {
-        var config = Examples.Config("toy") with
-        {
-            Ops = new Dictionary<string, PvGen.Model.Config.OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } },
-        };
+        var config = new PvGen.Model.Config.OpsConfig(null, new Dictionary<string, PvGen.Model.Config.OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } });
         var request = Alt14Request("toy", "x86_64") with { Config = config };
 
-        var e = Assert.Throws<GenerationException>(() => Generator.Generate(request));
+        var e = Assert.Throws<PvGenException>(() => Generator.Generate(request));
 
         Assert.Equal(DiagnosticIds.BadNativeBytes, e.Diagnostic.Id);
         Assert.Contains("must fit in 6", e.Diagnostic.Message, StringComparison.Ordinal);

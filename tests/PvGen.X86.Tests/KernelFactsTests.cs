@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PvGen.Clang;
 using PvGen.Model;
 using PvGen.TestSupport;
 using PvGen.X86;
@@ -92,8 +91,7 @@ public sealed class KernelFactsTests
 
         var format = RecordFormats.Find(formatName)!;
         var target = arch == "x86_64" ? Target.X86_64 : Target.I386;
-        var flags = new List<string>();
-        CompilerFlags.AddKernelFlags(flags, source, build, target);
+        var flags = new CompileEnvironment(target, source, build, [], [], []).Flags();
 
         // The struct ends where the format's data ends (para16: the C struct stops before the .short the asm still emits).
         var inStruct = format.Fields.Where(f => f.Name != "clobbers").ToList();
