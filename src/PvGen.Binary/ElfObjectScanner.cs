@@ -5,11 +5,16 @@ using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
-/// <summary>Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections.</summary>
+/// <summary>
+/// Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections, or, in a
+/// linked object whose code has no relocations (a 6.5+ vmlinux), operands that resolve into the table (<see cref="OperandSites"/>).
+/// </summary>
 internal static class ElfObjectScanner
 {
-    public static ScannedObject Scan(ElfFile elf, string path, ScanOptions options)
+    public static ScannedObject Scan(ElfObject elfObject, ScanOptions options)
     {
+        var elf = elfObject.File;
+        string path = elfObject.Path;
         string machine = ElfSections.MachineName(elf);
         if (!ElfSections.IsX86(elf))
         {
@@ -25,10 +30,22 @@ internal static class ElfObjectScanner
 
         var errors = new List<string>();
         var sites = new List<Site>();
-        foreach (var group in CollectHits(elf, is64, options.Symbols, errors).GroupBy(h => h.Section))
+        var source = SiteSource.Relocations;
+        IEnumerable<SectionHit> found;
+        if (elfObject.IsLinked && (options.SiteDiscovery == SiteDiscovery.Operands || (options.SiteDiscovery == SiteDiscovery.Auto && !HasCodeRelocations(elf))))
+        {
+            source = SiteSource.Operands;
+            found = OperandSites.Collect(elfObject, options, errors);
+        }
+        else
+        {
+            found = CollectHits(elf, is64, options.Symbols, errors);
+        }
+
+        foreach (var group in found.GroupBy(h => h.Section))
         {
             var section = group.Key;
-            var code = ElfSections.ReadBytes(section, out string? readError);
+            var code = elfObject.Bytes(section, out string? readError);
             if (readError is not null)
             {
                 errors.Add(readError);
@@ -50,7 +67,7 @@ internal static class ElfObjectScanner
             }
 
             var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options);
-            sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
+            sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
         var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
@@ -73,10 +90,12 @@ internal static class ElfObjectScanner
             1 => errors[0],
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
-        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives);
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source };
     }
 
-    private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
+    /// <summary>Whether any relocation table patches an executable section (a vmlinux from 6.5 on has none at all).</summary>
+    private static bool HasCodeRelocations(ElfFile elf) =>
+        ElfSections.RelocationTables(elf).Any(t => (t.Target.Flags & ElfSectionFlags.Executable) != 0 && t.Table.Entries.Count > 0);
 
     /// <summary>Every relocation against the table's symbol(s) inside an executable section, with its section-relative offset.</summary>
     private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, IReadOnlyDictionary<string, long> tableSymbols, List<string> errors)
@@ -131,57 +150,17 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                long linked = !withAddends && elf.FileType != ElfFileType.Relocatable ? LinkedField(info, (long)symbols.Entries[(int)relocation.SymbolIndex].Value, (long)relocation.Offset) : 0;
-                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, linked));
+                long bias = !withAddends && elf.FileType != ElfFileType.Relocatable
+                    ? ElfSections.LinkedBias(info, (long)symbols.Entries[(int)relocation.SymbolIndex].Value, (long)relocation.Offset)
+                    : 0;
+
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }
         }
     }
 
-    /// <summary>What a linker added to a REL field (kept with --emit-relocs): S for absolute types, S - P for PC-relative ones.</summary>
-    internal static long LinkedField(RelocationInfo info, long symbolValue, long place) => info.Mode switch
-    {
-        RelocationMode.Absolute => symbolValue,
-        RelocationMode.PcRelative => symbolValue - place,
-        _ => 0,
-    };
-
-    /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
-    private static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
-    {
-        var found = new List<(CodeSymbol Symbol, int Rank)>();
-        long sectionBase = ElfSections.Base(elf, section);
-        foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
-        {
-            if (table.Type != ElfSectionType.SymbolTable)
-            {
-                continue;
-            }
-
-            foreach (var symbol in table.Entries)
-            {
-                if (!ReferenceEquals(symbol.SectionLink.Section, section) || symbol.Name.IsEmpty || string.IsNullOrEmpty(symbol.Name.Value)
-                    || symbol.Type is not (ElfSymbolType.Function or ElfSymbolType.NoType))
-                {
-                    continue;
-                }
-
-                long offset = (long)symbol.Value - sectionBase;
-                if (offset < 0 || offset >= (long)section.Size)
-                {
-                    continue; // a corrupt value; decoding must stay inside the section.
-                }
-
-                int rank = (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1);
-                found.Add((new CodeSymbol(offset, symbol.Name.Value), rank));
-            }
-        }
-
-        // One name per address: functions before labels, globals before locals, then by name for determinism.
-        return found
-            .OrderBy(f => f.Symbol.Offset).ThenBy(f => f.Rank).ThenBy(f => f.Symbol.Name, StringComparer.Ordinal)
-            .GroupBy(f => f.Symbol.Offset).Select(g => g.First().Symbol)
-            .ToList();
-    }
+    /// <summary>A reference to the table inside one executable section.</summary>
+    internal readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
 
     /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
     private static (EquatableArray<Site> Sites, EquatableArray<Annotation> Records) Match(List<Site> sites, EquatableArray<Annotation> records)

@@ -17,7 +17,8 @@ public sealed record RecordSectionResult(RecordFormat? Format, EquatableArray<De
 }
 
 /// <summary>
-/// Reads any record section (<c>.parainstructions</c>, <c>.altinstructions</c>) of a relocatable object in any of its
+/// Reads any record section (<c>.parainstructions</c>, <c>.altinstructions</c>) of a relocatable object (or of a linked
+/// one without relocations: <see cref="LinkedRecords"/>) in any of its
 /// <see cref="RecordFormats"/>: the relocations of the section name each record's pointer fields, so they decide the
 /// layout (one relocation per pointer field per record) and resolve each pointer to a section and offset.
 /// </summary>
@@ -58,6 +59,12 @@ public static class RecordSectionReader
         }
 
         var table = ElfSections.RelocationTables(elf).FirstOrDefault(t => ReferenceEquals(t.Target, section)).Table;
+        if ((table is null || table.Entries.Count == 0) && bytes.Length > 0 && elf.FileType != ElfFileType.Relocatable)
+        {
+            // A linked image whose relocations were stripped (a 6.5+ vmlinux): the records resolve from their own bytes.
+            return LinkedRecords.Read(elf, section, bytes, forced);
+        }
+
         if (table is null || table.Entries.Count == 0)
         {
             return bytes.Length == 0
@@ -111,8 +118,8 @@ public static class RecordSectionReader
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
                 long fieldAt = at + relocated[j].Offset;
                 long addend = table.IsRelocationWithAddends ? relocation.Addend
-                    : info.ImplicitAddend(bytes.AsSpan((int)fieldAt, info.FieldSize))
-                        - (elf.FileType == ElfFileType.Relocatable ? 0 : ElfObjectScanner.LinkedField(info, (long)symbol.Value, sectionBase + fieldAt));
+                    : ElfSections.ImplicitAddend(info, bytes.AsSpan((int)fieldAt, info.FieldSize),
+                        elf.FileType == ElfFileType.Relocatable ? 0 : ElfSections.LinkedBias(info, (long)symbol.Value, sectionBase + fieldAt));
 
                 // Absolute fields store S + A; PC-relative ones S + A - P, and the kernel adds the field's address P back.
                 targets[j] = new CodeLocation(target.Name.Value, (long)symbol.Value + addend - ElfSections.Base(elf, target));

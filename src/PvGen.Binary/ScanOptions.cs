@@ -33,6 +33,9 @@ public sealed record ScanOptions
     /// </summary>
     public bool SkipObjectsWithoutSymbol { get; init; } = true;
 
+    /// <summary>Where sites come from: relocations, or (linked objects only) decoded operands; Auto uses operands only where the code has no relocations.</summary>
+    public SiteDiscovery SiteDiscovery { get; init; } = SiteDiscovery.Auto;
+
     /// <summary>Upper bound on instructions walked when following a loaded register (keeps pathological functions linear).</summary>
     public int MaxFollowInstructions { get; init; } = 4096;
 
@@ -53,6 +56,19 @@ public sealed record ScanOptions
 
         return new ScanOptions { Model = model, Symbol = symbol ?? model?.TableSymbol ?? DefaultSymbol };
     }
+}
+
+/// <summary>How the scanner finds sites (see <see cref="SiteSource"/>).</summary>
+public enum SiteDiscovery
+{
+    /// <summary>Relocations where the code has them; decoded operands in a linked object whose code has none (a 6.5+ vmlinux).</summary>
+    Auto,
+
+    /// <summary>Relocations only: a linked object without them has no sites (what survives a link is the question).</summary>
+    Relocations,
+
+    /// <summary>Decoded operands in linked objects even when relocations are there (to compare both on a 6.1 vmlinux).</summary>
+    Operands,
 }
 
 /// <summary>Slot offset to op path, from the model.</summary>

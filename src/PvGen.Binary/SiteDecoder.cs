@@ -9,11 +9,11 @@ namespace PvGen.Binary;
 /// <param name="Offset">Section-relative offset of the relocated field.</param>
 /// <param name="Addend">The explicit addend (RELA), or null to read it from the field (REL).</param>
 /// <param name="Base">The table offset the relocated symbol's address stands for (non-zero only for split tables' group variables).</param>
-/// <param name="LinkedField">
-/// What the linker added to a REL field of a linked file (S for absolute, S - P for PC-relative types): the field holds
-/// the resolved value, so subtracting this gives back the addend. Zero in relocatable objects.
+/// <param name="ImplicitBias">
+/// Subtracted from a REL field to get its addend. Zero in a relocatable object; in a linked one (--emit-relocs) the linker has
+/// already written the final value into the field: S + A for absolute types (bias S), S + A - P for PC-relative ones (bias S - P).
 /// </param>
-internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0, long LinkedField = 0);
+internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0, long ImplicitBias = 0);
 
 /// <summary>A symbol that starts a run of code (objdump restarts decoding at each one, and so do we).</summary>
 internal readonly record struct CodeSymbol(long Offset, string Name);
@@ -194,7 +194,7 @@ internal sealed class SiteDecoder
             names.Find(target),
             symbolName,
             ip - symbolStart,
-            hit.Info.Name,
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name,
             hit.Offset,
             Annotated: false,
             throughMemory,
@@ -209,13 +209,19 @@ internal sealed class SiteDecoder
     {
         long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
         return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
-            hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
 
-    private long ReadImplicitAddend(RelocationHit hit) =>
-        hit.Info.FieldSize > 0 && hit.Offset + hit.Info.FieldSize <= codeLength
-            ? hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize)) - hit.LinkedField
-            : 0;
+    private long ReadImplicitAddend(RelocationHit hit)
+    {
+        if (hit.Info.FieldSize <= 0 || hit.Offset + hit.Info.FieldSize > codeLength)
+        {
+            return 0;
+        }
+
+        // The field's arithmetic wraps at its width (an i386 kernel's addresses are above 2 GiB).
+        return ElfSections.ImplicitAddend(hit.Info, code.AsSpan((int)hit.Offset, hit.Info.FieldSize), hit.ImplicitBias);
+    }
 
     private int? SlotOf(long target) => target >= 0 && target / PointerSize <= int.MaxValue ? (int)(target / PointerSize) : null;
 

@@ -58,8 +58,8 @@ public sealed record FedSite(long Offset, int Length, SiteKind Kind, long Target
 /// <param name="Op">The op's path when a model names the slot.</param>
 /// <param name="FunctionSymbol">The symbol the instruction lies in (null: none, the section is used).</param>
 /// <param name="FunctionOffset">Instruction start relative to that symbol (or to the section).</param>
-/// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32".</param>
-/// <param name="RelocOffset">Section-relative offset of the relocated field inside the instruction.</param>
+/// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32"; null for a site found from its operand in a linked object without relocations.</param>
+/// <param name="RelocOffset">Section-relative offset of the relocated (or resolved) field inside the instruction.</param>
 /// <param name="Annotated">A pv record (.parainstructions, or a DIRECT_CALL .altinstructions entry) covers the instruction.</param>
 /// <param name="IndirectThroughMemory">The instruction is <c>call *mem</c> / <c>jmp *mem</c> with the table in the memory operand.</param>
 /// <param name="ViaGot">The relocation goes through the GOT: the instruction loads the table's address (PIC).</param>
@@ -76,7 +76,7 @@ public sealed record Site(
     string? Op,
     string? FunctionSymbol,
     long FunctionOffset,
-    string RelocType,
+    string? RelocType,
     long RelocOffset,
     bool Annotated,
     bool IndirectThroughMemory,
@@ -136,6 +136,19 @@ public sealed record AltEntry(
     public int FtFlags => Alternatives.FtFlags(Feature, Flags);
 }
 
+/// <summary>How an object's sites were found.</summary>
+public enum SiteSource
+{
+    /// <summary>From the relocations against the table symbol (objects, modules, kernels linked with --emit-relocs).</summary>
+    Relocations,
+
+    /// <summary>
+    /// From decoded operands that resolve into the table's address range (<c>.symtab</c>), in a linked object whose
+    /// relocations were stripped (a 6.5+ vmlinux): RIP-relative (next IP + displacement), absolute displacements and immediates.
+    /// </summary>
+    Operands,
+}
+
 /// <summary>What an object's .altinstructions holds beyond its pv records: every entry counted, non-pv alternatives only counted.</summary>
 /// <param name="Entries">Every entry.</param>
 /// <param name="DirectCall">ALT_FLAG_DIRECT_CALL entries (pv call sites).</param>
@@ -160,6 +173,9 @@ public sealed record ScannedObject(
     bool Skipped,
     AltSummary? Alternatives = null)
 {
+    /// <summary>How the sites were found.</summary>
+    public SiteSource SitesFrom { get; init; } = SiteSource.Relocations;
+
     public static ScannedObject Failed(string path, string? machine, string error) =>
         new(path, machine, error, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, false);
 

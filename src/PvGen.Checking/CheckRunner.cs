@@ -88,7 +88,9 @@ public static class CheckRunner
                 [new Finding(DiagnosticIds.CompileFailed, Severity.Error, $"{compiler.Name} -{optimization} cannot compile the {style} style: {string.Join(" | ", errors)}", output.Exerciser)]);
         }
 
-        var scanned = ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)).Single();
+        // One read of the object: the scan and the region decoding see the same bytes.
+        var (scanned, verification) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
+            (scanned, style == "macro" && scanned.Error is null ? AnnotationVerifier.Run(scanned, model, output.Expected, elf?.Code) : null)).Single();
         if (scanned.Error is not null)
         {
             return new BuildCheck(compiler.Name, style, optimization, true, obj, 0, 0,
@@ -99,8 +101,7 @@ public static class CheckRunner
         IReadOnlyList<CheckCoverage>? coverage = null;
         if (style == "macro")
         {
-            var verification = AnnotationVerifier.Run(scanned, model, output.Expected, SectionBytes.Read(obj));
-            findings.AddRange(verification.Findings);
+            findings.AddRange(verification!.Findings);
             var (slotFindings, slotCoverage) = VerifyWrapperSlots(scanned, output.Ops);
             findings.AddRange(slotFindings);
             coverage = [.. verification.Coverage.Where(c => c.Id != slotCoverage.Id), slotCoverage];
@@ -162,28 +163,24 @@ public static class CheckRunner
     public static IReadOnlyList<ObjectCheck> CheckObjects(
         IReadOnlyList<string> files, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, ScanOptions options, int jobs)
     {
-        var results = new List<ObjectCheck>();
-        foreach (var scanned in ObjectScanner.ScanAll(files, options, jobs))
+        // Verified on the scanning threads while each object is open: one read per file, archive members included.
+        return ObjectScanner.InspectAll(files, options, jobs, Verify).ToList();
+
+        ObjectCheck Verify(ScannedObject scanned, ElfObject? elf)
         {
             if (scanned.Error is not null)
             {
-                results.Add(new ObjectCheck(scanned, [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)], []));
-                continue;
+                return new ObjectCheck(scanned, [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)], []);
             }
 
             if (scanned.Skipped || scanned.Annotations.Count == 0 && scanned.Sites.Count == 0)
             {
-                results.Add(new ObjectCheck(scanned, [], []));
-                continue;
+                return new ObjectCheck(scanned, [], []);
             }
 
-            // Archive members have no file of their own; their records are checked without region decoding.
-            var code = File.Exists(scanned.Path) ? SectionBytes.Read(scanned.Path) : null;
-            var verification = AnnotationVerifier.Run(scanned, model, expected, code);
-            results.Add(new ObjectCheck(scanned, verification.Findings, verification.Coverage));
+            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code);
+            return new ObjectCheck(scanned, verification.Findings, verification.Coverage);
         }
-
-        return results;
     }
 
     /// <summary>Coverage of many objects summed per check and format (an inapplicable check keeps its reason).</summary>

@@ -10,15 +10,21 @@ namespace PvGen.Output;
 /// <summary>Runs a scan job and writes its report as it goes (JSON and site tables are streamed: a kernel tree never sits in memory).</summary>
 public static class ScanReport
 {
-    /// <returns>How many objects could not be scanned.</returns>
+    /// <returns>How many objects could not be scanned (each already reported, with a summary line when there are any).</returns>
     public static int Run(ScanJob job)
     {
         string format = job.Report.Format;
         bool toTerminal = job.Report.Path is null && !Console.IsOutputRedirected;
         bool progress = !Console.IsErrorRedirected && (format == "table" || !toTerminal) && job.Files.Count > 1;
-        return progress
+        int failed = progress
             ? Progress.Bar($"scanning {job.Files.Count.ToString(CultureInfo.InvariantCulture)} files", job.Files.Count, tick => Write(job, () => tick(null)))
             : Write(job, null);
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"pvgen scan: {failed.ToString(CultureInfo.InvariantCulture)} objects could not be read completely ({job.Files.Count.ToString(CultureInfo.InvariantCulture)} files scanned) [{DiagnosticIds.ScanObjectFailed}]");
+        }
+
+        return failed;
     }
 
     private static int Write(ScanJob job, Action? tick)
@@ -94,6 +100,11 @@ public static class ScanReport
         var s = collected.Summary;
         static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
         console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
+        if (s.ObjectsFromOperands > 0)
+        {
+            console.WriteLine($"{N(s.ObjectsFromOperands)} linked objects without relocations: their sites were found from decoded operands that resolve into {symbol} (.symtab)");
+        }
+
         if (collected.Interesting.Count > 0)
         {
             var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine").AddColumn("format");

@@ -14,6 +14,9 @@ public enum RelocationMode
 
     /// <summary>A type the scanner does not interpret; the site is reported as "other" with the raw addend.</summary>
     Unknown,
+
+    /// <summary>No relocation: the operand was resolved against the table's address; the "addend" is the table offset itself.</summary>
+    Resolved,
 }
 
 /// <summary>How a relocated record field turns into an address (what a record format declares per field).</summary>
@@ -36,6 +39,9 @@ public enum FieldRelocation
 public readonly record struct RelocationInfo(string Name, RelocationMode Mode, int FieldSize)
 {
     public static RelocationInfo Of(bool is64, uint type) => is64 ? X86_64(type) : I386(type);
+
+    /// <summary>A field of <paramref name="fieldSize"/> bytes whose value was resolved from the linked address.</summary>
+    public static RelocationInfo ResolvedField(int fieldSize) => new("none", RelocationMode.Resolved, fieldSize);
 
     private static RelocationInfo X86_64(uint type) => type switch
     {

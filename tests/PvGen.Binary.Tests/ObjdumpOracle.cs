@@ -24,10 +24,10 @@ public static partial class ObjdumpOracle
     private static partial Regex RelocationNote();
 
     /// <param name="linkedSymbolValue">
-    /// For a linked file: the symbol's address (from nm). Its REL fields then hold S + A (absolute) or S + A - P
-    /// (PC-relative), so the addend is the field less that.
+    /// For a linked REL file (i386 with --emit-relocs) the symbol's address from <c>nm</c>: the field then holds S + A
+    /// (absolute) or S + A - P (PC-relative), and the addend is what remains after taking S (and P) back out.
     /// </param>
-    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops", long? linkedSymbolValue = null)
+    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops", long linkedSymbolValue = 0)
     {
         var run = Tool.Run("objdump", ["-dr", "-w", objectPath]);
         if (run.ExitCode != 0)
@@ -38,7 +38,7 @@ public static partial class ObjdumpOracle
         return Parse(run.Stdout, symbol, linkedSymbolValue);
     }
 
-    public static List<OracleSite> Parse(string text, string symbol, long? linkedSymbolValue = null)
+    public static List<OracleSite> Parse(string text, string symbol, long linkedSymbolValue = 0)
     {
         var sites = new List<OracleSite>();
         string section = string.Empty;
@@ -78,10 +78,10 @@ public static partial class ObjdumpOracle
                 {
                     // REL: objdump prints no addend; it is the 4 bytes in the instruction (in a linked file, less what the linker added).
                     addend = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
-                    if (linkedSymbolValue is { } value)
+                    if (linkedSymbolValue != 0)
                     {
                         bool pcRelative = type.Contains("PC", StringComparison.Ordinal) || type.Contains("PLT", StringComparison.Ordinal);
-                        addend = unchecked((int)(addend - value + (pcRelative ? relocAt : 0)));
+                        addend = (int)(addend - linkedSymbolValue + (pcRelative ? relocAt : 0));
                     }
                 }
 

@@ -139,9 +139,10 @@ public sealed class AnnotationVerifierTests
     {
         var model = ToyModel(arch);
         string obj = AnnotatedObject.Build(arch, model.TableSymbol!, body, records);
-        var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
+        var (scanned, findings) = Assert.Single(ObjectScanner.Inspect(obj, ScanOptions.ForModel(model),
+            (scanned, elf) => (scanned, AnnotationVerifier.Verify(scanned, model, ExpectedOps.From(model, config), elf?.Code))));
         Assert.Null(scanned.Error);
-        return (scanned, AnnotationVerifier.Verify(scanned, model, ExpectedOps.From(model, config), SectionBytes.Read(obj)));
+        return (scanned, findings);
     }
 
     private static OpsModel ToyModel(string arch)

@@ -53,9 +53,8 @@ public sealed class DirectCallVerifierTests
     {
         var model = ToyModel("x86_64");
         string obj = AnnotatedObject.Build("x86_64", model.TableSymbol!, TwoSites, [new("s0", 0, "e0-s0"), new("s1", 2, "e1-s1")]);
-        var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
-
-        var verification = AnnotationVerifier.Run(scanned, model, ExpectedOps.From(model, null), SectionBytes.Read(obj));
+        var (scanned, verification) = Assert.Single(ObjectScanner.Inspect(obj, ScanOptions.ForModel(model),
+            (scanned, elf) => (scanned, AnnotationVerifier.Run(scanned, model, ExpectedOps.From(model, null), elf?.Code))));
 
         Assert.Empty(verification.Findings);
         Assert.All(verification.Coverage.Where(c => c.Id is DiagnosticIds.DirectCallNotFf15 or DiagnosticIds.DirectCallInstrLength or DiagnosticIds.DirectCallReplacement or DiagnosticIds.DirectCallNotFirst),
@@ -170,9 +169,10 @@ public sealed class DirectCallVerifierTests
     {
         var model = ToyModel(arch);
         string obj = AltAnnotatedObject.Build(arch, symbol ?? model.TableSymbol!, body, entries);
-        var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model) with { Symbol = symbol ?? model.TableSymbol! }));
+        var (scanned, verification) = Assert.Single(ObjectScanner.Inspect(obj, ScanOptions.ForModel(model) with { Symbol = symbol ?? model.TableSymbol! },
+            (scanned, elf) => (scanned, AnnotationVerifier.Run(scanned, model, ExpectedOps.From(model, config), elf?.Code))));
         Assert.Null(scanned.Error);
-        return (scanned, AnnotationVerifier.Run(scanned, model, ExpectedOps.From(model, config), SectionBytes.Read(obj)));
+        return (scanned, verification);
     }
 
     private static OpsModel ToyModel(string arch)

@@ -39,6 +39,7 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteString("machine", scanned.Machine);
         writer.WriteString("error", scanned.Error);
         writer.WriteBoolean("skipped", scanned.Skipped);
+        writer.WriteString("sites_from", scanned.SitesFrom == SiteSource.Operands ? "operands" : "relocations");
         // "annotation_format" keeps the names scan wrote before there was one vocabulary; "record_format" is the canonical name.
         writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? RecordFormats.LegacyScanName(format) : null);
         writer.WriteString("record_format", scanned.AnnotationFormat?.Name);
@@ -195,6 +196,7 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteNumber("objects_with_sites", s.ObjectsWithSites);
         writer.WriteNumber("skipped", s.Skipped);
         writer.WriteNumber("errors", s.Errors);
+        writer.WriteNumber("objects_from_operands", s.ObjectsFromOperands);
         writer.WriteNumber("sites", s.Sites);
         writer.WriteStartObject("by_kind");
         foreach (var (kind, count) in s.ByKind)

@@ -14,6 +14,9 @@ public sealed class ScanSummary
 
     public int Errors { get; private set; }
 
+    /// <summary>Objects whose sites were found from decoded operands, without relocations (a 6.5+ vmlinux).</summary>
+    public int ObjectsFromOperands { get; private set; }
+
     public int Sites { get; private set; }
 
     public int Feeds { get; private set; }
@@ -53,6 +56,7 @@ public sealed class ScanSummary
         Objects++;
         Skipped += scanned.Skipped ? 1 : 0;
         Errors += scanned.Error is null ? 0 : 1;
+        ObjectsFromOperands += scanned.SitesFrom == SiteSource.Operands ? 1 : 0;
         ObjectsWithSites += scanned.Sites.Count > 0 ? 1 : 0;
         Sites += scanned.Sites.Count;
         Annotations += scanned.Annotations.Count;

@@ -48,7 +48,7 @@ public sealed class SiteTableWriter(TextWriter output, string symbol, bool assem
 
         foreach (var site in others)
         {
-            output.WriteLine($"{(assembler ? string.Empty : "\t")}/* not patchable: {Comment(site.Function)} {ScanJsonWriter.KindName(site.Kind)} +0x{site.TargetOffset:x} ({site.Length} bytes, {site.RelocType}) */");
+            output.WriteLine($"{(assembler ? string.Empty : "\t")}/* not patchable: {Comment(site.Function)} {ScanJsonWriter.KindName(site.Kind)} +0x{site.TargetOffset:x} ({site.Length} bytes, {site.RelocType ?? "no relocation"}) */");
         }
     }
 

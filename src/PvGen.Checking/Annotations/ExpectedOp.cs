@@ -30,12 +30,12 @@ public static class ExpectedOps
     }
 
     /// <summary>
-    /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration.
-    /// Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op in pvgen.json.
+    /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration and
+    /// generate settings (the clobber era). Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op.
     /// </summary>
-    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config)
+    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config, GenerateSettings? settings = null)
     {
-        var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Include = "-", Invocation = "-" }, []);
+        var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Settings = settings ?? new GenerateSettings(), Include = "-", Invocation = "-" }, []);
         var configured = new HashSet<string>(model.Ops.Where(o => config?.ForOp(o.Path)?.Clobbers is not null).Select(o => o.Path), StringComparer.Ordinal);
         return From(plan.Ops.Select(GenerationManifest.Op), checkClobbers: false, configured, everyOpAnnotated: true);
     }

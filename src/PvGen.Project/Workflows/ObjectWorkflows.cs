@@ -40,6 +40,12 @@ public static class ObjectWorkflows
         {
             AnnotationFormat = RecordFormat(settings.Choice(ScanOpts.RecordFormat)),
             SkipObjectsWithoutSymbol = settings.Flag(ScanOpts.ReadAll) != true,
+            SiteDiscovery = settings.Choice(ScanOpts.SitesFrom) switch
+            {
+                "relocations" => SiteDiscovery.Relocations,
+                "operands" => SiteDiscovery.Operands,
+                _ => SiteDiscovery.Auto,
+            },
         };
         return new ScanJob(files, options, Jobs(settings, ScanOpts.Jobs), Report(settings, ScanOpts.Format), model is null ? null : $"{model.Struct} ({model.Target.Arch})");
     }
@@ -64,10 +70,12 @@ public static class ObjectWorkflows
                 throw PvGenException.Error(DiagnosticIds.BadOption, "--object needs --model MODEL.json (from 'pvgen parse --format json')");
             }
 
-            var files = Inputs(settings, CheckOptions.Objects);
+            // The model and its configuration first: a bad pvgen.json is reported before any input is read.
             var model = ParseInputs.ModelOrParse(settings, diagnostics, required: true)!;
+            var expected = ExpectedOps.From(model, settings.Config.Ops, GenerateWorkflow.GenerateSettings(settings));
             var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOptions.RecordFormat)) };
-            return new ObjectCheckJob(files, model, ExpectedOps.From(model, settings.Config.Ops), options, Jobs(settings, CheckOptions.Jobs), report);
+            var files = Inputs(settings, CheckOptions.Objects);
+            return new ObjectCheckJob(files, model, expected, options, Jobs(settings, CheckOptions.Jobs), report);
         }
 
         var output = GeneratedOutput.Read(settings.Display(directory!));
@@ -114,6 +122,13 @@ public static class ObjectWorkflows
             if (!File.Exists(full) && !Directory.Exists(full))
             {
                 throw PvGenException.Error(DiagnosticIds.FileNotFound, $"'{path}' not found");
+            }
+
+            // A directory holding no objects is an input error, never "0 objects, ok" (modules compressed in a way we do not read, say).
+            if (Directory.Exists(full) && ObjectScanner.ExpandInputs([path]).Count == 0)
+            {
+                throw PvGenException.Error(DiagnosticIds.FileNotFound,
+                    $"no object files under '{path}' (.o, .ko, .a, vmlinux, and .o/.ko compressed as .xz, .zst or .gz)");
             }
         }
 
