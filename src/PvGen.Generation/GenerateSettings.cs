@@ -19,19 +19,19 @@ public sealed record GenerateSettings
     /// <summary>How the generated headers include the ops header (default: its path relative to the output directory).</summary>
     public string? Include { get; init; }
 
-    /// <summary>Record format of the site table, by its <see cref="RecordFormats"/> name or an old alias ("para16", "alt14", "x86_64"). Default: the kernel tree's, else by target.</summary>
+    /// <summary>Record format of the site table, by its <see cref="RecordFormats"/> name ("para16", "alt14", ...). Default: by target, or by the kernel tree.</summary>
     public string? RecordFormat { get; init; }
 
     /// <summary>Which CLBR_* generation the clobber masks follow: "2.6.20" (i386 any = 0x7) or "2.6.25" (i386 any = 0xf). Default: the kernel tree's, else 2.6.25.</summary>
     public string? ClobberEra { get; init; }
 
-    /// <summary>alt14: the symbol the DIRECT_CALL entry's replacement calls (default the kernel's BUG_func).</summary>
+    /// <summary>alt14: the symbol of the DIRECT_CALL entry's replacement <c>call</c> (default the kernel's BUG_func).</summary>
     public string? DirectCallSymbol { get; init; }
 
     /// <summary>alt14: the condition of an op's native alternative, a name (ALT_NOT_XEN, the default) or an ft_flags number.</summary>
     public string? NativeCondition { get; init; }
 
-    /// <summary>Section that receives the site records (default: the record format's, .parainstructions or .altinstructions).</summary>
+    /// <summary>Section that receives the site records (default ".parainstructions").</summary>
     public string? Section { get; init; }
 
     /// <summary>x86-64 site instruction: "rip" (ff 15 rel32, 6 bytes, default) or "abs" (ff 14 25 abs32, 7 bytes).</summary>

@@ -216,7 +216,7 @@ public static class TemplateModelBuilder
                 $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel", Where("call_form"));
         }
 
-        if (alternatives && format is AltRecordFormat { StorableFlags: var storable } && (storable & AltFlags.DirectCall) == 0)
+        if (!format.CanRecordPvSites)
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
                 $"record format {format.Name} ({format.Kernels}) cannot mark a pv call site: those kernels recorded pv sites in .parainstructions; use alt14 (6.8+) or a para* format", Where("record_format"));

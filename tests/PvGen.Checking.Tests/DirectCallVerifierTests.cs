@@ -1,7 +1,6 @@
 using PvGen.Binary;
 using PvGen.Checking.Annotations;
 using PvGen.Clang;
-using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.TestSupport;
@@ -154,7 +153,7 @@ public sealed class DirectCallVerifierTests
         var model = ToyModel("x86_64");
         string obj = AltAnnotatedObject.Build("x86_64", model.TableSymbol!, [new("s0", Slot: slot), new("e0")], [Direct("s0", "e0")], function: function);
         var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
-        ManifestOp[] ops = [new("pv_irq_save_fl", "irq.save_fl", 0, 0, 0, 0, 8, false, false, false, ["rax"], 0x1ff, null, "pv_irq_save_fl", "asm", null)];
+        PvGen.Generation.ManifestOp[] ops = [new("pv_irq_save_fl", "irq.save_fl", 0, 0, 0, 0, 8, false, false, false, ["rax"], 0x1ff, null, "pv_irq_save_fl", "asm", null)];
 
         var (findings, coverage) = CheckRunner.VerifyWrapperSlots(scanned, ops);
 

@@ -90,21 +90,29 @@ public sealed partial class DirectCallGenerationTests
         }
     }
 
+    /// <summary>Through the resolver, as a user gives it: --record-format, then generate.record_format (or the old record_layout), then the tree.</summary>
     [Fact]
     public void TheCommandLineBeatsPvgenJsonWhichBeatsTheKernelTree()
     {
         var tree = new KernelTreeFacts(RecordFormats.Alt14, null, "asm/alternative.h defines ALT_FLAG_DIRECT_CALL");
-        var fromTree = Gen.Request("toy", "x86_64") with { TreeFacts = tree };
-        var fromConfig = fromTree with { Settings = new GenerateSettings { RecordFormat = "para6", Locations = new Dictionary<string, SourceLocation> { ["record_format"] = new("pvgen.json", 3, 5) } } };
-        var fromCli = fromTree with { Settings = new GenerateSettings { RecordFormat = "para16" } };
-        var legacy = Gen.Request("toy", "x86_64") with { Settings = new GenerateSettings { RecordFormat = "packed", Locations = new Dictionary<string, SourceLocation> { ["record_format"] = new("pvgen.json", 1, 1) } } };
+        static GenerationRequest Resolved(string generateSection, params (string, string[])[] cli)
+        {
+            string dir = Repo.TempDir("format-source");
+            foreach (string file in Directory.GetFiles(Repo.Example("toy")))
+            {
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            }
 
-        Assert.Equal(("alt14", "the kernel tree: asm/alternative.h defines ALT_FLAG_DIRECT_CALL"), Format(fromTree));
-        Assert.Equal(("para6", "pvgen.json"), Format(fromConfig));
-        Assert.Equal(("para16", "the command line"), Format(fromCli));
-        Assert.Equal(("alt14", "the request"), Format(fromCli with { RecordFormat = RecordFormats.Alt14 }));
-        Assert.Equal(("para6", "pvgen.json"), Format(legacy));
-        Assert.Equal(("para16", "the default for x86_64"), Format(Gen.Request("toy", "x86_64")));
+            File.WriteAllText(Path.Combine(dir, "pvgen.json"), $$"""{ "header": "toy_ops.h", "struct": "toy_ops", "generate": { {{generateSection}} } }""");
+            var settings = PvGen.Project.Settings.For(PvGen.Project.Options.Verbs.Generate, PvGen.Project.OptionValues.Of(cli), dir);
+            return PvGen.Project.Workflows.GenerateWorkflow.Request(settings, Path.Combine(dir, "out"), []);
+        }
+
+        Assert.Equal(("alt14", "the kernel tree: asm/alternative.h defines ALT_FLAG_DIRECT_CALL"), Format(Resolved("") with { TreeFacts = tree }));
+        Assert.Equal(("para6", "pvgen.json"), Format(Resolved("\"record_format\": \"para6\"") with { TreeFacts = tree }));
+        Assert.Equal(("para16", "the command line"), Format(Resolved("\"record_format\": \"para6\"", ("record-format", ["para16"])) with { TreeFacts = tree }));
+        Assert.Equal(("para6", "pvgen.json"), Format(Resolved("\"record_layout\": \"packed\"")));
+        Assert.Equal(("para16", "the default for x86_64"), Format(Resolved("")));
     }
 
     [Fact]

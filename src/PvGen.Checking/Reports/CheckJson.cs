@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using PvGen.Binary;
-using PvGen.Checking.Annotations;
 using PvGen.Model;
 
 namespace PvGen.Checking.Reports;
@@ -63,7 +61,7 @@ public static class CheckJson
         writer.WriteNumber("objects", results.Count);
         writer.WriteNumber("records", results.Sum(r => r.Object.Annotations.Count));
         writer.WriteStartObject("record_formats");
-        foreach (var (format, count) in RecordFormats(results))
+        foreach (var (format, count) in RecordFormatsOf(results))
         {
             writer.WriteNumber(format, count);
         }
@@ -74,13 +72,13 @@ public static class CheckJson
         writer.WriteEndObject();
     });
 
-    /// <summary>Objects with pv records, per record format (the family detected per object).</summary>
-    public static IReadOnlyList<(string Format, int Objects)> RecordFormats(IReadOnlyList<ObjectCheck> results) =>
+    /// <summary>How many objects carry records of each format, by name.</summary>
+    public static IReadOnlyList<(string Format, int Objects)> RecordFormatsOf(IEnumerable<ObjectCheck> results) =>
         [.. results.Where(r => r.Object.Annotations.Count > 0 && r.Object.AnnotationFormat is not null)
             .GroupBy(r => r.Object.AnnotationFormat!.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))];
 
     /// <summary>Per check and format: records verified and failed, or why the check does not apply.</summary>
-    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<CheckCoverage> coverage)
+    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<Annotations.CheckCoverage> coverage)
     {
         writer.WriteStartArray("checks");
         foreach (var c in coverage)

@@ -94,6 +94,7 @@ public static class GenerateWorkflow
             Invocation = Invocation.Render(settings, outputDirectory),
             Styles = styles ?? Styles(settings),
             Environment = environment,
+            TreeFacts = environment.KernelTree is { } tree ? X86.Records.KernelTreeFacts.Read(tree, model.Target.PointerSize) : null,
             OutputDirectory = outputDirectory,
             ModelBaseDirectory = settings.WorkingDirectory,
             CSharp = new CSharpSettings(settings.Text(OptionTable.CSharp.Namespace), settings.Text(OptionTable.CSharp.TypeName), settings.Choice(OptionTable.CSharp.OpaquePointers))
@@ -102,9 +103,6 @@ public static class GenerateWorkflow
             },
             TemplateDirectory = templates,
             TemplateDirectoryDisplay = templates is null ? null : settings.Display(templates),
-
-            // With a kernel tree, the record format and CLBR_* era follow its headers unless an option names them.
-            TreeFacts = environment.KernelTree is { } tree ? X86.Records.KernelTreeFacts.Read(tree, model.Target.PointerSize) : null,
         };
     }
 

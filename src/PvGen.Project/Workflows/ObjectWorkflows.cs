@@ -4,7 +4,6 @@ using PvGen.Checking.Annotations;
 using PvGen.Checking.Toolchain;
 using PvGen.Model;
 using PvGen.Project.Options;
-using PvGen.X86.Records;
 using CheckOptions = PvGen.Project.Options.OptionTable.Check;
 using ScanOpts = PvGen.Project.Options.OptionTable.Scan;
 
@@ -136,5 +135,5 @@ public static class ObjectWorkflows
     }
 
     /// <summary>A format named by the option (its canonical choice), or null to detect it per object.</summary>
-    private static RecordFormat? RecordFormat(string? name) => name is null or "auto" ? null : RecordFormats.Find(name);
+    private static X86.Records.RecordFormat? RecordFormat(string? name) => name is null or "auto" ? null : X86.Records.RecordFormats.Find(name);
 }
