@@ -21,8 +21,12 @@ public sealed record ProveFormat(RecordFormat Format, string StartSymbol, string
             ? new[] { RecordFormats.Para16, RecordFormats.Para6, RecordFormats.Alt14 }
             : [RecordFormats.Para8, RecordFormats.Para6, RecordFormats.Alt14]).Select(Of)];
 
-    /// <summary>Every format name some target supports (for option validation).</summary>
-    public static IReadOnlyList<string> Names => [.. new[] { RecordFormats.Para16, RecordFormats.Para8, RecordFormats.Para6, RecordFormats.Alt14 }.Select(f => f.Name)];
+    /// <summary>
+    /// Every format name some target supports (for option validation): those that can mark a pv site, since the patcher
+    /// follows what the kernel did with each (the .parainstructions walk, alt_replace_call() for DIRECT_CALL); alt12 and
+    /// alt13 entries have no DIRECT_CALL flag, so no kernel patched a pv call from them and there is nothing to prove.
+    /// </summary>
+    public static IReadOnlyList<string> Names => RecordFormats.GeneratableNames;
 
     public static ProveFormat Of(RecordFormat format) => format.Family == RecordFamily.ParaInstructions
         ? new ProveFormat(format, "__parainstructions", "__parainstructions_end")

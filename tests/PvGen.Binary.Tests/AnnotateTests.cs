@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using PvGen.Binary.Annotating;
 using PvGen.TestSupport;
+using PvGen.X86.Records;
 using Xunit;
 
 namespace PvGen.Binary.Tests;
@@ -150,7 +152,11 @@ public sealed partial class AnnotateTests
 
         var old = Tool.Pvgen(["annotate", objects[0], "--format", "alt12", "-o", Path.Combine(dir, "alt12.o")]);
         Assert.Equal(2, old.ExitCode);
-        Assert.Contains("predate ALT_FLAG_DIRECT_CALL", old.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--record-format does not take 'alt12'; use one of: para6, para8, para16, alt14", old.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "alt12.o")));
+        // The stage refuses it too, for callers that bypass the option table.
+        Assert.Contains("predate ALT_FLAG_DIRECT_CALL", ObjectAnnotator.Unsupported(RecordFormats.Alt12, 8), StringComparison.Ordinal);
+        Assert.Null(ObjectAnnotator.Unsupported(RecordFormats.Alt14, 8));
     }
 
     /// <summary>

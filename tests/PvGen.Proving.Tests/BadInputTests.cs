@@ -12,7 +12,7 @@ public sealed class BadInputTests
         string dir = Repo.TempDir("prove-bad");
         string file = Path.Combine(dir, "calls.c");
         File.WriteAllText(file, corpus);
-        return Tool.Pvgen(["prove", "--config", Config, "--corpus", file, "--cc", "gcc", "--opt", "O2", "--format", "para16", "--style", "macro", .. more], dir);
+        return Tool.Pvgen(["prove", "--config", Config, "--corpus", file, "--cc", "gcc", "--opt", "O2", "--record-format", "para16", "--style", "macro", .. more], dir);
     }
 
     /// <summary>A workload that faults before anything is patched proves nothing: exit 2, naming the fault.</summary>
@@ -35,9 +35,11 @@ public sealed class BadInputTests
     }
 
     [Theory]
-    [InlineData("--format", "alt12", "unknown record format 'alt12'")]
-    [InlineData("--style", "both", "unknown style 'both'")]
-    [InlineData("--opt", "O9", "unknown optimisation level 'O9'")]
+    [InlineData("--record-format", "alt12", "--record-format does not take 'alt12'; use one of: para6, para8, para16, alt14")]
+    [InlineData("--record-format", "para12", "--record-format does not take 'para12'")]
+    [InlineData("--format", "para16", "--format does not take 'para16'; use one of: table, json")]
+    [InlineData("--style", "both", "--style does not take 'both'; use one of: macro, plain")]
+    [InlineData("--opt", "O9", "--opt does not take 'O9'")]
     public void Bad_options_are_refused(string option, string value, string message)
     {
         var run = Tool.Pvgen(["prove", "--config", Config, option, value]);

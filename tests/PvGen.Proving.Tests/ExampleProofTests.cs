@@ -22,7 +22,7 @@ public sealed partial class ExampleProofTests
         string dir = Repo.TempDir("prove-" + example);
         string json = Path.Combine(dir, "prove.json");
         string keep = Path.Combine(dir, "build");
-        var run = Tool.Pvgen(["prove", "--config", Repo.Example(example, "pvgen.json"), "--target", "x86_64,i386", "--report", "json", "-o", json, "--keep-build", keep, "--jobs", "2"]);
+        var run = Tool.Pvgen(["prove", "--config", Repo.Example(example, "pvgen.json"), "--target", "x86_64,i386", "--format", "json", "-o", json, "--keep-build", keep, "--jobs", "2"]);
         Assert.True(run.ExitCode == 0, run.ToString());
         var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
         var builds = report.GetProperty("builds").EnumerateArray().ToList();
@@ -49,7 +49,7 @@ public sealed partial class ExampleProofTests
     public void The_corpus_sites_the_reloc_approach_loses_run_through_the_table()
     {
         string json = Path.Combine(Repo.TempDir("prove-corpus"), "prove.json");
-        var run = Tool.Pvgen(["prove", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--cc", "gcc", "--opt", "O2", "--style", "plain", "--report", "json", "-o", json]);
+        var run = Tool.Pvgen(["prove", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--cc", "gcc", "--opt", "O2", "--style", "plain", "--format", "json", "-o", json]);
         Assert.True(run.ExitCode == 0, run.ToString());
         var builds = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("builds").EnumerateArray().ToDictionary(b => b.GetProperty("format").GetString()!);
         IEnumerable<JsonElement> Indirect(string format) => builds[format].GetProperty("sites").EnumerateArray().Where(s => s.GetProperty("state").GetString() == "indirect");

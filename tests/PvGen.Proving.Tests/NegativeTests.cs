@@ -91,11 +91,11 @@ public sealed class NegativeTests(Xunit.Abstractions.ITestOutputHelper output)
     public void A_template_override_that_records_the_wrong_slot_is_caught()
     {
         string templates = Repo.TempDir("wrong-slot");
-        string original = File.ReadAllText(Path.Combine(Repo.Root, "templates", "records", "x86_64.sbn-c"));
+        string original = File.ReadAllText(Path.Combine(Repo.Root, "templates", "records", "para16.sbn-c"));
         string broken = original.Replace("\".byte \" #type \"\\n\\t\"", "\".byte \" #type \"+1\\n\\t\"", StringComparison.Ordinal);
         Assert.NotEqual(original, broken);
         Directory.CreateDirectory(Path.Combine(templates, "records"));
-        File.WriteAllText(Path.Combine(templates, "records", "x86_64.sbn-c"), broken);
+        File.WriteAllText(Path.Combine(templates, "records", "para16.sbn-c"), broken);
 
         var build = Single(Proof.Run("linux-5.10-x86_64", "x86_64", "macro", "para16", templates: templates));
         var difference = build.Difference;

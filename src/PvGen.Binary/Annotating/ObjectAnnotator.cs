@@ -78,8 +78,8 @@ public static class ObjectAnnotator
         }
     }
 
-    /// <summary>The formats annotate writes: every .parainstructions layout and 6.8's alt14 (the earlier alt layouts predate DIRECT_CALL).</summary>
-    public static IReadOnlyList<RecordFormat> Writable { get; } = [.. RecordFormats.All.Where(f => f.Family == RecordFamily.ParaInstructions || f == RecordFormats.Alt14)];
+    /// <summary>The formats annotate writes: those that can mark a pv site (every .parainstructions layout and 6.8's alt14; the earlier alt layouts predate DIRECT_CALL).</summary>
+    public static IReadOnlyList<RecordFormat> Writable { get; } = [.. RecordFormats.All.Where(f => f.CanRecordPvSites)];
 
     /// <summary>Why <paramref name="format"/> cannot annotate objects of this pointer size, or null.</summary>
     public static string? Unsupported(RecordFormat format, int pointerSize) =>
