@@ -68,6 +68,42 @@ public sealed partial class ExampleProofTests
             && s.GetProperty("state").GetString() == "patched-jmp" && s.GetProperty("executions").GetInt32() == 1);
     }
 
+    /// <summary>
+    /// The header input of the other verbs, without a pvgen.json: `pvgen prove HEADER --struct NAME --corpus FILE`. The
+    /// corpus's own calls are patched and run in every format, and its one tail jump is what only alt14 can patch.
+    /// </summary>
+    [Fact]
+    public void A_header_and_a_corpus_of_one_s_own_prove_without_a_config()
+    {
+        string dir = Repo.TempDir("prove-header");
+        string corpus = Path.Combine(dir, "calls.c");
+        File.WriteAllText(corpus, """
+            unsigned long flags_roundtrip(void) { unsigned long f = pv_irq_save_fl(); pv_irq_irq_disable(); pv_irq_restore_fl(f); return f; }
+            void switch_to(unsigned long cr3) { pv_mmu_write_cr3(cr3); pv_mmu_flush_tlb_one(cr3 + 4096); }
+            unsigned long long tsc_twice(void) { return pv_read_tsc() + pv_read_tsc(); }
+            """);
+        string json = Path.Combine(dir, "prove.json");
+        string keep = Path.Combine(dir, "build");
+        var run = Tool.Pvgen(["prove", Repo.Example("toy", "toy_ops.h"), "--struct", "toy_ops", "--corpus", corpus, "--target", "x86_64", "--cc", "gcc", "--opt", "O2",
+            "--format", "json", "-o", json, "--keep-build", keep]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var builds = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("builds").EnumerateArray().ToList();
+        Assert.Equal(2 * 3, builds.Count); // styles x formats
+        foreach (var build in builds)
+        {
+            string id = build.GetProperty("id").GetString()!;
+            Assert.True(build.GetProperty("verdict").GetString() == "proved", id);
+            var mine = build.GetProperty("sites").EnumerateArray()
+                .Where(s => s.GetProperty("function").GetString() is { } f && (f.StartsWith("flags_roundtrip+", StringComparison.Ordinal) || f.StartsWith("switch_to+", StringComparison.Ordinal) || f.StartsWith("tsc_twice+", StringComparison.Ordinal)))
+                .ToList();
+            Assert.True(mine.Count == 7, $"{id}: {mine.Count} corpus sites"); // gcc -O2: 3 + 2 + 2 references through the table
+            Assert.All(mine, s => Assert.Equal(1, s.GetProperty("executions").GetInt32()));
+            bool tailJumpStaysIndirect = build.GetProperty("style").GetString() == "plain" && build.GetProperty("format").GetString() != "alt14";
+            Assert.Equal(tailJumpStaysIndirect ? 6 : 7, mine.Count(s => s.GetProperty("state").GetString()!.StartsWith("patched-", StringComparison.Ordinal)));
+            CheckWithBinutils(Path.Combine(keep, "x86_64", "builds", id, "prove.elf"), "x86_64", build.GetProperty("format").GetString()!, build.GetProperty("records").GetInt32());
+        }
+    }
+
     private static void CheckWithBinutils(string exe, string target, string format, int records)
     {
         bool alt = format == "alt14";
