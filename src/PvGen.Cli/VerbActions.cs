@@ -1,4 +1,3 @@
-using PvGen.Binary;
 using PvGen.Binary.Annotating;
 using PvGen.Checking;
 using PvGen.Checking.Reports;
@@ -248,7 +247,7 @@ internal static class VerbActions
 
             foreach (var build in proof.Builds.Where(b => b.Verdict != ProveVerdicts.Proved))
             {
-                Console.Error.WriteLine($"pvgen: error: {build.Id}: {build.Findings.FirstOrDefault() ?? build.Error} [{DiagnosticIds.ProveDifference}]");
+                Console.Error.WriteLine($"pvgen: error: {build.Id}: {(build.Findings.Count > 0 ? build.Findings[0] : build.Error)} [{DiagnosticIds.ProveDifference}]");
             }
 
             return proof.ExitCode;

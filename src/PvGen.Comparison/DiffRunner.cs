@@ -84,7 +84,7 @@ public static class DiffRunner
                 StyleBehaviour? Of(string style) => group.FirstOrDefault(b => b.Style == style) is { } b
                     ? new StyleBehaviour(b.Verdict, b.Records, b.Patched, b.Refused, b.SitesExecuted, b.PatchedNotReached,
                         b.LeftIndirect.GroupBy(l => l.Reason ?? "other").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-                        b.Verdict == Proving.ProveVerdicts.Proved ? null : b.Difference?.Message ?? b.Findings.FirstOrDefault() ?? b.Error)
+                        b.Verdict == Proving.ProveVerdicts.Proved ? null : b.Difference?.Message ?? (b.Findings.Count > 0 ? b.Findings[0] : null) ?? b.Error)
                     : null;
                 found[group.Key] = new Behaviour(format.Name, Of(Proving.ProveStyles.Macro), Of(Proving.ProveStyles.Plain));
             }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using PvGen.Binary;
 using PvGen.Binary.Annotating;
 using PvGen.Checking.Toolchain;
-using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
 using PvGen.X86;

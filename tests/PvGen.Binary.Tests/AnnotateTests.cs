@@ -50,7 +50,7 @@ public sealed partial class AnnotateTests
                 ? sites.Where(s => s.Kind is "call" or "jmp" && s.Length == 6).ToList()
                 : sites.Where(s => s.Kind == (jumpOffsets.Contains(s.TargetOffset) ? "jmp" : "call")).ToList();
 
-            var records = format == "alt14" ? AltRecords(annotated, pointer) : ParaRecords(annotated, pointer, format);
+            var records = format == "alt14" ? AltRecords(annotated) : ParaRecords(annotated, format);
             Assert.Equal(entry.GetProperty("records").GetArrayLength(), records.Count);
             Assert.Equal(wanted.Select(s => (s.Section, s.Offset)).Order(), records.Select(r => (r.Section, r.Offset)).Order());
             foreach (var record in records)
@@ -198,7 +198,7 @@ public sealed partial class AnnotateTests
         Assert.Matches(arch == "x86_64" ? @"R_X86_64_PC32\s+0+\s+pv_ops \+ 4" : @"R_386_32\s+0+\s+pv_ops", relocations);
         var relinked = Tool.Run("ld", [arch == "x86_64" ? "-melf_x86_64" : "-melf_i386", "-r", annotated, "-o", annotated + ".r.o"]);
         Assert.True(relinked.ExitCode == 0, relinked.ToString());
-        Assert.Single(ParaRecords(annotated + ".r.o", arch == "x86_64" ? 8 : 4, arch == "x86_64" ? "para16" : "para8"));
+        Assert.Single(ParaRecords(annotated + ".r.o", arch == "x86_64" ? "para16" : "para8"));
     }
 
     /// <summary>Table offsets of the ops pvgen.json calls jumps ("jump": true), from the parsed model.</summary>
@@ -214,7 +214,7 @@ public sealed partial class AnnotateTests
     /// <summary>One record as binutils shows it: the site its relocation points at, and the type/len bytes or the replacement opcode.</summary>
     private sealed record BinutilsRecord(string Section, long Offset, int Length, int? Type, int? Replacement);
 
-    private static List<BinutilsRecord> ParaRecords(string obj, int pointer, string format)
+    private static List<BinutilsRecord> ParaRecords(string obj, string format)
     {
         byte[] data = SectionBytes(obj, ".parainstructions");
         var relocations = Relocations(obj, ".parainstructions");
@@ -233,7 +233,7 @@ public sealed partial class AnnotateTests
         return records;
     }
 
-    private static List<BinutilsRecord> AltRecords(string obj, int pointer)
+    private static List<BinutilsRecord> AltRecords(string obj)
     {
         byte[] data = SectionBytes(obj, ".altinstructions");
         byte[] replacements = SectionBytes(obj, ".altinstr_replacement");

@@ -3,7 +3,6 @@ using PvGen.Comparison;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
-using PvGen.Project.Options;
 using DiffOptions = PvGen.Project.Options.OptionTable.Diff;
 
 namespace PvGen.Project.Workflows;
@@ -50,7 +49,7 @@ public static class DiffWorkflow
         string macro = Path.Combine(directory, $"{generated.Plan.BaseName}_macro.h");
         string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
         // Measurement 7 generates its own copies (one directory per style and format) from the same request.
-        string? header = settings.Text(OptionTable.Generate.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
+        string? header = settings.Text(Options.OptionTable.Generate.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
         return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops),
             new Proving.ProveTarget(request, header));
     }
