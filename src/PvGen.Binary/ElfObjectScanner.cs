@@ -150,13 +150,9 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                long bias = 0;
-                if (!withAddends && elf.FileType != ElfFileType.Relocatable)
-                {
-                    // Linked with --emit-relocs: the REL field already holds S + A (or S + A - P).
-                    long symbolValue = (long)symbols.Entries[(int)relocation.SymbolIndex].Value;
-                    bias = info.Mode == RelocationMode.PcRelative ? symbolValue - (long)relocation.Offset : symbolValue;
-                }
+                long bias = !withAddends && elf.FileType != ElfFileType.Relocatable
+                    ? ElfSections.LinkedBias(info, (long)symbols.Entries[(int)relocation.SymbolIndex].Value, (long)relocation.Offset)
+                    : 0;
 
                 yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }

@@ -219,15 +219,8 @@ internal sealed class SiteDecoder
             return 0;
         }
 
-        long value = hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize));
-        if (hit.ImplicitBias == 0)
-        {
-            return value;
-        }
-
         // The field's arithmetic wraps at its width (an i386 kernel's addresses are above 2 GiB).
-        long addend = value - hit.ImplicitBias;
-        return hit.Info.FieldSize switch { 1 => (sbyte)addend, 2 => (short)addend, 4 => (int)addend, _ => addend };
+        return ElfSections.ImplicitAddend(hit.Info, code.AsSpan((int)hit.Offset, hit.Info.FieldSize), hit.ImplicitBias);
     }
 
     private int? SlotOf(long target) => target >= 0 && target / PointerSize <= int.MaxValue ? (int)(target / PointerSize) : null;

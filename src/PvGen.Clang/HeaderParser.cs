@@ -604,19 +604,7 @@ public static unsafe class HeaderParser
             return new CType(spelling, canonicalSpelling, KindOf(canonical), (int)Math.Max(0, size));
         }
 
-        private static TypeKind KindOf(CXType canonical) => canonical.Kind switch
-        {
-            CXTypeKind.Void => TypeKind.Void,
-            CXTypeKind.Bool => TypeKind.Bool,
-            CXTypeKind.CharS or CXTypeKind.SChar or CXTypeKind.Short or CXTypeKind.Int or CXTypeKind.Long or CXTypeKind.LongLong or CXTypeKind.Int128 => TypeKind.SignedInteger,
-            CXTypeKind.CharU or CXTypeKind.UChar or CXTypeKind.UShort or CXTypeKind.UInt or CXTypeKind.ULong or CXTypeKind.ULongLong or CXTypeKind.UInt128
-                or CXTypeKind.Char16 or CXTypeKind.Char32 or CXTypeKind.WChar => TypeKind.UnsignedInteger,
-            CXTypeKind.Enum => TypeKind.Enum,
-            CXTypeKind.Pointer => ClangApi.IsFunction(LibClang.clang_getCanonicalType(LibClang.clang_getPointeeType(canonical))) ? TypeKind.FunctionPointer : TypeKind.Pointer,
-            CXTypeKind.Record => LibClang.clang_getTypeDeclaration(canonical).Kind == CXCursorKind.UnionDecl ? TypeKind.Union : TypeKind.Struct,
-            CXTypeKind.Float or CXTypeKind.Double or CXTypeKind.LongDouble => TypeKind.Float,
-            _ => TypeKind.Other,
-        };
+        private static TypeKind KindOf(CXType canonical) => ClangApi.KindOf(canonical);
 
         private void AddData(string path, string name, long offset, CXType canonical, string spelled, SourceLocation location) =>
             data.Add(new DataMember(path, name, offset, Math.Max(0, LibClang.clang_Type_getSizeOf(canonical)), spelled, location));

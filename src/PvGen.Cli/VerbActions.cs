@@ -1,3 +1,4 @@
+using PvGen.Binary.Annotating;
 using PvGen.Checking;
 using PvGen.Checking.Reports;
 using PvGen.Comparison;
@@ -10,6 +11,8 @@ using PvGen.Output;
 using PvGen.Project;
 using PvGen.Project.Options;
 using PvGen.Project.Workflows;
+using PvGen.Proving;
+using PvGen.Proving.Reports;
 
 namespace PvGen.Cli;
 
@@ -25,6 +28,8 @@ internal static class VerbActions
         "scan" => values => Run(verb, values, Scan),
         "check" => values => Run(verb, values, Check),
         "diff" => values => Run(verb, values, Diff),
+        "annotate" => values => Run(verb, values, Annotate),
+        "prove" => values => Run(verb, values, Prove),
         _ => throw new InvalidOperationException($"verb '{verb.Path}' has no action"),
     };
 
@@ -192,6 +197,60 @@ internal static class VerbActions
 
             // A style that does not build in some cell is a measured result (shown in the report), not a failure of the run.
             return report.Builds.Any(b => b.Error is not null) ? ExitCodes.Findings : ExitCodes.Ok;
+        }
+        finally
+        {
+            if (!job.KeepBuild && Directory.Exists(job.Request.WorkDirectory))
+            {
+                Directory.Delete(job.Request.WorkDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static int Annotate(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = AnnotateWorkflow.Prepare(settings, diagnostics);
+        Consoles.Print(diagnostics);
+        diagnostics.Clear();
+        var results = AnnotateBatch.Run(job.Objects, job.Options, out bool written);
+        Consoles.Print(results.Where(r => r.Error is not null)
+            .Select(r => new Diagnostic(DiagnosticIds.AnnotateFailed, Severity.Error, r.Error!, new SourceLocation(settings.Display(r.Path), 1, 1))));
+        if (job.Report.Format == "json")
+        {
+            Consoles.Write(null, AnnotateJson.Render(results, written));
+        }
+        else
+        {
+            Consoles.Write(null, console => AnnotateTable.Write(console, results, written));
+        }
+
+        return written ? ExitCodes.Ok : ExitCodes.InputError;
+    }
+
+    private static int Prove(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = ProveWorkflow.Prepare(settings, diagnostics);
+        try
+        {
+            int total = job.Request.Targets.Count * job.Request.Compilers.Count * job.Request.Optimizations.Count * job.Request.Styles.Count * 3;
+            var proof = Progress.Bar("proving", total, tick => ProveRunner.Run(job.Request, diagnostics, build => tick(build.Id)));
+            Consoles.Print(diagnostics.Where(d => d.Severity != Severity.Note).Distinct());
+            diagnostics.Clear();
+            if (job.Report.Format == "json")
+            {
+                Consoles.Write(job.Report.Path, ProveJson.Render(proof));
+            }
+            else
+            {
+                Consoles.Write(job.Report.Path, console => ProveTable.Write(console, proof));
+            }
+
+            foreach (var build in proof.Builds.Where(b => b.Verdict != ProveVerdicts.Proved))
+            {
+                Console.Error.WriteLine($"pvgen: error: {build.Id}: {(build.Findings.Count > 0 ? build.Findings[0] : build.Error)} [{DiagnosticIds.ProveDifference}]");
+            }
+
+            return proof.ExitCode;
         }
         finally
         {

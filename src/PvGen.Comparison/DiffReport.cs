@@ -35,7 +35,8 @@ public sealed record BuildResult(
     IReadOnlyList<SiteRecord> Lost,
     IReadOnlyList<RelocTypeCount> RelocTypes,
     LinkResult? Link,
-    IReadOnlyList<OpVerdict> Ops);
+    IReadOnlyList<OpVerdict> Ops,
+    Behaviour? Behaviour = null);
 
 /// <summary>Measurements 1 and 2 for one approach in one build.</summary>
 /// <param name="Sites">Sites the approach can patch in place: macro = .parainstructions records; reloc = call and jmp through the table.</param>
@@ -128,6 +129,24 @@ public sealed record LinkResult(
     int WithoutEmitRelocs,
     IReadOnlyList<RelocTypeCount> WithEmitRelocsTypes);
 
+/// <summary>
+/// Measurement 7: the build's corpus (and the exerciser) run as a program, unpatched and then patched the way the kernel
+/// does, per style (`pvgen prove`): macro records, and the plain objects annotated by `pvgen annotate`.
+/// </summary>
+/// <param name="Format">The record format both styles were proved in (the target's default, or generate.record_format).</param>
+public sealed record Behaviour(string Format, StyleBehaviour? Macro, StyleBehaviour? Plain);
+
+/// <summary>One style's patched behaviour.</summary>
+/// <param name="Verdict">proved (same behaviour), differs, build-failed or workload-failed (pvgen prove's verdicts).</param>
+/// <param name="Patched">Records the patcher rewrote; <paramref name="SitesExecuted"/> of those ran, each as a direct call or jump.</param>
+/// <param name="LeftIndirect">References to the table left going through it, and why (reason to count).</param>
+/// <param name="Difference">The first difference between the runs, or why nothing could be compared.</param>
+public sealed record StyleBehaviour(string Verdict, int Records, int Patched, int Refused, int SitesExecuted, int PatchedNotReached,
+    IReadOnlyDictionary<string, int> LeftIndirect, string? Difference)
+{
+    public int LeftIndirectTotal => LeftIndirect.Values.Sum();
+}
+
 /// <summary>Measurement 6 for one op: macro records vs reloc call/jmp sites, matched per function.</summary>
 public sealed record OpVerdict(string Op, int Macro, int Reloc, int Misses, int Extra, string Verdict);
 
@@ -162,7 +181,13 @@ public sealed record DiffTotals(
     int OpsRelocExtra,
     int LinksSurvivingWithEmitRelocs,
     int LinksSurvivingWithout,
-    int Links)
+    int Links,
+    int BehaviourBuilds = 0,
+    int MacroProved = 0,
+    int PlainProved = 0,
+    int MacroPatched = 0,
+    int PlainPatched = 0,
+    int PlainLeftIndirect = 0)
 {
     public long NetBytes => PlainBytes - MacroBytes;
 

@@ -28,6 +28,12 @@ public static class DiffRunner
             onBuildDone?.Invoke(results[i]);
         });
 
+        var behaviour = Behaviours(request);
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = results[i] with { Behaviour = behaviour.GetValueOrDefault(results[i].Id) };
+        }
+
         var model = request.Targets[0].Model;
         var ops = Aggregate(results.Where(Comparable).SelectMany(r => r.Ops));
         return new DiffReport(
@@ -38,6 +44,53 @@ public static class DiffRunner
             results,
             ops,
             Totals(results, ops));
+    }
+
+    /// <summary>
+    /// Measurement 7: every cell of the matrix run as a program in both styles, unpatched and patched (`pvgen prove`, the
+    /// target's record format), keyed by the diff's build id.
+    /// </summary>
+    private static Dictionary<string, Behaviour> Behaviours(DiffRequest request)
+    {
+        var found = new Dictionary<string, Behaviour>(StringComparer.Ordinal);
+        foreach (var input in request.Targets.Where(t => t.Prove is not null))
+        {
+            var prove = input.Prove!;
+            // The format the diff's macro header records in: as generate chooses it.
+            var format = prove.Generation.RecordFormat
+                ?? (prove.Settings.RecordFormat is { } named ? X86.Records.RecordFormats.Find(named) : null)
+                ?? prove.Generation.TreeFacts?.RecordFormat
+                ?? X86.Records.RecordFormats.DefaultFor(input.Target.PointerSize);
+            var proveRequest = new Proving.ProveRequest([prove], request.Corpus, request.Compilers, request.Optimizations, [format.Name], Proving.ProveStyles.All,
+                TemplateDirectory: null, Path.Combine(request.WorkDirectory, "prove-" + input.Target.Arch), request.Jobs, Pic: request.Pic, Exerciser: false);
+            IReadOnlyList<Proving.ProveBuild> builds;
+            try
+            {
+                builds = Proving.ProveRunner.Run(proveRequest, []).Builds;
+            }
+            catch (PvGenException e)
+            {
+                var cannot = new StyleBehaviour(Proving.ProveVerdicts.BuildFailed, 0, 0, 0, 0, 0, new Dictionary<string, int>(), e.Diagnostic.Message);
+                foreach (var key in Matrix(request).Where(k => k.Input == input))
+                {
+                    found[key.Id] = new Behaviour(format.Name, cannot, cannot);
+                }
+
+                continue;
+            }
+
+            foreach (var group in builds.GroupBy(b => $"{b.Compiler}-{b.Target}-{b.Opt}-{(b.Pic ? "pic" : "nopic")}"))
+            {
+                StyleBehaviour? Of(string style) => group.FirstOrDefault(b => b.Style == style) is { } b
+                    ? new StyleBehaviour(b.Verdict, b.Records, b.Patched, b.Refused, b.SitesExecuted, b.PatchedNotReached,
+                        b.LeftIndirect.GroupBy(l => l.Reason ?? "other").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+                        b.Verdict == Proving.ProveVerdicts.Proved ? null : b.Difference?.Message ?? (b.Findings.Count > 0 ? b.Findings[0] : null) ?? b.Error)
+                    : null;
+                found[group.Key] = new Behaviour(format.Name, Of(Proving.ProveStyles.Macro), Of(Proving.ProveStyles.Plain));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Compiles, scans and measures one build; a failed compile or scan becomes the build's error.</summary>
@@ -284,7 +337,13 @@ public static class DiffRunner
             ops.Count(o => o.Misses == 0 && o.Extra == 0), ops.Count(o => o.Misses > 0), ops.Count(o => o.Extra > 0),
             links.Count(l => l.ObjectReferences > 0 && l.WithEmitRelocs == l.ObjectReferences),
             links.Count(l => l.ObjectReferences > 0 && l.WithoutEmitRelocs == l.ObjectReferences),
-            links.Count);
+            links.Count,
+            builds.Count(b => b.Behaviour is not null),
+            builds.Count(b => b.Behaviour?.Macro?.Verdict == Proving.ProveVerdicts.Proved),
+            builds.Count(b => b.Behaviour?.Plain?.Verdict == Proving.ProveVerdicts.Proved),
+            builds.Sum(b => b.Behaviour?.Macro?.Patched ?? 0),
+            builds.Sum(b => b.Behaviour?.Plain?.Patched ?? 0),
+            builds.Sum(b => b.Behaviour?.Plain?.LeftIndirectTotal ?? 0));
     }
 
     /// <summary>Both styles built, so the build's numbers can be put side by side.</summary>

@@ -31,7 +31,7 @@ public static class SeverityNames
 
 /// <summary>
 /// Every stable diagnostic id, declared once. Ranges: PVG00xx input and usage, PVG01xx parse,
-/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings.
+/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings, PVG07xx prove.
 /// </summary>
 public static class DiagnosticIds
 {
@@ -61,10 +61,14 @@ public static class DiagnosticIds
 
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
+    public const string AnnotateFailed = "PVG0402";
 
     // Diff.
     public const string DiffModelUnsupported = "PVG0502";
     public const string DiffNoCorpus = "PVG0503";
+
+    // Prove.
+    public const string ProveDifference = "PVG0701";
 
     // Generate and templates.
     public const string TemplateError = "PVG0301";
@@ -139,8 +143,10 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
+        [AnnotateFailed] = "object cannot be annotated",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
+        [ProveDifference] = "the patched program behaves differently, or could not be proved",
         [TemplateError] = "template error",
         [TemplateNotFound] = "template not found",
         [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",

@@ -45,7 +45,7 @@ public static class CheckTables
         console.MarkupLine(findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
     }
 
-    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a").</summary>
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a"), never a silent pass.</summary>
     private static void Coverage(IReadOnlyList<CheckCoverage> coverage, IAnsiConsole console)
     {
         if (coverage.Count == 0)

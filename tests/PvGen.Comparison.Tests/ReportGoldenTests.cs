@@ -25,13 +25,19 @@ public sealed class ReportGoldenTests
             [jump, load],
             [new RelocTypeCount("R_X86_64_PC32", 3)],
             new LinkResult("kernel", null, null, 3, 3, 0, [new RelocTypeCount("R_X86_64_PC32", 3)]),
-            ops);
+            ops,
+            new Behaviour("para16",
+                new StyleBehaviour("proved", 2, 2, 0, 2, 0, new Dictionary<string, int>(), null),
+                new StyleBehaviour("proved", 1, 1, 0, 1, 0, new Dictionary<string, int> { ["load"] = 1, ["tail-jump"] = 1 }, null)));
         var failed = new BuildResult("gcc-x86_64-O2-pic", "gcc", "12.2.0", "x86_64", "O2", true, null,
             "gcc failed on tail.c (x_macro.h): gen-x86_64/x_macro.h:661:9: impossible constraint in 'asm'", null,
             ApproachCounts.Empty, new ApproachCounts(0, 0, 0, 1, 1, 1, 0, 0, 1, new Dictionary<int, int>(), 0, 0), RegisterEnvironment.Empty, [], [],
             [new SiteRecord("reloc", "tail.c", ".text", 0x0, "tail_disable", 0, 7, "load", null, "R_X86_64_REX_GOTPCRELX", "got", 1)],
-            [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), []);
-        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2);
+            [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), [],
+            new Behaviour("para16",
+                new StyleBehaviour("build-failed", 0, 0, 0, 0, 0, new Dictionary<string, int>(), "gcc -O2 failed on tail.c: impossible constraint in 'asm'"),
+                new StyleBehaviour("proved", 0, 0, 0, 0, 0, new Dictionary<string, int> { ["got"] = 1 }, null)));
+        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2, 2, 1, 2, 2, 1, 3);
         return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["tail.c", "reuse.c"], [build, failed], ops, totals);
     }
 

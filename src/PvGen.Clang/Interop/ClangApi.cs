@@ -95,6 +95,21 @@ internal static unsafe class ClangApi
         return type;
     }
 
+    /// <summary>What register class a canonical type travels in.</summary>
+    public static Model.TypeKind KindOf(CXType canonical) => canonical.Kind switch
+    {
+        CXTypeKind.Void => Model.TypeKind.Void,
+        CXTypeKind.Bool => Model.TypeKind.Bool,
+        CXTypeKind.CharS or CXTypeKind.SChar or CXTypeKind.Short or CXTypeKind.Int or CXTypeKind.Long or CXTypeKind.LongLong or CXTypeKind.Int128 => Model.TypeKind.SignedInteger,
+        CXTypeKind.CharU or CXTypeKind.UChar or CXTypeKind.UShort or CXTypeKind.UInt or CXTypeKind.ULong or CXTypeKind.ULongLong or CXTypeKind.UInt128
+            or CXTypeKind.Char16 or CXTypeKind.Char32 or CXTypeKind.WChar => Model.TypeKind.UnsignedInteger,
+        CXTypeKind.Enum => Model.TypeKind.Enum,
+        CXTypeKind.Pointer => IsFunction(LibClang.clang_getCanonicalType(LibClang.clang_getPointeeType(canonical))) ? Model.TypeKind.FunctionPointer : Model.TypeKind.Pointer,
+        CXTypeKind.Record => LibClang.clang_getTypeDeclaration(canonical).Kind == CXCursorKind.UnionDecl ? Model.TypeKind.Union : Model.TypeKind.Struct,
+        CXTypeKind.Float or CXTypeKind.Double or CXTypeKind.LongDouble => Model.TypeKind.Float,
+        _ => Model.TypeKind.Other,
+    };
+
     public static bool IsFunction(CXType type) =>
         type.Kind is CXTypeKind.FunctionProto or CXTypeKind.FunctionNoProto;
 }

@@ -74,6 +74,7 @@ internal enum CXCursorKind
 {
     StructDecl = 2,
     UnionDecl = 3,
+    FunctionDecl = 8,
     FieldDecl = 6,
     VarDecl = 9,
     ParmDecl = 10,
@@ -85,6 +86,7 @@ internal enum CXStorageClass
     Invalid = 0,
     None = 1,
     Extern = 2,
+    Static = 3,
 }
 
 internal enum CXTypeKind

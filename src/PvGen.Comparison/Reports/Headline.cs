@@ -19,6 +19,10 @@ public static class Headline
             $"room to patch: {t.MacroTooShortForCall} macro / {t.RelocTooShortForCall} reloc sites shorter than a 5-byte call; {t.MacroTooShortForNative} / {t.RelocTooShortForNative} shorter than the native code",
             $"code: macro {t.MacroBytes} bytes, plain {t.PlainBytes} bytes ({Signed(t.NetBytes)}, {Pct(t.NetBytes, t.MacroBytes)}); register saves/spills: macro {t.MacroSaveInstructions}, plain {t.PlainSaveInstructions} ({Signed(t.NetSaveInstructions)} instructions)",
             $"toolchain: references survive the link in {t.LinksSurvivingWithEmitRelocs} of {t.Links} executables with --emit-relocs, {t.LinksSurvivingWithout} without",
+            .. t.BehaviourBuilds == 0 ? Array.Empty<string>() :
+            [
+                $"patched behaviour ({string.Join(", ", report.Builds.Select(b => b.Behaviour?.Format).OfType<string>().Distinct())} records, pvgen prove): macro proved in {t.MacroProved} of {t.BehaviourBuilds} builds ({t.MacroPatched} sites patched), plain + annotate in {t.PlainProved} of {t.BehaviourBuilds} ({t.PlainPatched} patched, {t.PlainLeftIndirect} left indirect)",
+            ],
         ];
     }
 
@@ -37,6 +41,14 @@ public static class Headline
         { Error: { } error } => "link failed: " + error,
         _ => $"{link.WithEmitRelocs}/{link.ObjectReferences} with, {link.WithoutEmitRelocs}/{link.ObjectReferences} without" + (link.CodeModel == "small" ? " (mcmodel=small)" : string.Empty),
     };
+
+    /// <summary>"proved/differs": the patched-behaviour verdict of each style, "-" where it was not measured.</summary>
+    public static string Behaviour(Behaviour? behaviour) =>
+        behaviour is null ? "-" : $"{behaviour.Macro?.Verdict ?? "-"}/{behaviour.Plain?.Verdict ?? "-"}";
+
+    /// <summary>"12 load, 3 tail-jump": sites left indirect by reason.</summary>
+    public static string Reasons(IReadOnlyDictionary<string, int> reasons) =>
+        reasons.Count == 0 ? "none" : string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}"));
 
     public static string Types(IReadOnlyList<RelocTypeCount> types) =>
         types.Count == 0 ? "-" : string.Join(", ", types.Select(t => $"{t.Type}×{t.Count}"));

@@ -392,6 +392,73 @@ public static class OptionTable
         public static readonly OptionSpec Jobs = Common.Jobs(Section);
     }
 
+    /// <summary>pvgen annotate: the "annotate" section.</summary>
+    public static class Annotate
+    {
+        public const string Section = "annotate";
+
+        public static readonly OptionSpec Objects = new()
+        {
+            Name = "object", Kind = OptionKind.PathList, Positional = Positional.OneOrMore,
+            Help = "Plain-style relocatable objects (.o) to write site records into.",
+        };
+
+        public static readonly OptionSpec RecordFormat = new()
+        {
+            Name = "record-format", Aliases = ["--format"], Kind = OptionKind.Choice, ValueName = "FORMAT", JsonKey = "record_format", Section = Section,
+            Help = "Record format to write: "
+                + string.Join(", ", Binary.Annotating.ObjectAnnotator.Writable.Select(f => $"{f.Name} ({f.Stride}-byte {f.Section}, {f.Kernels})"))
+                + "; alt14 writes the DIRECT_CALL entry and its replacement in .altinstr_replacement, and records tail jumps with a jmp replacement.",
+            Default = "para16 on x86-64, para8 on i386",
+            Choices = [.. Binary.Annotating.ObjectAnnotator.Writable.Select(f => f.Name)],
+            ChoiceAliases = X86.Records.RecordFormats.LegacyAliases,
+        };
+
+        public static readonly OptionSpec Report = new()
+        {
+            Name = "report", Kind = OptionKind.Choice, JsonKey = "report", Section = Section,
+            Help = "table (for people) or json (pvgen.annotate/1: the records written and the references left without one, with the reason).",
+            Default = "table", Choices = ["table", "json"],
+        };
+
+        public static readonly OptionSpec Output = new()
+        {
+            Name = "output", Aliases = ["-o"], Kind = OptionKind.Path, ValueName = "OUT",
+            Help = "The annotated object (one input), or a directory for several; written only when every input is annotated.",
+        };
+    }
+
+    /// <summary>pvgen prove: the "prove" section.</summary>
+    public static class Prove
+    {
+        public const string Section = "prove";
+
+        public static readonly OptionSpec Compilers = Common.Compilers(Section);
+
+        public static readonly OptionSpec Optimizations = Common.Optimizations(Section, "O0,O2");
+
+        public static readonly OptionSpec RecordFormats = new()
+        {
+            Name = "record-format", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "FORMAT", JsonKey = "record_formats", Section = Section,
+            Help = "Record formats to prove (repeatable or comma-separated); each target proves those its kernels used (x86-64: para16, para6, alt14; i386: para8, para6, alt14).",
+            Default = "every format the target supports",
+            Choices = [.. Proving.ProveFormat.Names],
+        };
+
+        public static readonly OptionSpec Styles = new()
+        {
+            Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
+            Help = "Styles to prove: macro (the generated records) and plain (the plain style annotated by pvgen annotate).",
+            Default = "macro,plain", Choices = [.. Proving.ProveStyles.All],
+        };
+
+        public static readonly OptionSpec Format = Common.Format(Section, "table (for people) or json (pvgen.prove/1).", "table", "table", "json");
+
+        public static readonly OptionSpec KeepBuild = Common.KeepBuild(Section, "Keep the generated headers, harness sources, objects and programs in DIR.");
+
+        public static readonly OptionSpec Jobs = Common.Jobs(Section);
+    }
+
     /// <summary>The keys of one entry under "ops" in pvgen.json (an exact op path or a glob such as "irq.*").</summary>
     public static class Op
     {

@@ -91,7 +91,32 @@ public static class Verbs
             OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs,
         ]);
 
-    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Check, Diff];
+    public static readonly VerbSpec Annotate = new("annotate",
+        "Write site records into plain-style objects, objtool-style (the reloc approach made patchable).",
+        "Write site records into plain-style objects, from the sites pvgen scan finds: one record per indirect call through the table (and per tail jump where the format can say so: alt14, or an op configured \"jump\": true), with its relocation, so the linker carries the records like those the macro style's inline asm emits. References that cannot be patched in place (a pointer loaded and reused, GOT loads, addresses taken, tail jumps in .parainstructions, encodings alt_replace_call() refuses) get no record and are listed with the reason. Written with LibObjectFile; the output passes readelf -a and pvgen check --object. Bad or already-annotated input: an error, nothing written. Exit codes: 0 annotated, 2 bad input.",
+        [
+            "pvgen annotate build/irq.o --config examples/linux-5.10-x86_64/pvgen.json -o build/irq.annotated.o",
+            "pvgen annotate a.o b.o --symbol pv_ops --record-format alt14 -o annotated/",
+        ],
+        [
+            OptionTable.Annotate.Objects, OptionTable.Common.Model, .. Inputs.Where(o => o != OptionTable.Input.Header),
+            OptionTable.Annotate.RecordFormat, OptionTable.Generate.ClobberEra, OptionTable.Generate.DirectCallSymbol, OptionTable.Annotate.Report, OptionTable.Annotate.Output,
+        ]);
+
+    public static readonly VerbSpec Prove = new("prove",
+        "Patch running programs in every style and record format, and show they behave the same.",
+        "Prove at run time that the records are right. For each style (macro; plain annotated with pvgen annotate) and every record format the target supports, build a user-space program from generated templates (prove/*: a table of logging default implementations, a second \"hypervisor\" set, the exerciser and the caller corpus as the workload, and a patcher that walks the records between the linker script's section symbols like the kernel's), run the workload unpatched, then with the table pointing at the hypervisor's set and every recorded site patched (a direct call or jump plus NOPs, alt_replace_call() semantics for DIRECT_CALL entries, native bytes where configured, fitting and safe in user space), and compare the event logs. Patched bytes are verified against the program's symbols, every patched site must run as a direct call, and each reference left indirect is listed with the reason. --target takes a comma-separated list (x86_64,i386). Exit codes: 0 every program behaves the same, 1 a difference (op, site and first differing event named), 2 bad input (or a workload that fails unpatched).",
+        [
+            "pvgen prove --config examples/linux-5.10-x86_64/pvgen.json",
+            "pvgen prove hv.h --struct hv_ops --corpus calls.c --target x86_64,i386 --cc gcc,clang --opt O0,O2",
+            "pvgen prove --config examples/toy/pvgen.json --style plain --record-format alt14 --format json -o proof.json",
+        ],
+        [
+            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Prove.Compilers, OptionTable.Prove.Optimizations, OptionTable.Prove.RecordFormats, OptionTable.Prove.Styles,
+            OptionTable.Generate.Templates, OptionTable.Prove.Format, OptionTable.Common.Output("file"), OptionTable.Prove.KeepBuild, OptionTable.Prove.Jobs,
+        ]);
+
+    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Annotate, Check, Diff, Prove];
 
     /// <summary>Every pvgen.json section and the keys it may hold, from every verb's options (a key may be shared, e.g. cc).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<OptionSpec>> Sections { get; } = All

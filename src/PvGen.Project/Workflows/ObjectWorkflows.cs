@@ -134,5 +134,6 @@ public static class ObjectWorkflows
         return ObjectScanner.ExpandInputs(given);
     }
 
+    /// <summary>A format named by the option (its canonical choice), or null to detect it per object.</summary>
     private static X86.Records.RecordFormat? RecordFormat(string? name) => name is null or "auto" ? null : X86.Records.RecordFormats.Find(name);
 }
