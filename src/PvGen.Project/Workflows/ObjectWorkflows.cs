@@ -115,6 +115,13 @@ public static class ObjectWorkflows
         var given = (settings.CommandLine(option) ?? [])
             .SelectMany(v => option.SplitCommas ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [v])
             .ToList();
+
+        // An empty argument (an unset shell variable) names nothing: never "0 objects, every record verified".
+        if (given.Count == 0 || given.Any(p => p.Length == 0))
+        {
+            throw settings.Invalid(option, "an empty path names no object: give a file or directory");
+        }
+
         foreach (string path in given)
         {
             string full = System.IO.Path.GetFullPath(path, settings.WorkingDirectory);
