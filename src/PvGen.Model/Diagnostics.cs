@@ -61,6 +61,7 @@ public static class DiagnosticIds
 
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
+    public const string ScanInputSkipped = "PVG0402";
 
     // Diff.
     public const string DiffModelUnsupported = "PVG0502";
@@ -136,6 +137,7 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
+        [ScanInputSkipped] = "directory entry skipped (not a regular file, a dangling link, unreadable)",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
         [TemplateError] = "template error",

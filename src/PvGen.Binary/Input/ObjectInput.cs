@@ -36,6 +36,13 @@ internal sealed class ObjectInput : IDisposable
     /// <exception cref="InvalidDataException">Its compression is unsupported, corrupt, or not what its name says.</exception>
     public static ObjectInput Open(string path)
     {
+        // Opening a FIFO blocks until some writer comes, a device may never end: only regular files are read.
+        var status = Posix.Stat(path);
+        if (status.Kind is not (FileKind.Regular or FileKind.Missing))
+        {
+            throw new IOException($"{status.Describe()}, not a regular file: not read");
+        }
+
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         bool handedOver = false;
         try
