@@ -194,33 +194,32 @@ public static class TemplateModelBuilder
         string prefix = settings.Prefix ?? "pv_";
         string upperBase = CNames.Upper(baseName);
         var configuration = request.Config ?? OpsConfig.Empty;
-        var formatWhere = settings.Locations.GetValueOrDefault("record_format");
+        SourceLocation? Where(string key) => settings.Locations.GetValueOrDefault(key);
         var (format, formatSource) = request.RecordFormat is { } given ? (given, "the request")
-            : settings.RecordFormat is { } named && RecordFormats.Find(named) is { } chosen ? (chosen, formatWhere is null ? "the command line" : "pvgen.json")
+            : settings.RecordFormat is { } named && RecordFormats.Find(named) is { } chosen ? (chosen, Where("record_format") is null ? "the command line" : "pvgen.json")
             : request.TreeFacts?.RecordFormat is { } tree ? (tree, $"the kernel tree: {request.TreeFacts.Evidence}")
             : (RecordFormats.DefaultFor(model.Target.PointerSize), $"the default for {model.Target.Arch}");
         if (!format.FitsPointerSize(model.Target.PointerSize))
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
                 $"record format {format.Name} ({format.Description}) is for {format.PointerSize * 8}-bit objects, not {model.Target.Arch}; use one of: "
-                + string.Join(", ", RecordFormats.All.Where(f => f.FitsPointerSize(model.Target.PointerSize)).Select(f => f.Name)), formatWhere);
+                + string.Join(", ", RecordFormats.All.Where(f => f.FitsPointerSize(model.Target.PointerSize)).Select(f => f.Name)), Where("record_format"));
         }
 
         var era = (settings.ClobberEra is { } eraName ? ClobberMasks.Parse(eraName) : null) ?? request.TreeFacts?.ClobberEra ?? ClobberMasks.DefaultEra;
         string section = settings.Section ?? format.Section;
         string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
-        if (format.Family == RecordFamily.AltInstructions && callForm != "rip" && model.Target.PointerSize == 8)
+        bool alternatives = format.Family == RecordFamily.AltInstructions;
+        if (alternatives && callForm != "rip" && model.Target.PointerSize == 8)
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
-                $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel",
-                settings.Locations.GetValueOrDefault("call_form") ?? formatWhere);
+                $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel", Where("call_form"));
         }
 
-        bool alternatives = format.Family == RecordFamily.AltInstructions;
-        if (alternatives && format is AltRecordFormat { StorableFlags: var storable } && (storable & AltFlags.DirectCall) == 0)
+        if (!format.CanRecordPvSites)
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
-                $"record format {format.Name} ({format.Kernels}) cannot mark a pv call site: those kernels recorded pv sites in .parainstructions; use alt14 (6.8+) or a para* format", formatWhere);
+                $"record format {format.Name} ({format.Kernels}) cannot mark a pv call site: those kernels recorded pv sites in .parainstructions; use alt14 (6.8+) or a para* format", Where("record_format"));
         }
 
         string directCallSymbol = settings.DirectCallSymbol ?? Alternatives.DefaultDirectCallSymbol;
