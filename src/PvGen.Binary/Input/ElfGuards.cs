@@ -4,19 +4,41 @@ using System.Buffers.Binary;
 namespace PvGen.Binary.Input;
 
 /// <summary>One raw section header, as far as the guards and the reader's section filter need it.</summary>
-internal readonly record struct RawSection(uint Type, ulong Flags, uint Info)
+/// <param name="Offset">sh_offset: where the contents lie in the file.</param>
+/// <param name="Size">sh_size in bytes.</param>
+internal readonly record struct RawSection(uint Type, ulong Flags, uint Info, ulong Offset, ulong Size)
 {
     public const uint Rel = 9, Rela = 4, NoBits = 8, Null = 0;
 
     public const ulong Alloc = 0x2;
 
     public bool IsRelocationTable => Type is Rel or Rela;
+
+    /// <summary>Whether the section occupies bytes of the file (LibObjectFile reads no contents for NULL and NOBITS).</summary>
+    public bool HasContents => Type is not (Null or NoBits);
 }
 
 /// <summary>What the guards learnt from the fixed ELF header and the raw section headers.</summary>
 /// <param name="Machine">"x86_64", "i386", or "EM_n"; with the class appended when it does not fit the machine.</param>
 /// <param name="Sections">Raw section headers by index (empty when the table could not be read).</param>
-internal sealed record ElfLayout(string? Machine, IReadOnlyList<RawSection> Sections);
+internal sealed record ElfLayout(string? Machine, IReadOnlyList<RawSection> Sections)
+{
+    public bool Is64 { get; init; }
+
+    /// <summary>e_type: 1 is a relocatable object (.o, .ko, vmlinux.o).</summary>
+    public ushort FileType { get; init; }
+
+    /// <summary>e_ehsize, e_phnum, e_shoff, e_shentsize as the header gives them.</summary>
+    public ushort HeaderSize { get; init; }
+
+    public ushort ProgramHeaderCount { get; init; }
+
+    public ulong SectionHeaderOffset { get; init; }
+
+    public ushort SectionHeaderEntrySize { get; init; }
+
+    public bool IsRelocatable => FileType == 1;
+}
 
 /// <summary>
 /// Checks LibObjectFile cannot be trusted to make on corrupt input, run before it sees the object: class, byte order and
@@ -65,7 +87,15 @@ internal static class ElfGuards
             error = CheckSections(stream, is64, (long)shoff, shentsize, shnum, out sections);
         }
 
-        return new ElfLayout(name, sections);
+        return new ElfLayout(name, sections)
+        {
+            Is64 = is64,
+            FileType = BinaryPrimitives.ReadUInt16LittleEndian(header[16..]),
+            HeaderSize = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x34 : 0x28)..]),
+            ProgramHeaderCount = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x38 : 0x2C)..]),
+            SectionHeaderOffset = shoff,
+            SectionHeaderEntrySize = shentsize,
+        };
     }
 
     private static string? CheckSections(Stream stream, bool is64, long shoff, int entrySize, int count, out IReadOnlyList<RawSection> sections)
@@ -96,7 +126,7 @@ internal static class ElfGuards
                     return $"truncated or corrupt: section {i} (0x{offset:x} + 0x{size:x} bytes) lies beyond the end of the file (0x{stream.Length:x} bytes)";
                 }
 
-                raw[i] = new RawSection(type, flags, info);
+                raw[i] = new RawSection(type, flags, info, offset, size);
             }
 
             sections = raw;
