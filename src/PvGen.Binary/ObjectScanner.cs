@@ -142,7 +142,7 @@ public static class ObjectScanner
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             // InvalidDataException: compression that is corrupt, truncated, oversized or not what the name says.
-            return [use(ScannedObject.Failed(path, null, e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
         }
     }
 
@@ -185,7 +185,7 @@ public static class ObjectScanner
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                return [use(ScannedObject.Failed(path, null, e.Message), null)];
+                return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
             }
         }
 
@@ -297,7 +297,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return [use(ScannedObject.Failed(path, null, "bad archive: " + e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, "bad archive: " + RuntimeMessages.Describe(e)), null)];
         }
 
         var results = new List<T>();
@@ -315,7 +315,7 @@ public static class ObjectScanner
                 }
                 catch (Exception e) when (IsReaderFailure(e))
                 {
-                    results.Add(use(ScannedObject.Failed(memberPath, null, e.Message), null));
+                    results.Add(use(ScannedObject.Failed(memberPath, null, RuntimeMessages.Describe(e)), null));
                 }
             }
             else if (member is ArElfFile { ElfFile: { } elf })
@@ -359,7 +359,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return ScanParsed(new ElfObject(path, elf), options, use);
@@ -374,7 +374,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return use(scanned, elf);

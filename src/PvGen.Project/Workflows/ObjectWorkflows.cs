@@ -97,7 +97,7 @@ public static class ObjectWorkflows
         }
         catch (FileNotFoundException e)
         {
-            throw settings.Invalid(option, e.Message);
+            throw settings.Invalid(option, RuntimeMessages.Describe(e));
         }
 
         return found.Count > 0 ? found : throw PvGenException.Error(DiagnosticIds.BadOption, "no C compiler found: install gcc (and clang-19 for the second compiler), or pass --cc PATH");
