@@ -54,4 +54,26 @@ public sealed class UserMessageTests
         Assert.Matches(@"^m\.json:1:\d+: error: not a valid model: [a-z]", run.Stderr);
         UserMessages.AssertOurs(run.Stderr, json);
     }
+
+    /// <summary>
+    /// Bad parse inputs are refused before libclang sees them: it answers an unknown -std with only "AstReadError", and a
+    /// bad -D with a diagnostic located in a file with no name. The oracle for "unknown": clang -fsyntax-only rejects it too.
+    /// </summary>
+    [Theory]
+    [InlineData("--std", "c99x", "pvgen: error: --std: 'c99x' is not a C standard clang knows (did you mean 'c99'?)", "-std=c99x")]
+    [InlineData("-D", "1BAD=2", "pvgen: error: --define: '1BAD=2' does not define a macro: NAME or NAME=VALUE, NAME a C identifier", "-D1BAD=2")]
+    public void Bad_parse_inputs_are_refused_in_words_before_libclang(string option, string value, string expected, string clangFlag)
+    {
+        string clang = Tool.Find("clang-19") ?? Tool.Find("clang") ?? "gcc";
+        string dir = Repo.TempDir("messages");
+        File.WriteAllText(Path.Combine(dir, "empty.c"), "int x;\n");
+        var oracle = Tool.Run(clang, ["-fsyntax-only", clangFlag, "empty.c"], dir);
+        Assert.True(oracle.ExitCode != 0 || oracle.Stderr.Length > 0, $"{clang} accepts {clangFlag}: the test's premise is wrong");
+
+        var run = Tool.Pvgen(["parse", "--config", Examples.ConfigPath("toy"), option, value]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected + " [PVG0003]", run.Stderr.Split('\n')[0]);
+        UserMessages.AssertOurs(run.Stderr, $"{option} {value}");
+    }
 }
