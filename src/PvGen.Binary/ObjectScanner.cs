@@ -32,19 +32,24 @@ public static class ObjectScanner
 
     /// <summary>
     /// Expands files and directories (recursively, objects only, in ordinal path order so output is deterministic).
-    /// A path that does not exist is returned as is; scanning it reports the error.
+    /// A path that does not exist is returned as is; scanning it reports the error. Each real file is listed once
+    /// (by device and inode, under its ordinal-first name), each directory walked once (symbolic links to a parent or to
+    /// itself cannot make the walk loop or repeat), and an object-named entry that is no regular file (a FIFO or device
+    /// named *.ko would block a reader forever; a dangling link) is skipped with a warning in <paramref name="warnings"/>.
     /// </summary>
-    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths, ICollection<Diagnostic>? warnings = null)
     {
         var files = new List<string>();
+        var seenFiles = new Dictionary<(ulong, ulong), int>();
+        var seenDirectories = new HashSet<(ulong, ulong)>();
         foreach (string path in paths)
         {
-            if (Directory.Exists(path))
+            var status = Posix.Stat(path);
+            if (status.Kind == FileKind.Directory)
             {
-                var found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
-                    .Where(IsObjectName)
-                    .Order(StringComparer.Ordinal);
-                files.AddRange(found);
+                var found = new List<string>();
+                Walk(path, status, found, seenFiles, seenDirectories, warnings);
+                files.AddRange(found.Order(StringComparer.Ordinal));
             }
             else
             {
@@ -53,6 +58,69 @@ public static class ObjectScanner
         }
 
         return files;
+    }
+
+    /// <summary>Depth first, every directory once by identity; the first name (in ordinal order) of each file wins.</summary>
+    private static void Walk(string root, FileStatus rootStatus, List<string> found, Dictionary<(ulong, ulong), int> seenFiles, HashSet<(ulong, ulong)> seenDirectories, ICollection<Diagnostic>? warnings)
+    {
+        var pending = new Stack<(string Path, FileStatus Status)>();
+        pending.Push((root, rootStatus));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
+        while (pending.Count > 0)
+        {
+            var (directory, status) = pending.Pop();
+            if (!seenDirectories.Add((status.Device, status.Inode)))
+            {
+                continue; // reached again through a link: its files are already listed
+            }
+
+            string[] entries;
+            try
+            {
+                entries = [.. Directory.EnumerateFileSystemEntries(directory, "*", options).Order(StringComparer.Ordinal)];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning, $"directory '{directory}' cannot be read: skipped", null));
+                continue;
+            }
+
+            var subdirectories = new List<(string, FileStatus)>();
+            foreach (string entry in entries)
+            {
+                var target = Posix.Stat(entry);
+                switch (target.Kind)
+                {
+                    case FileKind.Directory:
+                        subdirectories.Add((entry, target));
+                        break;
+                    case FileKind.Regular when IsObjectName(entry):
+                        if (target.Device == 0 && target.Inode == 0 || seenFiles.TryAdd((target.Device, target.Inode), found.Count))
+                        {
+                            found.Add(entry);
+                        }
+                        else if (string.CompareOrdinal(entry, found[seenFiles[(target.Device, target.Inode)]]) < 0)
+                        {
+                            found[seenFiles[(target.Device, target.Inode)]] = entry;
+                        }
+
+                        break;
+                    case FileKind.Missing when IsObjectName(entry):
+                        warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning,
+                            Posix.LinkStat(entry).Kind == FileKind.SymbolicLink ? $"'{entry}' is a symbolic link that leads to no file (dangling, or a loop): skipped" : $"'{entry}' vanished during the walk: skipped", null));
+                        break;
+                    case not (FileKind.Regular or FileKind.Missing) when IsObjectName(entry):
+                        warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning, $"'{entry}' is {target.Describe()}, not a regular file: skipped", null));
+                        break;
+                }
+            }
+
+            // Pushed in reverse so that directories are walked in ordinal order (the first name of a file is the one kept).
+            for (int i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
+        }
     }
 
     /// <summary>Scans one file: an ELF object (plain or compressed) yields one result, an archive one per member.</summary>
@@ -73,7 +141,7 @@ public static class ObjectScanner
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             // InvalidDataException: compression that is corrupt, truncated, oversized or not what the name says.
-            return [use(ScannedObject.Failed(path, null, e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
         }
     }
 
@@ -116,7 +184,7 @@ public static class ObjectScanner
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                return [use(ScannedObject.Failed(path, null, e.Message), null)];
+                return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
             }
         }
 
@@ -228,7 +296,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return [use(ScannedObject.Failed(path, null, "bad archive: " + e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, "bad archive: " + RuntimeMessages.Describe(e)), null)];
         }
 
         var results = new List<T>();
@@ -246,7 +314,7 @@ public static class ObjectScanner
                 }
                 catch (Exception e) when (IsReaderFailure(e))
                 {
-                    results.Add(use(ScannedObject.Failed(memberPath, null, e.Message), null));
+                    results.Add(use(ScannedObject.Failed(memberPath, null, RuntimeMessages.Describe(e)), null));
                 }
             }
             else if (member is ArElfFile { ElfFile: { } elf })
@@ -293,7 +361,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return ScanParsed(new ElfObject(path, elf), options, use);
@@ -308,7 +376,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return use(scanned, elf);

@@ -44,7 +44,7 @@ public static class RecordSectionReader
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException or OverflowException)
         {
-            return Failed(forced, $"{sectionName}: {e.Message}");
+            return Failed(forced, $"{sectionName}: {RuntimeMessages.Describe(e)}");
         }
     }
 

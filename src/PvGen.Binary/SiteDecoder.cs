@@ -180,9 +180,17 @@ internal sealed class SiteDecoder
             }
         }
 
-        var feeds = tracked is { } value && destination != Register.None
+        var (feeds, readThrough) = tracked is { } value && destination != Register.None
             ? Follow((long)instruction.NextIP, runEnd, destination, value)
-            : EquatableArray<FedSite>.Empty;
+            : (EquatableArray<FedSite>.Empty, false);
+
+        // Through the GOT the instruction loads the table's address, which names no slot (slot 0 is an op of its own):
+        // the ops it reaches are its feeds. An address that is never read through nor called through is the address of
+        // the table (or of a member, &pv_ops.x, offset later) handed on: taken, as a lea or mov $sym is without -fpic.
+        if (viaGot && kind == SiteKind.Load && feeds.Count == 0 && !readThrough)
+        {
+            kind = SiteKind.Address;
+        }
 
         return new Site(
             section,
@@ -190,8 +198,8 @@ internal sealed class SiteDecoder
             length,
             kind,
             target,
-            SlotOf(target),
-            names.Find(target),
+            viaGot ? null : SlotOf(target),
+            viaGot ? null : names.Find(target),
             symbolName,
             ip - symbolStart,
             hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name,
@@ -207,8 +215,9 @@ internal sealed class SiteDecoder
     /// <summary>A relocation that does not sit in an instruction's displacement or immediate field (data in code, a decoding desync).</summary>
     private Site Undecoded(RelocationHit hit, string? symbolName, long symbolStart)
     {
-        long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
-        return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
+        bool viaGot = hit.Info.Mode == RelocationMode.Got;
+        long target = hit.Base + (viaGot ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
+        return new Site(section, hit.Offset, 0, SiteKind.Other, target, viaGot ? null : SlotOf(target), viaGot ? null : names.Find(target), symbolName, hit.Offset - symbolStart,
             hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
 
@@ -243,12 +252,15 @@ internal sealed class SiteDecoder
     /// copies propagate it, <c>mov off(%reg),%r2</c> turns a table address into a slot pointer, any other write
     /// kills it, and every call kills the caller-saved registers. Reports each indirect call/jmp it reaches.
     /// </summary>
-    private EquatableArray<FedSite> Follow(long from, long end, Register register, TrackedValue value)
+    /// <returns>The calls and jumps reached, and whether a tracked table address was read through (a memory operand based on it).</returns>
+    private (EquatableArray<FedSite> Feeds, bool ReadThrough) Follow(long from, long end, Register register, TrackedValue value)
     {
         if (from >= end)
         {
-            return EquatableArray<FedSite>.Empty;
+            return (EquatableArray<FedSite>.Empty, false);
         }
+
+        bool readThrough = false;
 
         var live = new Dictionary<Register, TrackedValue> { [register.GetFullRegister()] = value };
         var feeds = new List<FedSite>();
@@ -264,6 +276,12 @@ internal sealed class SiteDecoder
             }
 
             var flow = instruction.FlowControl;
+            if (instruction.Mnemonic != Mnemonic.Lea && HasMemoryOperand(instruction)
+                && live.TryGetValue(instruction.MemoryBase.GetFullRegister(), out var based) && based.IsTableAddress)
+            {
+                readThrough = true;
+            }
+
             if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
             {
                 var kind = flow == FlowControl.IndirectCall ? SiteKind.Call : SiteKind.Jmp;
@@ -327,7 +345,20 @@ internal sealed class SiteDecoder
             }
         }
 
-        return feeds.ToEquatableArray();
+        return (feeds.ToEquatableArray(), readThrough);
+    }
+
+    private static bool HasMemoryOperand(in Instruction instruction)
+    {
+        for (int i = 0; i < instruction.OpCount; i++)
+        {
+            if (instruction.GetOpKind(i) == OpKind.Memory)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private long Displacement(in Instruction instruction) =>

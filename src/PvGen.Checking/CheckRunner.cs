@@ -14,7 +14,8 @@ public sealed record BuildCheck(string Compiler, string Style, string Optimizati
     string? Format = null, IReadOnlyList<CheckCoverage>? Coverage = null);
 
 /// <summary>One object of `pvgen check --object`: what the scan read and what the verifier found.</summary>
-public sealed record ObjectCheck(ScannedObject Object, IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage);
+/// <param name="NonCallReferences">References to the table that are no call through it (noted: the kernel records only calls).</param>
+public sealed record ObjectCheck(ScannedObject Object, IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage, int NonCallReferences = 0);
 
 /// <summary>The whole verdict of `pvgen check DIR`.</summary>
 public sealed record CheckReport(GeneratedOutput Output, IReadOnlyList<BuildCheck> Builds, IReadOnlyList<(string Style, TypeSafetyReport Report)> TypeSafety)
@@ -194,8 +195,8 @@ public static class CheckRunner
                 return new ObjectCheck(scanned, [], []);
             }
 
-            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code);
-            return new ObjectCheck(scanned, verification.Findings, verification.Coverage);
+            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code, callsOnly: true);
+            return new ObjectCheck(scanned, verification.Findings, verification.Coverage, verification.NonCallReferences);
         }
     }
 

@@ -47,6 +47,12 @@ internal static class VerbActions
             Consoles.Print(diagnostics.Concat(e.Diagnostics).Distinct());
             return ExitCodes.InputError;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file that went wrong where no stage said which (it vanished, it is a directory): words, never a stack trace.
+            Consoles.Print(diagnostics.Append(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"{verb.Path}: {RuntimeMessages.Describe(e)}", null)).Distinct());
+            return ExitCodes.InputError;
+        }
     }
 
     private static int Parse(Settings settings, List<Diagnostic> diagnostics)

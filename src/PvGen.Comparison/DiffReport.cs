@@ -99,6 +99,7 @@ public sealed record FunctionCost(
 /// <param name="Kind">call, jmp, load, address, other (macro records are "call").</param>
 /// <param name="Reason">For lost sites: tail-jump, got, load-reused (the loaded pointer reaches several calls), load, address, other.</param>
 /// <param name="Feeds">For loads and addresses: the indirect calls and jumps the loaded register reaches in the function.</param>
+/// <param name="Reaches">For a site that names no slot itself (the table's address through the GOT): the ops of the calls it feeds.</param>
 public sealed record SiteRecord(
     string Approach,
     string File,
@@ -111,7 +112,13 @@ public sealed record SiteRecord(
     string? Op,
     string? RelocType,
     string? Reason,
-    int Feeds = 0);
+    int Feeds = 0,
+    IReadOnlyList<string>? Reaches = null)
+{
+    /// <summary>The op column of the reports: the site's op, else the ops it reaches ("-> irq.irq_enable, mmu.write_cr3"), else "-".</summary>
+    public static string OpText(SiteRecord site) =>
+        site.Op ?? (site.Reaches is { Count: > 0 } reached ? "-> " + string.Join(", ", reached) : "-");
+}
 
 public sealed record RelocTypeCount(string Type, int Count);
 

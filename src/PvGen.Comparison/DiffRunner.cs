@@ -240,7 +240,8 @@ public static class DiffRunner
             _ => "other",
         };
         return new SiteRecord("reloc", file, site.Section, site.Offset, function?.Name ?? site.FunctionSymbol ?? site.Section,
-            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason, site.Feeds.Count);
+            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason, site.Feeds.Count,
+            site.Op is null && site.Feeds.Count > 0 ? site.ReachedOps : null);
     }
 
     private static string Kind(SiteKind kind) => kind switch

@@ -140,7 +140,7 @@ public sealed record GenerationManifest(
         }
         catch (JsonException e)
         {
-            throw PvGenException.Error(DiagnosticIds.BadOption, $"cannot read the manifest: {e.Message.Split(" Path:")[0]}", JsonLocations.Of(e, path));
+            throw PvGenException.Error(DiagnosticIds.BadOption, $"cannot read the manifest: {RuntimeMessages.OfJson(e)}", JsonLocations.Of(e, path));
         }
 
         if (manifest is null || manifest.Schema != SchemaId)

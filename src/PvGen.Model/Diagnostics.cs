@@ -62,6 +62,7 @@ public static class DiagnosticIds
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
     public const string AnnotateFailed = "PVG0402";
+    public const string ScanInputSkipped = "PVG0403";
 
     // Diff.
     public const string DiffModelUnsupported = "PVG0502";
@@ -144,6 +145,7 @@ public static class DiagnosticIds
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
         [AnnotateFailed] = "object cannot be annotated",
+        [ScanInputSkipped] = "directory entry skipped (not a regular file, a dangling link, unreadable)",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
         [ProveDifference] = "the patched program behaves differently, or could not be proved",

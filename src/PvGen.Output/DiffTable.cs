@@ -65,7 +65,7 @@ public static class DiffTable
             foreach (var (id, s) in lost)
             {
                 table.AddRow(Markup.Escape(id), Markup.Escape(s.File), Markup.Escape($"{s.Function}+0x{s.FunctionOffset:x}"), Markup.Escape($"{s.Section}+0x{s.Offset:x}"),
-                    $"{s.Length}", s.Kind, Markup.Escape(s.Op ?? "-"), Markup.Escape(s.Reason ?? ""));
+                    $"{s.Length}", s.Kind, Markup.Escape(SiteRecord.OpText(s)), Markup.Escape(s.Reason ?? ""));
             }
 
             console.Write(table);

@@ -77,11 +77,45 @@ public sealed class GccSiteTests
         Assert.Equal((SiteKind.Load, 0L, true), (load.Kind, load.TargetOffset, load.ViaGot));
         Assert.Equal(arch == "x86_64" ? "R_X86_64_REX_GOTPCRELX" : "R_386_GOT32X", load.RelocType);
 
+        // The GOT holds the table's address: no slot of its own (slot 0 is the op 'patch'); the calls it feeds name theirs.
+        Assert.Equal((null, null), (load.Slot, load.Op));
+
         // call *off(%reg) through the table's address, then (tail call) the slot's pointer via a register or memory.
         Assert.Equal([3L * pointer, 5L * pointer], load.Feeds.Select(f => f.TargetOffset));
         Assert.Equal(SiteKind.Call, load.Feeds[0].Kind);
         Assert.Equal(MemoryForm.Register, load.Feeds[0].MemoryForm);
         Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    /// <summary>
+    /// Under -fpic the table's address comes from the GOT whatever the code does with it: handed on (&amp;pv_ops.x passed to a
+    /// function) it is an address taken, as <c>lea</c> is without -fpic; read through (a slot's pointer compared) a load; and
+    /// none of them is attributed to slot 0. The oracle: objdump shows each as a GOT load in its function.
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("i386")]
+    public void PicAddressesTakenThroughTheGotAreAddressesAndNameNoSlot(string arch)
+    {
+        string obj = Build.Compile($"pic-address-{arch}.c", Header + """
+            void pic_taken(void) { use(&pv_ops.mmu.flush); }
+            int pic_compared(void) { return pv_ops.mmu.read_cr2 == 0; }
+            """, Build.PicFlags(arch));
+        var model = TestModels.MiniPvOps(arch == "x86_64" ? PvGen.Model.Target.X86_64 : PvGen.Model.Target.I386);
+
+        var scanned = Build.ScanOne(obj, ScanOptions.ForModel(model));
+
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        Assert.Equal(["pic_compared", "pic_taken"], byFunction.Keys.Order(StringComparer.Ordinal));
+        Assert.All(scanned.Sites, s => Assert.Equal((true, 0L, (int?)null, (string?)null), (s.ViaGot, s.TargetOffset, s.Slot, s.Op)));
+        Assert.Equal(SiteKind.Address, byFunction["pic_taken"].Kind);
+        Assert.Equal(SiteKind.Load, byFunction["pic_compared"].Kind);
+        Assert.All(scanned.Sites, s => Assert.Empty(s.Feeds));
+
+        // objdump sees the same two instructions, both GOT loads into a register (what follows is the C's business).
+        var objdump = ObjdumpOracle.Sites(obj, "pv_ops");
+        Assert.Equal(objdump.Select(o => (o.Section, o.Offset, o.Length)).Order(), scanned.Sites.Select(s => (s.Section, s.Offset, s.Length)).Order());
+        Assert.All(objdump, o => Assert.Equal("load", o.Kind));
     }
 
     [Fact]

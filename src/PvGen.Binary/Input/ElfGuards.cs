@@ -4,6 +4,8 @@ using System.Buffers.Binary;
 namespace PvGen.Binary.Input;
 
 /// <summary>One raw section header, as far as the guards and the reader's section filter need it.</summary>
+/// <param name="Offset">sh_offset: where the contents lie in the file.</param>
+/// <param name="Size">sh_size in bytes.</param>
 internal readonly record struct RawSection(uint Type, ulong Flags, uint Info, uint Link, long Offset, long Size)
 {
     public const uint Rel = 9, Rela = 4, NoBits = 8, Null = 0, StringTable = 3, SymbolTable = 2, DynamicSymbols = 11;
@@ -11,13 +13,33 @@ internal readonly record struct RawSection(uint Type, ulong Flags, uint Info, ui
     public const ulong Alloc = 0x2;
 
     public bool IsRelocationTable => Type is Rel or Rela;
+
+    /// <summary>Whether the section occupies bytes of the file (LibObjectFile reads no contents for NULL and NOBITS).</summary>
+    public bool HasContents => Type is not (Null or NoBits);
 }
 
 /// <summary>What the guards learnt from the fixed ELF header and the raw section headers.</summary>
 /// <param name="Machine">"x86_64", "i386", or "EM_n"; with the class appended when it does not fit the machine.</param>
 /// <param name="Sections">Raw section headers by index (empty when the table could not be read).</param>
 /// <param name="NameTableIndex">e_shstrndx: the section holding the section names (SHN_XINDEX resolved through section 0).</param>
-internal sealed record ElfLayout(string? Machine, IReadOnlyList<RawSection> Sections, int NameTableIndex = 0);
+internal sealed record ElfLayout(string? Machine, IReadOnlyList<RawSection> Sections, int NameTableIndex = 0)
+{
+    public bool Is64 { get; init; }
+
+    /// <summary>e_type: 1 is a relocatable object (.o, .ko, vmlinux.o).</summary>
+    public ushort FileType { get; init; }
+
+    /// <summary>e_ehsize, e_phnum, e_shoff, e_shentsize as the header gives them.</summary>
+    public ushort HeaderSize { get; init; }
+
+    public ushort ProgramHeaderCount { get; init; }
+
+    public ulong SectionHeaderOffset { get; init; }
+
+    public ushort SectionHeaderEntrySize { get; init; }
+
+    public bool IsRelocatable => FileType == 1;
+}
 
 /// <summary>
 /// Checks LibObjectFile cannot be trusted to make on corrupt input, run before it sees the object: class, byte order and
@@ -74,7 +96,15 @@ internal static class ElfGuards
             shstrndx = (int)sections[0].Link;
         }
 
-        return new ElfLayout(name, sections, shstrndx);
+        return new ElfLayout(name, sections, shstrndx)
+        {
+            Is64 = is64,
+            FileType = BinaryPrimitives.ReadUInt16LittleEndian(header[16..]),
+            HeaderSize = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x34 : 0x28)..]),
+            ProgramHeaderCount = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x38 : 0x2C)..]),
+            SectionHeaderOffset = shoff,
+            SectionHeaderEntrySize = shentsize,
+        };
     }
 
     private static string? CheckSections(Stream stream, long length, bool is64, long shoff, int entrySize, int count, out IReadOnlyList<RawSection> sections)

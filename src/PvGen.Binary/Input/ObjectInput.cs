@@ -40,6 +40,13 @@ internal sealed class ObjectInput : IDisposable
     /// <exception cref="InvalidDataException">Its compression is unsupported, corrupt, or not what its name says.</exception>
     public static ObjectInput Open(string path)
     {
+        // Opening a FIFO blocks until some writer comes, a device may never end: only regular files are read.
+        var status = Posix.Stat(path);
+        if (status.Kind is not (FileKind.Regular or FileKind.Missing))
+        {
+            throw new IOException($"{status.Describe()}, not a regular file: not read");
+        }
+
         // A small buffer: the ELF header, magic and compression sniffs at offset 0 are one read.
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: HeadBuffer, FileOptions.None);
         bool handedOver = false;

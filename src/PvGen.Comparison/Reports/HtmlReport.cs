@@ -96,7 +96,7 @@ public static class HtmlReport
         {
             foreach (var s in b.Lost)
             {
-                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l\">{E(s.File)}</td><td class=\"l\"><code>{E(s.Function)}+0x{s.FunctionOffset:x}</code></td><td class=\"l\">{E(s.Section)}+0x{s.Offset:x}</td><td>{s.Length}</td><td class=\"l\">{E(s.Kind)}</td><td class=\"l\">{E(s.Op ?? "-")}</td><td class=\"l\">{E(s.Reason ?? "")}</td></tr>");
+                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l\">{E(s.File)}</td><td class=\"l\"><code>{E(s.Function)}+0x{s.FunctionOffset:x}</code></td><td class=\"l\">{E(s.Section)}+0x{s.Offset:x}</td><td>{s.Length}</td><td class=\"l\">{E(s.Kind)}</td><td class=\"l\">{E(SiteRecord.OpText(s))}</td><td class=\"l\">{E(s.Reason ?? "")}</td></tr>");
             }
         }
 

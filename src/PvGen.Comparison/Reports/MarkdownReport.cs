@@ -63,7 +63,7 @@ public static class MarkdownReport
         {
             foreach (var s in b.Lost)
             {
-                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {s.Op ?? "-"} | {s.Reason} |");
+                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {SiteRecord.OpText(s)} | {s.Reason} |");
             }
         }
 

@@ -60,7 +60,7 @@ public sealed class ProjectConfig
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw PvGenException.Error(File.Exists(full) || Directory.Exists(full) ? DiagnosticIds.BadConfig : DiagnosticIds.FileNotFound,
-                $"cannot read config '{path}': {Model.IO.AtomicFile.Describe(e)}");
+                $"cannot read config '{path}': {Model.IO.AtomicFile.Describe(e, path)}");
         }
 
         JsonDocument document;
@@ -70,7 +70,7 @@ public sealed class ProjectConfig
         }
         catch (JsonException e)
         {
-            throw PvGenException.Error(DiagnosticIds.BadConfig, $"not valid JSON: {JsonMessages.Of(e)}", JsonLocations.Of(e, path));
+            throw PvGenException.Error(DiagnosticIds.BadConfig, $"not valid JSON: {RuntimeMessages.OfJson(e)}", JsonLocations.Of(e, path));
         }
 
         using (document)
@@ -357,24 +357,6 @@ public sealed class ProjectConfig
     };
 }
 
-/// <summary>System.Text.Json's messages, without the runtime's "Path: ..." tail (locations are ours).</summary>
-public static class JsonMessages
-{
-    public static string Of(JsonException e)
-    {
-        string message = e.Message;
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        int line = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (line > 0 ? message[..line] : message).TrimEnd('.', ' ') switch
-        {
-            // UseSystemResourceKeys strips the runtime's texts: say in words what the reader found.
-            { Length: 0 } or "ExpectedJsonTokens" => "unexpected content",
-            var text when text.Contains('_', StringComparison.Ordinal) && !text.Contains(' ', StringComparison.Ordinal) => "malformed JSON",
-            var text => text,
-        };
-    }
-}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
