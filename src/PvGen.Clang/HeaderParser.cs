@@ -99,7 +99,8 @@ public static unsafe class HeaderParser
         return $"typedef {text} {name};";
     }
 
-    private static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code)
+    internal static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code,
+        CXTranslationUnitFlags flags = CXTranslationUnitFlags.SkipFunctionBodies)
     {
         var pinned = new List<GCHandle>();
         try
@@ -121,7 +122,7 @@ public static unsafe class HeaderParser
             var unsaved = new CXUnsavedFile { Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)contents.Length };
             void* unit;
             code = LibClang.clang_parseTranslationUnit2(
-                index, unsaved.Filename, argv, args.Count, &unsaved, 1, CXTranslationUnitFlags.SkipFunctionBodies, &unit);
+                index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
             return unit;
         }
         finally
