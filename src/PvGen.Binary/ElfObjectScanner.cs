@@ -1,4 +1,5 @@
 using LibObjectFile.Elf;
+using Iced.Intel;
 using PvGen.Model;
 
 namespace PvGen.Binary;
@@ -47,7 +48,7 @@ internal static class ElfObjectScanner
                 hits.Add(hit);
             }
 
-            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options);
+            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options, ThunkCalls(elf, section));
             sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
         }
 
@@ -125,6 +126,43 @@ internal static class ElfObjectScanner
                 yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase));
             }
         }
+    }
+
+    /// <summary>Retpoline thunks by the register they jump through: __x86_indirect_thunk_rax, and the call/jump variants of later kernels.</summary>
+    private static readonly string[] ThunkPrefixes = ["__x86_indirect_thunk_", "__x86_indirect_call_thunk_", "__x86_indirect_jump_thunk_"];
+
+    /// <summary>Relocated fields of <paramref name="section"/> whose symbol is a retpoline thunk, by offset, with the thunk's register.</summary>
+    private static Dictionary<long, Iced.Intel.Register> ThunkCalls(ElfFile elf, ElfSection section)
+    {
+        var found = new Dictionary<long, Iced.Intel.Register>();
+        long sectionBase = ElfSections.Base(elf, section);
+        foreach (var (table, target) in ElfSections.RelocationTables(elf))
+        {
+            if (!ReferenceEquals(target, section) || table.Link.Section is not ElfSymbolTable symbols)
+            {
+                continue;
+            }
+
+            foreach (var relocation in table.Entries)
+            {
+                if (relocation.SymbolIndex >= symbols.Entries.Count)
+                {
+                    continue;
+                }
+
+                string name = symbols.Entries[(int)relocation.SymbolIndex].Name.Value ?? string.Empty;
+                foreach (string prefix in ThunkPrefixes)
+                {
+                    if (name.StartsWith(prefix, StringComparison.Ordinal)
+                        && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && register.IsGPR())
+                    {
+                        found[(long)relocation.Offset - sectionBase] = register.GetFullRegister();
+                    }
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>

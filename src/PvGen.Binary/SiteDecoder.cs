@@ -30,9 +30,12 @@ internal sealed class SiteDecoder
     private readonly OpNames names;
     private readonly ScanOptions options;
     private readonly InstructionInfoFactory infoFactory = new();
+    private readonly IReadOnlyDictionary<long, Register> thunks;
 
-    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options)
+    /// <param name="thunks">Section-relative offsets of relocated fields whose symbol is a retpoline thunk, with the thunk's register.</param>
+    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options, IReadOnlyDictionary<long, Register>? thunks = null)
     {
+        this.thunks = thunks ?? new Dictionary<long, Register>();
         this.code = code;
         this.codeLength = codeLength;
         bitness = is64 ? 64 : 32;
@@ -249,7 +252,13 @@ internal sealed class SiteDecoder
             }
 
             var flow = instruction.FlowControl;
-            if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
+            if (flow is FlowControl.Call or FlowControl.UnconditionalBranch && ThunkRegister(instruction) is { } thunk
+                && live.TryGetValue(thunk, out var thunkPointer) && !thunkPointer.IsTableAddress)
+            {
+                var kind = flow == FlowControl.Call ? SiteKind.Call : SiteKind.Jmp;
+                feeds.Add(Fed(instruction, kind, thunkPointer.Offset, thunk, MemoryForm.None) with { Thunk = true });
+            }
+            else if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
             {
                 var kind = flow == FlowControl.IndirectCall ? SiteKind.Call : SiteKind.Jmp;
                 if (instruction.Op0Kind == OpKind.Register && live.TryGetValue(instruction.Op0Register.GetFullRegister(), out var pointer) && !pointer.IsTableAddress)
@@ -313,6 +322,25 @@ internal sealed class SiteDecoder
         }
 
         return feeds.ToEquatableArray();
+    }
+
+    /// <summary>The register of the retpoline thunk a direct call or jmp targets (its relocated field lies inside the instruction), or null.</summary>
+    private Register? ThunkRegister(in Instruction instruction)
+    {
+        if (thunks.Count == 0)
+        {
+            return null;
+        }
+
+        for (long at = (long)instruction.IP; at < (long)instruction.NextIP; at++)
+        {
+            if (thunks.TryGetValue(at, out var register))
+            {
+                return register;
+            }
+        }
+
+        return null;
     }
 
     private long Displacement(in Instruction instruction) =>
