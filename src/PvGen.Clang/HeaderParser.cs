@@ -29,7 +29,7 @@ public static unsafe class HeaderParser
         string mainText = BuildMainFile(header, request.KernelTree is null, signatures);
         var args = CompilerFlags.For(request);
 
-        void* index = LibClang.clang_createIndex(0, 0);
+        void* index = ClangApi.CreateIndex();
         try
         {
             void* unit = ParseUnit(index, mainPath, mainText, args, out CXErrorCode code);
@@ -395,7 +395,8 @@ public static unsafe class HeaderParser
             }
         }
 
-        private static bool HoldsFunctionPointers(CXType type)
+        /// <summary>A function pointer, or a record or array that holds one or a callee-save member (a group of only callee-save ops is a group).</summary>
+        private bool HoldsFunctionPointers(CXType type)
         {
             type = LibClang.clang_getCanonicalType(type);
             if (type.Kind == CXTypeKind.Pointer)
@@ -413,7 +414,13 @@ public static unsafe class HeaderParser
                 return false;
             }
 
-            foreach (var child in ClangApi.Children(LibClang.clang_getTypeDeclaration(type)))
+            var declaration = LibClang.clang_getTypeDeclaration(type);
+            if (declaration.Kind == CXCursorKind.StructDecl && ClangApi.Spelling(declaration) == request.CalleeSaveType)
+            {
+                return true;
+            }
+
+            foreach (var child in ClangApi.Children(declaration))
             {
                 if (child.Kind == CXCursorKind.FieldDecl && HoldsFunctionPointers(LibClang.clang_getCursorType(child)))
                 {

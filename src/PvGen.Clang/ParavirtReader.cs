@@ -106,7 +106,7 @@ public static unsafe class ParavirtReader
     private static ImportResult? WithUnit(string header, string mainText, List<string> args, Func<nint, ImportResult?> use)
     {
         string mainPath = Path.Combine(Path.GetDirectoryName(header)!, ".pvgen-import.c");
-        void* index = LibClang.clang_createIndex(0, 0);
+        void* index = ClangApi.CreateIndex();
         try
         {
             void* unit = HeaderParser.ParseUnit(index, mainPath, mainText, args, out var code, CXTranslationUnitFlags.DetailedPreprocessingRecord);

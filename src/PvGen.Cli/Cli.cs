@@ -49,6 +49,11 @@ internal static class Cli
             DiagnosticPrinter.Print([e.Diagnostic]);
             return ExitCodes.InputError;
         }
+        catch (PvGen.Kernel.KernelException e)
+        {
+            DiagnosticPrinter.Print([e.Diagnostic]);
+            return ExitCodes.InputError;
+        }
     }
 
     /// <summary>Reads a pvgen.model/1 file named on the command line: a missing file is PVG0001, bad JSON PVG0004 (both exit 2).</summary>

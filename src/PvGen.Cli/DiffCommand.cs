@@ -30,6 +30,10 @@ internal static class DiffCommand
         public readonly Option<string?> Output = new("--output", "-o") { Description = "Write the report to FILE instead of stdout." };
         public readonly Option<string?> KeepBuild = new("--keep-build") { Description = "Keep the generated headers, objects and executables in DIR (one subdirectory per build)." };
         public readonly Option<int?> Jobs = new("--jobs", "-j") { Description = "Builds run in parallel (default: number of CPUs)." };
+        public readonly Option<string?> KernelSource = new("--kernel-source") { Description = "Diff real kernel objects: an unpacked kernel tree or Debian's linux-source-X.Y.tar.xz, built with the .config of --kernel-build (a linux-headers-* flavour directory)." };
+        public readonly Option<string?> Objects = new("--objects") { Description = "With --kernel-source: objects to build, comma-separated tree paths (default: 20 heavy pv_ops users, see the README)." };
+        public readonly Option<string?> KernelCache = new("--kernel-cache") { Description = "With --kernel-source: where sources are extracted and trees built (default $PVGEN_KERNEL_BUILD_CACHE, else /var/cache/pvgen/kernel-build)." };
+        public readonly Option<string?> Templates = new("--templates") { Description = "With --kernel-source: template override directory for the drop-ins (templates/kernel/*)." };
     }
 
     public static Command Create()
@@ -46,9 +50,18 @@ internal static class DiffCommand
               pvgen diff --config examples/linux-5.10-x86_64/pvgen.json
               pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --cc gcc,clang --target x86_64,i386 --opt O2,Os,O0 --pic no,yes
               pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --corpus my.c --format html -o diff.html
+
+            With --kernel-source, the code is a real kernel's: its paravirt.h is imported, drop-in PVOP_* families
+            are generated in both styles, and the objects are built with the kernel's own Kbuild three times (the
+            kernel's macros, the macro drop-in, the plain drop-in; objtool runs as in a real build). The report adds
+            per object the proof that the macro drop-in reproduces the kernel's records, and the warnings each
+            drop-in adds. --keep-build DIR keeps the objects as DIR/kernel/..., DIR/macro/..., DIR/plain/....
+              pvgen diff --kernel-source /usr/src/linux-source-6.1.tar.xz --kernel-build /usr/src/linux-headers-6.1.0-57-amd64
+              pvgen diff --kernel-source SRC --kernel-build OBJ --objects mm/memory.o,arch/x86/mm/pgtable.o --format json -o k.json
             """);
         options.Inputs.AddTo(command);
-        foreach (Option option in new Option[] { options.Corpus, options.Cc, options.Opt, options.Pic, options.Format, options.Output, options.KeepBuild, options.Jobs })
+        foreach (Option option in new Option[] { options.Corpus, options.Cc, options.Opt, options.Pic, options.Format, options.Output, options.KeepBuild, options.Jobs,
+            options.KernelSource, options.Objects, options.KernelCache, options.Templates })
         {
             command.Options.Add(option);
         }
@@ -63,6 +76,19 @@ internal static class DiffCommand
         if (!Formats.Contains(format))
         {
             throw Usage($"unknown format '{format}': use {string.Join(", ", Formats)}");
+        }
+
+        if (result.GetValue(options.KernelSource) is { } kernelSource)
+        {
+            return RunKernel(result, options, kernelSource, format);
+        }
+
+        foreach (var kernelOnly in new Option<string?>[] { options.Objects, options.KernelCache, options.Templates })
+        {
+            if (result.GetValue(kernelOnly) is not null)
+            {
+                throw Usage($"{kernelOnly.Name} needs --kernel-source");
+            }
         }
 
         var optimizations = List(result.GetValue(options.Opt), "O2").Select(o => o.TrimStart('-')).ToList();
@@ -111,38 +137,7 @@ internal static class DiffCommand
             DiagnosticPrinter.Print(diagnostics);
             var request = new DiffRequest(targets, corpus, compilers, optimizations, pics, work, jobs);
             var report = RunWithProgress(request);
-            string? output = result.GetValue(options.Output);
-            if (format == "table")
-            {
-                if (output is null)
-                {
-                    TableReport.Write(Cli.StdoutConsole(), report);
-                }
-                else
-                {
-                    var writer = new StringWriter();
-                    TableReport.Write(Cli.TextConsole(writer), report);
-                    Cli.Write(Path.GetFullPath(output), writer.ToString());
-                }
-            }
-            else
-            {
-                string text = format switch
-                {
-                    "md" => MarkdownReport.Render(report),
-                    "json" => JsonReport.Render(report),
-                    _ => HtmlReport.Render(report),
-                };
-                if (output is null)
-                {
-                    Console.Out.Write(text);
-                }
-                else
-                {
-                    Cli.Write(Path.GetFullPath(output), text);
-                }
-            }
-
+            WriteReport(result, options, format, report);
             foreach (var failed in report.Builds.Where(b => b.Error is not null))
             {
                 Console.Error.WriteLine($"pvgen: warning: build {failed.Id} failed: {failed.Error}");
@@ -157,6 +152,109 @@ internal static class DiffCommand
             {
                 Directory.Delete(work, recursive: true);
             }
+        }
+    }
+
+    /// <summary>The diff over real kernel objects built with Kbuild (stage logic in PvGen.Kernel).</summary>
+    private static int RunKernel(ParseResult result, Options options, string kernelSource, string format)
+    {
+        if (result.GetValue(options.Inputs.KernelBuild) is not { } kernelBuild)
+        {
+            throw Usage("--kernel-source needs --kernel-build (the linux-headers-* flavour directory whose .config the objects are built with)");
+        }
+
+        foreach (var (name, given) in new[] { ("--corpus", result.GetValue(options.Corpus) is { Length: > 0 }), ("--opt", result.GetValue(options.Opt) is not null),
+            ("--pic", result.GetValue(options.Pic) is not null), ("--target", result.GetValue(options.Inputs.Target) is not null), ("HEADER", result.GetValue(options.Inputs.Header) is not null) })
+        {
+            if (given)
+            {
+                throw Usage($"{name} does not apply with --kernel-source: Kbuild builds the kernel's own objects with its own flags");
+            }
+        }
+
+        string? cc = result.GetValue(options.Cc);
+        if (cc is not null && cc.Contains(',', StringComparison.Ordinal))
+        {
+            throw Usage("with --kernel-source, --cc names the one compiler Kbuild runs (CC=), e.g. gcc-12");
+        }
+
+        var request = new PvGen.Kernel.KernelDiffRequest
+        {
+            Source = Path.GetFullPath(kernelSource),
+            Build = Path.GetFullPath(kernelBuild),
+            Objects = result.GetValue(options.Objects) is { } objects
+                ? objects.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : PvGen.Kernel.KernelDiff.DefaultObjects,
+            KeepBuild = result.GetValue(options.KeepBuild) is { } k ? Path.GetFullPath(k) : null,
+            Cache = result.GetValue(options.KernelCache) is { } c ? Path.GetFullPath(c) : null,
+            Compiler = cc,
+            Jobs = result.GetValue(options.Jobs) ?? Environment.ProcessorCount,
+            TemplateDirectory = result.GetValue(options.Templates) is { } t ? Path.GetFullPath(t) : null,
+        };
+        if (request.Jobs < 1)
+        {
+            throw Usage("--jobs must be at least 1");
+        }
+
+        var diagnostics = new List<Diagnostic>();
+        DiffReport report;
+        try
+        {
+            report = KernelProgressDisplay.Run(progress => PvGen.Kernel.KernelDiff.Run(request, progress, diagnostics));
+        }
+        catch (TemplateException e)
+        {
+            throw new CliException(e.ToDiagnostic());
+        }
+        catch (GenerationException e)
+        {
+            throw new CliException(e.Diagnostic);
+        }
+
+        DiagnosticPrinter.Print(diagnostics.Where(d => d.Severity != Severity.Note));
+        WriteReport(result, options, format, report);
+        foreach (var failed in report.Kernel!.Objects.Where(o => o.KernelError is not null || o.MacroError is not null || o.PlainError is not null))
+        {
+            Console.Error.WriteLine($"pvgen: warning: {failed.Object}: {failed.KernelError ?? failed.MacroError ?? failed.PlainError}");
+        }
+
+        // The macro drop-in must reproduce the kernel's records; any object where it does not is a finding.
+        var equivalence = report.Kernel.Equivalence;
+        return equivalence.RecordsEqual == equivalence.Objects && report.Builds.All(b => b.Error is null) ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    private static void WriteReport(ParseResult result, Options options, string format, DiffReport report)
+    {
+        string? output = result.GetValue(options.Output);
+        if (format == "table")
+        {
+            if (output is null)
+            {
+                TableReport.Write(Cli.StdoutConsole(), report);
+            }
+            else
+            {
+                var writer = new StringWriter();
+                TableReport.Write(Cli.TextConsole(writer), report);
+                Cli.Write(Path.GetFullPath(output), writer.ToString());
+            }
+
+            return;
+        }
+
+        string text = format switch
+        {
+            "md" => MarkdownReport.Render(report),
+            "json" => JsonReport.Render(report),
+            _ => HtmlReport.Render(report),
+        };
+        if (output is null)
+        {
+            Console.Out.Write(text);
+        }
+        else
+        {
+            Cli.Write(Path.GetFullPath(output), text);
         }
     }
 
@@ -329,6 +427,29 @@ internal static class TableReport
         foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
         {
             console.WriteLine($"  {b.Id}: " + (b.MacroError is null ? string.Empty : $"macro style did not build: {b.MacroError} ") + (b.PlainError is null ? string.Empty : $"plain style did not build: {b.PlainError}"));
+        }
+
+        if (report.Kernel is { } kernel)
+        {
+            var objects = new Table().Border(TableBorder.Rounded).Title($"kernel objects: linux {Markup.Escape(kernel.Version)}");
+            foreach (string column in Headline.KernelColumns)
+            {
+                objects.AddColumn(Markup.Escape(column));
+            }
+
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                objects.AddRow(row.Select(c => c == "NO" ? "[red]NO[/]" : Markup.Escape(c)).ToArray());
+            }
+
+            console.Write(objects);
+            foreach (var o in kernel.Objects)
+            {
+                foreach (string text in o.Differences.Concat(o.MacroNewWarnings.Select(w => "macro drop-in: " + w)).Concat(o.PlainNewWarnings.Select(w => "plain drop-in: " + w)))
+                {
+                    console.WriteLine($"  {o.Object}: {text}");
+                }
+            }
         }
 
         var lost = report.Builds.SelectMany(b => b.Lost.Select(s => (b.Id, Site: s))).ToList();

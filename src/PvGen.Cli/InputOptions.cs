@@ -114,7 +114,7 @@ internal sealed class InputOptions
     }
 
     /// <summary>Sections owned by later stages; they bind them themselves. (Declared before KnownKeys: static initialisers run in order.)</summary>
-    public static readonly string[] KnownSections = ["$schema", "generate", "check", "scan", "diff", "csharp"];
+    public static readonly string[] KnownSections = ["$schema", "generate", "check", "scan", "diff", "csharp", "import"];
 
     private static readonly string[] KnownKeys =
         ["header", "struct", "symbol", "target", "include_dirs", "defines", "includes", "std", "kernel_tree", "kernel_build", "resource_dir", "callee_save_type", "ops", .. KnownSections];

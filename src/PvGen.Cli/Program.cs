@@ -15,4 +15,5 @@ root.Subcommands.Add(TemplatesCommand.Create());
 root.Subcommands.Add(ScanCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(DiffCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 return Cli.Invoke(root, args);

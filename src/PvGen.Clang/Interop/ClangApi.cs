@@ -8,6 +8,23 @@ internal readonly record struct ClangToken(CXTokenKind Kind, string Spelling, in
 
 internal static unsafe class ClangApi
 {
+    private static int crashRecoveryDisabled;
+
+    /// <summary>
+    /// A new index. libclang's crash recovery takes over SIGSEGV for the whole process, and .NET then dies with "illegal
+    /// instruction" on any NullReferenceException after a parse; LIBCLANG_DISABLE_CRASH_RECOVERY (read by libclang through
+    /// the C environment, which .NET's Environment does not write) keeps the runtime's own handler.
+    /// </summary>
+    public static void* CreateIndex()
+    {
+        if (Interlocked.Exchange(ref crashRecoveryDisabled, 1) == 0)
+        {
+            LibClang.setenv("LIBCLANG_DISABLE_CRASH_RECOVERY", "1", 1);
+        }
+
+        return LibClang.clang_createIndex(0, 0);
+    }
+
     public static string Take(CXString value)
     {
         byte* text = LibClang.clang_getCString(value);

@@ -207,4 +207,8 @@ internal static unsafe partial class LibClang
 
     [LibraryImport(Lib)]
     public static partial CXString clang_Cursor_getGCCAssemblyClobber(CXCursor cursor, uint index);
+
+    // libc, for the one environment variable libclang reads when an index is created.
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int setenv(string name, string value, int overwrite);
 }

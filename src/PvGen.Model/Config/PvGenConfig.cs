@@ -26,6 +26,23 @@ public sealed record OpConfig
 
     /// <summary>Native replacement bytes in hex, e.g. "9c 58" (used to check patch room).</summary>
     public string? Native { get; init; }
+
+    // Written by `pvgen import` from a kernel's paravirt.h; informational for the other stages.
+
+    /// <summary>The kernel's inline wrapper that calls the op, e.g. "write_cr3".</summary>
+    public string? Wrapper { get; init; }
+
+    /// <summary>The wrapper's C type with parameter names, e.g. "void (unsigned long x)".</summary>
+    public string? WrapperSignature { get; init; }
+
+    /// <summary>The op is called through the callee-save convention (the header's paravirt_callee_save member).</summary>
+    public bool? CalleeSave { get; init; }
+
+    /// <summary>The native alternative as assembler text, e.g. "pushf; pop %rax;" ("native" holds its bytes).</summary>
+    public string? NativeAsm { get; init; }
+
+    /// <summary>When the native alternative replaces the call, as the kernel writes it, e.g. "ALT_NOT(X86_FEATURE_XENPV)".</summary>
+    public string? Condition { get; init; }
 }
 
 /// <summary>Every input option of pvgen, declared once; the command line overrides each one.</summary>

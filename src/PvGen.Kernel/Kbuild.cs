@@ -1,0 +1,245 @@
+using System.Text;
+using PvGen.Model.IO;
+
+namespace PvGen.Kernel;
+
+/// <summary>A distribution's kernel configuration (the .config of a linux-headers-* flavour directory).</summary>
+/// <param name="CompilerCommand">The compiler named by CONFIG_CC_VERSION_TEXT ("gcc-12"), when it is installed.</param>
+public sealed record KernelConfig(string Path, string Text, string? CompilerCommand)
+{
+    /// <summary>Settings that need files a distribution keeps outside its source package (its signing certificates).</summary>
+    public static readonly string[] SigningSettings = ["SYSTEM_TRUSTED_KEYS", "SYSTEM_REVOCATION_KEYS", "MODULE_SIG_KEY"];
+
+    public static KernelConfig Load(string buildTreeOrFile)
+    {
+        string file = Directory.Exists(buildTreeOrFile) ? System.IO.Path.Combine(buildTreeOrFile, ".config") : buildTreeOrFile;
+        if (!File.Exists(file))
+        {
+            throw KernelException.Tree($"no kernel configuration at '{file}' (give the linux-headers-* flavour directory that holds .config)");
+        }
+
+        string text = File.ReadAllText(file);
+        var config = new KernelConfig(System.IO.Path.GetFullPath(file), text, null);
+        if (config.Value("CONFIG_X86_64") != "y")
+        {
+            throw KernelException.Tree($"'{file}' does not configure an x86-64 kernel (CONFIG_X86_64 is not y)");
+        }
+
+        if (config.Value("CONFIG_PARAVIRT") != "y")
+        {
+            throw KernelException.Tree($"'{file}' does not enable CONFIG_PARAVIRT: such a kernel has no pv call sites");
+        }
+
+        string? compiler = config.Value("CONFIG_CC_VERSION_TEXT")?.Trim('"').Split(' ')[0];
+        return config with { CompilerCommand = compiler is { Length: > 0 } && Processes.Which(compiler) is not null ? compiler : null };
+    }
+
+    /// <summary>The value of NAME=VALUE, or null when the option is unset.</summary>
+    public string? Value(string name)
+    {
+        foreach (string line in Text.Split('\n'))
+        {
+            if (line.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                return line[(name.Length + 1)..];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>What emptying the signing settings changes, one sentence per setting (the run says them).</summary>
+    public IReadOnlyList<string> SigningChanges => [.. SigningSettings.Select(s => Value("CONFIG_" + s) switch
+    {
+        null => $"CONFIG_{s} set to \"\" with scripts/config (it was not set)",
+        "\"\"" => $"CONFIG_{s} set to \"\" with scripts/config (it was already empty)",
+        var v => $"CONFIG_{s} emptied with scripts/config (it named {v}, a file of the distribution's build that its source package does not have)",
+    })];
+}
+
+/// <summary>One Kbuild tree: a source directory and its out-of-tree build directory (make O=).</summary>
+/// <param name="Name">kernel (the kernel's own macros), macro or plain (a drop-in).</param>
+public sealed record KbuildTree(string Name, string Source, string Output);
+
+/// <summary>What Kbuild made of one object.</summary>
+/// <param name="Object">Tree-relative, e.g. mm/memory.o.</param>
+/// <param name="Rebuilt">Compiled in this run (else the object and its messages are the previous run's).</param>
+/// <param name="Messages">The compiler's and objtool's output for this object (warnings, notes, errors).</param>
+/// <param name="Error">Why the object is missing, or null.</param>
+public sealed record KbuildObject(string Object, string Path, bool Rebuilt, IReadOnlyList<string> Messages, string? Error)
+{
+    /// <summary>The warning and error lines, with the tree's absolute paths taken out, so two trees can be compared.</summary>
+    public IReadOnlyList<string> Warnings(KbuildTree tree) =>
+        [.. Messages.Where(m => m.Contains("warning:", StringComparison.Ordinal) || m.Contains("error:", StringComparison.Ordinal))
+            .Select(m => m.Replace(tree.Source.TrimEnd('/') + "/", string.Empty, StringComparison.Ordinal)
+                .Replace(tree.Output.TrimEnd('/') + "/", string.Empty, StringComparison.Ordinal).Replace("./", string.Empty, StringComparison.Ordinal).Trim())];
+}
+
+/// <summary>Drives the kernel's own build system: configure once per tree, then build single objects (objtool runs as in a real build).</summary>
+public static class Kbuild
+{
+    /// <summary>A hard-link copy of <paramref name="source"/> (cp -al), made once; files replaced later (the drop-in) get their own inode.</summary>
+    public static void LinkCopy(string source, string destination, Action<KernelProgress>? progress)
+    {
+        string marker = Path.Combine(destination, ".pvgen-link-copy");
+        if (File.Exists(marker) && File.ReadAllText(marker) == source + "\n")
+        {
+            return;
+        }
+
+        progress?.Invoke(new KernelProgress("copy", $"hard-link copy of {source} for {Path.GetFileName(destination)}"));
+        if (Directory.Exists(destination))
+        {
+            Directory.Delete(destination, recursive: true);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        string cp = Processes.Which("cp") ?? throw KernelException.Tree("cp is not installed");
+        var run = Processes.Run(cp, ["-al", source, destination]);
+        if (run.ExitCode != 0)
+        {
+            throw KernelException.Tree($"cp -al {source} {destination} failed (the cache must be on the same file system as the source): {run.Tail(3)}");
+        }
+
+        File.WriteAllText(marker, source + "\n");
+    }
+
+    /// <summary>
+    /// Writes a file of the tree without touching the original it may be hard-linked to (write to a new inode, then
+    /// rename), and only when the content changes, so make rebuilds only what depends on a real change.
+    /// </summary>
+    public static bool Replace(string path, string content) => AtomicFile.WriteIfChanged(path, content);
+
+    /// <summary>
+    /// The distribution's configuration, with its signing settings emptied, run through olddefconfig and prepare
+    /// (which builds objtool). Skipped when the tree was configured from the same input before.
+    /// </summary>
+    /// <returns>False when the tree was already configured (nothing ran).</returns>
+    public static bool Configure(KbuildTree tree, KernelConfig config, string compiler, int jobs, Action<KernelProgress>? progress)
+    {
+        Directory.CreateDirectory(tree.Output);
+        string stamp = Path.Combine(tree.Output, ".pvgen-configured");
+        string identity = Processes.Sha256($"{tree.Source}\n{compiler}\n{config.Text}");
+        if (File.Exists(stamp) && File.ReadAllText(stamp) == identity && File.Exists(Path.Combine(tree.Output, "include", "generated", "autoconf.h")))
+        {
+            return false;
+        }
+
+        File.Delete(stamp);
+        string dotConfig = Path.Combine(tree.Output, ".config");
+        File.WriteAllText(dotConfig, config.Text);
+        var args = new List<string> { "--file", dotConfig };
+        foreach (string setting in KernelConfig.SigningSettings)
+        {
+            args.AddRange(["--set-str", setting, string.Empty]);
+        }
+
+        var edited = Processes.Run(Path.Combine(tree.Source, "scripts", "config"), args, tree.Source);
+        if (edited.ExitCode != 0)
+        {
+            throw Failed(tree, "scripts/config", edited);
+        }
+
+        progress?.Invoke(new KernelProgress("configure", $"{tree.Name}: make olddefconfig"));
+        var olddefconfig = Make(tree, compiler, 1, ["olddefconfig"], null);
+        if (olddefconfig.ExitCode != 0)
+        {
+            throw Failed(tree, "make olddefconfig", olddefconfig);
+        }
+
+        progress?.Invoke(new KernelProgress("prepare", $"{tree.Name}: make prepare (builds objtool)"));
+        var prepare = Make(tree, compiler, jobs, ["prepare"], null);
+        if (prepare.ExitCode != 0)
+        {
+            throw Failed(tree, "make prepare", prepare);
+        }
+
+        File.WriteAllText(stamp, identity);
+        return true;
+    }
+
+    /// <summary>
+    /// Builds the objects in one make run (-k, one job so that every message follows the Kbuild line of its object).
+    /// Messages are kept next to each object (OBJ.pvgen.log), so an object make did not need to rebuild keeps its own.
+    /// </summary>
+    public static IReadOnlyList<KbuildObject> Build(KbuildTree tree, IReadOnlyList<string> objects, string compiler, Action<KernelProgress>? progress)
+    {
+        var before = objects.ToDictionary(o => o, o => File.Exists(Path.Combine(tree.Output, o)) ? File.GetLastWriteTimeUtc(Path.Combine(tree.Output, o)) : DateTime.MinValue);
+        var messages = objects.ToDictionary(o => o, _ => new List<string>());
+        var wanted = objects.ToHashSet(StringComparer.Ordinal);
+        string? current = null;
+        int done = 0;
+        progress?.Invoke(new KernelProgress("build", $"{tree.Name}: {objects.Count} objects", 0, objects.Count));
+        var run = Make(tree, compiler, 1, ["-k", .. objects], line =>
+        {
+            if (QuietLine(line) is { } target)
+            {
+                current = wanted.Contains(target.Object) ? target.Object : null;
+                if (current is not null && target.Tag == "CC")
+                {
+                    progress?.Invoke(new KernelProgress("build", $"{tree.Name}: {current}", Interlocked.Increment(ref done), objects.Count));
+                }
+            }
+            else if (current is not null && !line.StartsWith("make", StringComparison.Ordinal))
+            {
+                messages[current].Add(line);
+            }
+        });
+
+        var results = new List<KbuildObject>();
+        foreach (string obj in objects)
+        {
+            string path = Path.Combine(tree.Output, obj);
+            string log = path + ".pvgen.log";
+            bool exists = File.Exists(path);
+            bool rebuilt = exists && File.GetLastWriteTimeUtc(path) != before[obj];
+            if (rebuilt)
+            {
+                AtomicFile.WriteIfChanged(log, string.Join('\n', messages[obj]) + "\n");
+            }
+
+            var kept = rebuilt ? messages[obj] : File.Exists(log) ? [.. File.ReadAllLines(log).Where(l => l.Length > 0)] : messages[obj];
+            string? error = exists ? null
+                : $"{tree.Name}: Kbuild did not produce {obj} (make exit {run.ExitCode}): " + (messages[obj].Count > 0 ? string.Join(" | ", messages[obj].Take(6)) : run.Tail(4).Replace('\n', ' '));
+            results.Add(new KbuildObject(obj, path, rebuilt, kept, error));
+        }
+
+        progress?.Invoke(new KernelProgress("build", $"{tree.Name}: done", objects.Count, objects.Count));
+        return results;
+    }
+
+    /// <summary>"  CC      mm/memory.o" (Kbuild's quiet command line: two spaces, a tag, spaces, the target), else null.</summary>
+    internal static (string Tag, string Object)? QuietLine(string line)
+    {
+        if (line.Length < 4 || line[0] != ' ' || line[1] != ' ' || !char.IsAsciiLetterUpper(line[2]))
+        {
+            return null;
+        }
+
+        int end = 2;
+        while (end < line.Length && (char.IsAsciiLetterUpper(line[end]) || char.IsAsciiDigit(line[end]) || line[end] is '_' or '-'))
+        {
+            end++;
+        }
+
+        if (end == line.Length || line[end] != ' ')
+        {
+            return null;
+        }
+
+        string target = line[end..].Trim();
+        return target.Length == 0 || target.Contains(' ', StringComparison.Ordinal) ? null : (line[2..end], target);
+    }
+
+    private static ProcessOutput Make(KbuildTree tree, string compiler, int jobs, IReadOnlyList<string> targets, Action<string>? onLine)
+    {
+        string make = Processes.Which("make") ?? throw KernelException.Tree("make is not installed (apt-get install make flex bison bc libelf-dev libssl-dev)");
+        var args = new List<string> { "-C", tree.Source, $"O={tree.Output}", $"CC={compiler}", $"-j{Math.Max(1, jobs)}", "--no-print-directory" };
+        args.AddRange(targets);
+        return Processes.Run(make, args, tree.Source, onLine);
+    }
+
+    private static KernelException Failed(KbuildTree tree, string what, ProcessOutput run) =>
+        new(new PvGen.Model.Diagnostic(PvGen.Model.DiagnosticIds.KbuildFailed, PvGen.Model.Severity.Error,
+            $"{tree.Name}: {what} failed (exit {run.ExitCode}) in {tree.Output}:\n{run.Tail()}", null));
+}
