@@ -43,7 +43,7 @@ public static class CheckRunner
 
     public static CheckReport Check(GeneratedOutput output, IReadOnlyList<Compiler> compilers, IReadOnlyList<string> optimizations, string workDirectory, IReadOnlyList<string>? extraFlags = null, Action<string>? progress = null)
     {
-        IReadOnlyList<string> flags = [.. output.CompileFlags, .. extraFlags ?? []];
+        IReadOnlyList<string> flags = [.. output.Environment.Flags(), .. extraFlags ?? []];
         Directory.CreateDirectory(workDirectory);
         var model = output.Model;
         var builds = new List<BuildCheck>();

@@ -21,7 +21,6 @@ public sealed record Finding(string Id, Severity Severity, string Message, strin
             }
         }
 
-        string severity = Severity switch { Severity.Error => "error", Severity.Warning => "warning", _ => "note" };
-        return $"{where}: {severity}: {Message} [{Id}]";
+        return Diagnostic.Format(where, Severity, Message, Id);
     }
 }

@@ -24,14 +24,12 @@ public static class CompilerFlags
 
     public static string DefaultResourceDir => Path.Combine(AppContext.BaseDirectory, "pvgen-resource");
 
+    /// <summary>libclang's command line: the request's environment, freestanding (our own resource headers) without a kernel tree.</summary>
     public static List<string> For(ParseRequest request)
     {
         var args = new List<string> { "-x", "c", $"-std={request.Std}", $"--target={request.Target.Triple}", "-D__PVGEN__=1" };
-        if (request.KernelTree is { } tree)
-        {
-            AddKernelFlags(args, Path.GetFullPath(tree), Path.GetFullPath(request.KernelBuild ?? tree), request.Target);
-        }
-        else
+        var environment = request.Environment.MapPaths(Path.GetFullPath);
+        if (environment.KernelTree is null)
         {
             // Our own freestanding headers, never the host's: the same model on every machine.
             args.Add("-resource-dir");
@@ -42,64 +40,36 @@ public static class CompilerFlags
 
         // Headers that define fastcall & co. after our prelude must not warn.
         args.Add("-Wno-macro-redefined");
-        foreach (string dir in request.IncludeDirs)
-        {
-            args.Add("-I" + Path.GetFullPath(dir));
-        }
-
-        foreach (string define in request.Defines)
-        {
-            args.Add("-D" + define);
-        }
-
-        foreach (string include in request.Includes)
-        {
-            args.Add("-include");
-            args.Add(Path.GetFullPath(include));
-        }
-
+        args.AddRange(environment.Flags());
         return args;
     }
+}
 
-    /// <summary>The include environment of Kbuild for a split source/build tree (as distributions ship headers).</summary>
-    public static void AddKernelFlags(List<string> args, string src, string obj, Target target)
+/// <summary>What a kernel build tree's own configuration says.</summary>
+public static class KernelConfig
+{
+    /// <summary>The target a configured tree was built for (CONFIG_X86_64=y or CONFIG_X86_32=y in its .config), or null when it does not say.</summary>
+    public static Target? TargetOf(string buildTree)
     {
-        args.Add("-nostdinc");
-        string[] includeDirs =
-        [
-            $"{src}/arch/x86/include",
-            $"{obj}/arch/x86/include/generated",
-            $"{src}/include",
-            $"{obj}/include",
-            $"{src}/arch/x86/include/uapi",
-            $"{obj}/arch/x86/include/generated/uapi",
-            $"{src}/include/uapi",
-            $"{obj}/include/generated/uapi",
-        ];
-        foreach (string dir in includeDirs)
+        string config = Path.Combine(buildTree, ".config");
+        if (!File.Exists(config))
         {
-            args.Add("-I" + dir);
+            return null;
         }
 
-        foreach (string header in new[] { "linux/compiler-version.h", "linux/kconfig.h", "linux/compiler_types.h" })
+        foreach (string line in File.ReadLines(config))
         {
-            string path = Path.Combine(src, "include", header);
-            if (File.Exists(path))
+            if (line == "CONFIG_X86_64=y")
             {
-                args.Add("-include");
-                args.Add(path);
+                return Target.X86_64;
+            }
+
+            if (line == "CONFIG_X86_32=y")
+            {
+                return Target.I386;
             }
         }
 
-        args.Add("-D__KERNEL__");
-        args.Add("-fno-PIE");
-        if (target.PointerSize == 4)
-        {
-            args.Add("-mregparm=3");
-        }
-        else
-        {
-            args.Add("-mcmodel=kernel");
-        }
+        return null;
     }
 }

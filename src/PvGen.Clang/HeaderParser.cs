@@ -57,8 +57,8 @@ public static unsafe class HeaderParser
         new(null, [new Diagnostic(id, Severity.Error, message, location)]);
 
     /// <summary>Every distinct configured signature, keyed by the config entry that gave it.</summary>
-    private static List<(string Key, string Signature)> CollectSignatures(PvGenConfig? config) =>
-        config?.Ops?.Where(kv => kv.Value.Signature is not null).Select(kv => (kv.Key, kv.Value.Signature!)).ToList() ?? [];
+    private static List<(string Key, string Signature)> CollectSignatures(OpsConfig? config) =>
+        config?.Ops.Where(kv => kv.Value.Signature is not null).Select(kv => (kv.Key, kv.Value.Signature!)).ToList() ?? [];
 
     private static string BuildMainFile(string header, bool withPrelude, List<(string Key, string Signature)> signatures)
     {
@@ -178,7 +178,11 @@ public static unsafe class HeaderParser
                     $"struct '{request.StructName}' has no function-pointer members", location));
             }
 
-            CheckConfigNamesExistingOps();
+            if (request.Config is { } configured)
+            {
+                diagnostics.AddRange(configured.UnknownOps([.. ops.Select(o => o.Path)], request.StructName));
+            }
+
             foreach (var op in ops.Where(o => o.Slot > 255))
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.TooManySlots, Severity.Warning,
@@ -191,10 +195,17 @@ public static unsafe class HeaderParser
                 return new ParseResult(null, diagnostics);
             }
 
+            var declared = DeclaredTables(topLevel, structDecl);
+            if (request.Symbol is null && declared.Count > 1)
+            {
+                Warn(DiagnosticIds.AmbiguousSymbol,
+                    $"several tables of type 'struct {request.StructName}' are declared ({string.Join(", ", declared)}); pass --symbol", location);
+            }
+
             var model = new OpsModel(
                 OpsModel.SchemaId,
                 request.StructName,
-                request.Symbol ?? FindTableSymbol(topLevel, structDecl, location),
+                request.Symbol ?? (declared.Count == 1 ? declared[0] : null),
                 request.Target,
                 LibClang.clang_Type_getSizeOf(structType),
                 ops.ToEquatableArray(),
@@ -259,11 +270,12 @@ public static unsafe class HeaderParser
         {
             int preludeLines = request.KernelTree is null ? CompilerFlags.Prelude.Count(c => c == '\n') : 0;
             int index = line - preludeLines - 2;
-            var configLocation = new SourceLocation(Relative(request.Config?.SourcePath is { } p ? Path.GetFullPath(p) : "pvgen.json"), 1, 1);
+            var configLocation = request.Config?.Location ?? new SourceLocation("pvgen.json", 1, 1);
             if (index >= 0 && index < signatures.Count)
             {
+                string key = signatures[index].Key;
                 return new Diagnostic(DiagnosticIds.BadSignature, Severity.Error,
-                    $"signature of '{signatures[index].Key}' (\"{signatures[index].Signature}\") does not parse: {message}", configLocation);
+                    $"signature of '{key}' (\"{signatures[index].Signature}\") does not parse: {message}", request.Config!.Ops[key].Location ?? configLocation);
             }
 
             return new Diagnostic(DiagnosticIds.ClangError, Severity.Error, message, configLocation);
@@ -304,7 +316,7 @@ public static unsafe class HeaderParser
                 .Where(n => n.Length > 0)
                 .Distinct()
                 .ToList();
-            string hint = Suggest(request.StructName, names);
+            string hint = Suggestions.Hint(request.StructName, names);
             diagnostics.Add(new Diagnostic(DiagnosticIds.UnknownStruct, Severity.Error,
                 $"struct '{request.StructName}' is not defined in '{Relative(header)}'{hint}", new SourceLocation(Relative(header), 1, 1)));
         }
@@ -455,8 +467,7 @@ public static unsafe class HeaderParser
 
         private void AddCalleeSaveOp(string path, string name, long offset, string spelled, SourceLocation location, CXCursor field)
         {
-            var config = request.Config?.ForOp(path);
-            string? key = config is null ? null : request.Config!.Ops!.First(kv => ReferenceEquals(kv.Value, config)).Key;
+            string? key = request.Config?.KeyFor(path);
             if (key is not null && signatureTypes.TryGetValue(key, out var function))
             {
                 var parameters = Parameters(function, ParamNames(signatureDecls[key], LibClang.clang_getCursorType(signatureDecls[key])));
@@ -558,7 +569,8 @@ public static unsafe class HeaderParser
             return text.Length == 0 ? null : text.Replace("\r\n", "\n", StringComparison.Ordinal);
         }
 
-        private string? FindTableSymbol(List<CXCursor> topLevel, CXCursor structDecl, SourceLocation structLocation)
+        /// <summary>Every "extern struct NAME SYM;" of the ops struct in the translation unit, in declaration order.</summary>
+        private static List<string> DeclaredTables(List<CXCursor> topLevel, CXCursor structDecl)
         {
             var candidates = new List<string>();
             foreach (var cursor in topLevel)
@@ -580,34 +592,7 @@ public static unsafe class HeaderParser
                 }
             }
 
-            if (candidates.Count > 1)
-            {
-                Warn(DiagnosticIds.AmbiguousSymbol,
-                    $"several tables of type 'struct {request.StructName}' are declared ({string.Join(", ", candidates)}); pass --symbol", structLocation);
-            }
-
-            return candidates.Count == 1 ? candidates[0] : null;
-        }
-
-        private void CheckConfigNamesExistingOps()
-        {
-            if (request.Config?.Ops is not { } configured)
-            {
-                return;
-            }
-
-            var paths = ops.Select(o => o.Path).ToList();
-            var configLocation = new SourceLocation(Relative(request.Config.SourcePath is { } p ? Path.GetFullPath(p) : "pvgen.json"), 1, 1);
-            foreach (string key in configured.Keys)
-            {
-                bool matches = PvGenConfig.IsPattern(key)
-                    ? paths.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(key, p, ignoreCase: false))
-                    : paths.Contains(key);
-                if (!matches)
-                {
-                    Error(DiagnosticIds.UnknownOpInConfig, $"'{key}' in the configuration matches no op of 'struct {request.StructName}'{Suggest(key, paths)}", configLocation);
-                }
-            }
+            return candidates;
         }
 
         private SourceLocation Locate(CXCursor cursor)
@@ -621,17 +606,5 @@ public static unsafe class HeaderParser
         private void Warn(string id, string message, SourceLocation location) => diagnostics.Add(new Diagnostic(id, Severity.Warning, message, location));
 
         private void Error(string id, string message, SourceLocation location) => diagnostics.Add(new Diagnostic(id, Severity.Error, message, location));
-    }
-
-    internal static string Suggest(string wanted, IEnumerable<string> candidates)
-    {
-        var close = candidates
-            .Select(c => (Name: c, Distance: EditDistance.Between(wanted, c)))
-            .Where(c => c.Distance <= Math.Max(2, wanted.Length / 2))
-            .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
-            .Take(3)
-            .Select(c => $"'{c.Name}'")
-            .ToList();
-        return close.Count == 0 ? string.Empty : $"; did you mean {string.Join(" or ", close)}?";
     }
 }

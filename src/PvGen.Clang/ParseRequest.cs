@@ -27,14 +27,18 @@ public sealed record ParseRequest
     public string CalleeSaveType { get; init; } = "paravirt_callee_save";
 
     /// <summary>Per-op configuration (callee-save signatures); null when there is none.</summary>
-    public PvGenConfig? Config { get; init; }
+    public OpsConfig? Config { get; init; }
+
+    /// <summary>The environment the header is compiled in (the same one generated code is compiled in later).</summary>
+    public CompileEnvironment Environment => new(Target, KernelTree, KernelBuild, Defines, IncludeDirs, Includes);
 
     /// <summary>Paths in the model are written relative to this directory when below it.</summary>
-    public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
+    public string BaseDirectory { get; init; } = System.Environment.CurrentDirectory;
 }
 
 /// <summary>The model (null when an error stopped the parse) and every diagnostic, in order.</summary>
 public sealed record ParseResult(OpsModel? Model, IReadOnlyList<Diagnostic> Diagnostics)
 {
+
     public bool Succeeded => Model is not null && !Diagnostics.Any(d => d.Severity == Severity.Error);
 }

@@ -1,19 +1,26 @@
 using System.CommandLine;
 using PvGen.Cli;
+using PvGen.Model;
 
 var root = new RootCommand("""
     pvgen: generate, check and measure paravirt ops call sites from the header that declares the ops table.
 
     Pipeline: parse the header (libclang) -> generate wrappers (macro or plain style) -> check them
     (compile and decode) -> scan objects for the sites the reloc approach would find -> diff both.
+    Every option with a pvgen.json key may also be set in pvgen.json (--config FILE, else ./pvgen.json).
     Exit codes: 0 ok, 1 findings, 2 usage or input error.
     """);
-root.Subcommands.Add(ParseCommand.Create());
-root.Subcommands.Add(GenerateCommand.Create());
-root.Subcommands.Add(ModelCommand.Create());
-root.Subcommands.Add(TemplatesCommand.Create());
-root.Subcommands.Add(ScanCommand.Create());
-root.Subcommands.Add(CheckCommand.Create());
-root.Subcommands.Add(DiffCommand.Create());
-root.Subcommands.Add(ImportCommand.Create());
-return Cli.Invoke(root, args);
+CommandLine.AddVerbs(root, VerbActions.For);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"pvgen: error: {error.Message} [{DiagnosticIds.BadOption}]");
+    }
+
+    Console.Error.WriteLine("Try 'pvgen --help' or 'pvgen <verb> --help'.");
+    return ExitCodes.InputError;
+}
+
+return parsed.Invoke();

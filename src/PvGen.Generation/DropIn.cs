@@ -39,14 +39,14 @@ public static class DropIn
     {
         if (!Styles.Contains(request.Style))
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
+            throw new PvGenException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
                 $"unknown drop-in style '{request.Style}'; use macro or plain", null));
         }
 
         var import = request.Import;
         if (import.Model.Target.PointerSize != 8)
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.ImportUnsupported, Severity.Error,
+            throw new PvGenException(new Diagnostic(DiagnosticIds.ImportUnsupported, Severity.Error,
                 "drop-in families are generated for x86_64 kernels only", import.Model.Location));
         }
 
@@ -66,7 +66,7 @@ public static class DropIn
         {
             if (range.First < 1 || range.Last > lines.Length || range.First > range.Last)
             {
-                throw new GenerationException(new Diagnostic(DiagnosticIds.DropInMismatch, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.DropInMismatch, Severity.Error,
                     $"macro section lines {range.First}-{range.Last} are not in the file ({lines.Length} lines): was it changed since the import?", new SourceLocation(section.File, 1, 1)));
             }
 
@@ -106,7 +106,7 @@ public static class DropIn
         int maxArity = import.Families.Count == 0 ? 0 : import.Families.Max(f => f.Arity);
         if (maxArity > abi.ArgumentRegisters.Count)
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.ImportUnsupported, Severity.Error,
+            throw new PvGenException(new Diagnostic(DiagnosticIds.ImportUnsupported, Severity.Error,
                 $"a family takes {maxArity} arguments; the x86-64 sites bind at most {abi.ArgumentRegisters.Count}", import.Model.Location));
         }
 

@@ -1,13 +1,10 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using PvGen.Model;
 
 namespace PvGen.Generation;
 
 /// <summary>
-/// The "generate" section of pvgen.json: generation-wide choices. Every key is optional; an unknown key is an error
-/// (a typo must not silently fall back to a default).
+/// Generation-wide choices (the "generate" section of pvgen.json or the matching options), already checked against
+/// the option table's choices by the project resolver. Null means the default.
 /// </summary>
 public sealed record GenerateSettings
 {
@@ -35,92 +32,18 @@ public sealed record GenerateSettings
     /// <summary>Emit "extern struct S sym;" (default: only when the ops header does not declare it).</summary>
     public bool? DeclareTable { get; init; }
 
-    /// <summary>Template override directory (the --templates option wins).</summary>
-    public string? Templates { get; init; }
+    /// <summary>Where each setting was given, for diagnostics that are only found while planning (null: the command line).</summary>
+    public IReadOnlyDictionary<string, SourceLocation> Locations { get; init; } = new Dictionary<string, SourceLocation>();
 
-    public static readonly string[] Keys =
-        ["base_name", "prefix", "include", "record_layout", "section", "call_form", "callee_save_field", "declare_table", "templates"];
+    /// <summary>Why a prefix, base name or section cannot be used, or null: the checks the option table's types cannot make.</summary>
+    public static string? ProblemWithPrefix(string prefix) => CNames.IsIdentifierOrEmpty(prefix) ? null : $"'{prefix}' is not a C identifier prefix";
 
-    public static readonly string[] RecordLayouts = ["i386", "x86_64", "packed"];
+    public static string? ProblemWithBaseName(string name) =>
+        name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name is "." or ".." ? $"'{name}' must be a plain file name" : null;
 
-    public static readonly string[] CallForms = ["rip", "abs"];
-
-    /// <summary>Binds the raw section; <paramref name="configPath"/> is only used in messages.</summary>
-    public static GenerateSettings Bind(JsonElement? section, string configPath)
-    {
-        if (section is not { } element)
-        {
-            return new GenerateSettings();
-        }
-
-        var where = new SourceLocation(configPath, 1, 1);
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error, "'generate' must be an object", where));
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!Keys.Contains(property.Name))
-            {
-                string best = Keys.OrderBy(k => EditDistance.Between(k, property.Name)).First();
-                string hint = EditDistance.Between(best, property.Name) <= 3 ? $" (did you mean '{best}'?)" : $" (known keys: {string.Join(", ", Keys)})";
-                throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
-                    $"unknown key 'generate.{property.Name}'{hint}", where));
-            }
-        }
-
-        GenerateSettings settings;
-        try
-        {
-            settings = element.Deserialize((JsonTypeInfo<GenerateSettings>)GenerateSettingsJsonContext.Default.Options.GetTypeInfo(typeof(GenerateSettings)))
-                ?? new GenerateSettings();
-        }
-        catch (JsonException e)
-        {
-            string message = e.Message;
-            int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
-                $"invalid 'generate' section: {(cut > 0 ? message[..cut] : message)}", where));
-        }
-
-        settings.Validate(where);
-        return settings;
-    }
-
-    public void Validate(SourceLocation? where)
-    {
-        void Check(string? value, string key, string[] allowed)
-        {
-            if (value is not null && !allowed.Contains(value))
-            {
-                throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
-                    $"'generate.{key}' is '{value}'; use one of: {string.Join(", ", allowed)}", where));
-            }
-        }
-
-        Check(RecordLayout, "record_layout", RecordLayouts);
-        Check(CallForm, "call_form", CallForms);
-        if (Prefix is not null && !CNames.IsIdentifierOrEmpty(Prefix))
-        {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error, $"'generate.prefix' ('{Prefix}') is not a C identifier prefix", where));
-        }
-
-        if (BaseName is not null && (BaseName.Length == 0 || BaseName.IndexOfAny(['/', '\\']) >= 0))
-        {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error, $"'generate.base_name' ('{BaseName}') must be a plain file name", where));
-        }
-    }
+    /// <summary>A section name the assembler takes in <c>.pushsection NAME,"a"</c>: no quotes, commas or blanks.</summary>
+    public static string? ProblemWithSection(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '$')
+            ? null
+            : $"'{name}' is not a section name the assembler accepts (letters, digits, '.', '_', '$')";
 }
-
-/// <summary>A generation problem that stops the run: one diagnostic, exit code 2, nothing written.</summary>
-public sealed class GenerationException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
-{
-    public Diagnostic Diagnostic { get; } = diagnostic;
-}
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(GenerateSettings))]
-internal sealed partial class GenerateSettingsJsonContext : JsonSerializerContext;

@@ -16,8 +16,8 @@ public interface IStyleEmitter
     IEnumerable<GeneratedFile> Emit(StyleContext context);
 }
 
-/// <summary>What a style emitter gets: the plan, the template model and a renderer bound to the layered loader.</summary>
-public sealed record StyleContext(GenerationRequest Request, TemplateModelBuilder.Plan Plan, TemplateRenderer Renderer)
+/// <summary>What a style emitter gets: the plan, the template model, a renderer bound to the layered loader, and the run's diagnostics.</summary>
+public sealed record StyleContext(GenerationRequest Request, TemplateModelBuilder.Plan Plan, TemplateRenderer Renderer, List<Diagnostic> Diagnostics)
 {
     /// <summary>Renders a template with the model plus a "file" object describing the file being written.</summary>
     public GeneratedFile RenderFile(string template, string fileName, string style)
@@ -42,11 +42,12 @@ public sealed class CHeaderStyle(string style, string template) : IStyleEmitter
 /// <summary>Stage 2: model + settings -> the generated files, in memory. Writing is the caller's job (all or nothing).</summary>
 public static class Generator
 {
-    /// <summary>Styles by name; other stages add theirs (e.g. "csharp") here.</summary>
-    public static readonly Dictionary<string, IStyleEmitter> Styles = new(StringComparer.Ordinal)
+    /// <summary>Every style by name (the option table's --style choices name these).</summary>
+    public static readonly IReadOnlyDictionary<string, IStyleEmitter> Styles = new Dictionary<string, IStyleEmitter>(StringComparer.Ordinal)
     {
         ["macro"] = new CHeaderStyle("macro", "macro/header.sbn-c"),
         ["plain"] = new CHeaderStyle("plain", "plain/header.sbn-c"),
+        ["csharp"] = new CSharpStyle(),
     };
 
     public const string ModelFile = ".pvgen/model.json";
@@ -58,7 +59,7 @@ public static class Generator
         {
             if (!Styles.ContainsKey(style))
             {
-                throw new GenerationException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.BadOption, Severity.Error,
                     $"unknown style '{style}'; use one of: {string.Join(", ", Styles.Keys)}, both", null));
             }
         }
@@ -67,7 +68,7 @@ public static class Generator
         var loader = new LayeredTemplateLoader(request.TemplateDirectory, request.TemplateDirectoryDisplay ?? request.TemplateDirectory);
         diagnostics.AddRange(loader.OutdatedOverrides());
         var renderer = new TemplateRenderer(loader);
-        var context = new StyleContext(request, plan, renderer);
+        var context = new StyleContext(request, plan, renderer, diagnostics);
         var files = new List<GeneratedFile>();
         foreach (string style in request.Styles)
         {
@@ -76,109 +77,11 @@ public static class Generator
 
         files.Add(context.RenderFile("exercise.sbn-c", $"{plan.BaseName}_exercise.c", "exercise"));
         files.Add(new GeneratedFile($"{plan.BaseName}.manifest.json", Manifest(request, plan)));
-        files.Add(new GeneratedFile(ModelFile, ModelJson.Serialize(request.Model)));
+        files.Add(new GeneratedFile(ModelFile, ModelJson.Serialize(request.WrittenModel)));
         return new GenerationOutput(files, diagnostics, plan);
     }
 
     /// <summary>The JSON manifest of ops for tools (schema pvgen.manifest/1).</summary>
-    public static string Manifest(GenerationRequest request, TemplateModelBuilder.Plan plan)
-    {
-        var model = request.Model;
-        var abi = CallAbi.For(model.Target);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema", "pvgen.manifest/1");
-            w.WriteString("generator_version", TemplateModelBuilder.Version);
-            w.WriteString("struct", model.Struct);
-            if (model.TableSymbol is null)
-            {
-                w.WriteNull("symbol");
-            }
-            else
-            {
-                w.WriteString("symbol", model.TableSymbol);
-            }
-
-            w.WriteString("arch", model.Target.Arch);
-            w.WriteNumber("pointer_size", model.Target.PointerSize);
-            w.WriteNumber("struct_size", model.StructSize);
-            w.WriteStartArray("styles");
-            foreach (string style in request.Styles)
-            {
-                w.WriteStringValue(style);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("cflags");
-            foreach (string flag in request.CompileFlags)
-            {
-                w.WriteStringValue(flag);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartObject("record");
-            w.WriteString("section", plan.Section);
-            w.WriteString("layout", plan.RecordLayout);
-            w.WriteNumber("size", plan.RecordSize);
-            w.WriteString("call_form", plan.CallForm);
-            w.WriteNumber("site_length", plan.CallForm == "rip" || model.Target.PointerSize == 4 ? 6 : 7);
-            w.WriteEndObject();
-            w.WriteStartObject("clobber_bits");
-            foreach (var register in abi.Registers)
-            {
-                w.WriteNumber(register.Name, register.Bit);
-            }
-
-            w.WriteEndObject();
-            w.WriteStartArray("ops");
-            foreach (var op in plan.Ops)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", op.Skipped ? null : op.Wrapper);
-                w.WriteString("path", op.Op.Path);
-                w.WriteNumber("offset", op.Op.Offset);
-                w.WriteNumber("slot", op.Op.Slot);
-                w.WriteNumber("arg_count", op.Op.Params.Count);
-                w.WriteNumber("arg_words", op.Binding.ArgumentWords);
-                w.WriteNumber("return_size", op.Op.ReturnType.Size);
-                w.WriteBoolean("callee_save", op.Op.CalleeSave);
-                w.WriteBoolean("jump", op.Jump);
-                w.WriteBoolean("skipped", op.Skipped);
-                w.WriteStartArray("clobbers");
-                foreach (var register in op.Clobbers)
-                {
-                    w.WriteStringValue(register.Name);
-                }
-
-                w.WriteEndArray();
-                w.WriteNumber("clobber_mask", op.ClobberMask);
-                w.WriteString("native", op.Native);
-                w.WriteString("wrapper", op.Skipped ? null : op.Wrapper);
-                w.WriteString("macro_style", op.Skipped ? "none" : op.Binding.IsAsm ? "asm" : "plain");
-                w.WriteString("reason", op.Skipped ? op.SkipReason : op.Binding.Reason);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("macro_plain_calls");
-            foreach (var op in plan.Ops.Where(o => !o.Skipped && !o.Binding.IsAsm))
-            {
-                w.WriteStringValue(op.Op.Path);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("skipped");
-            foreach (var op in plan.Ops.Where(o => o.Skipped))
-            {
-                w.WriteStringValue(op.Op.Path);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
+    public static string Manifest(GenerationRequest request, TemplateModelBuilder.Plan plan) =>
+        GenerationManifest.Serialize(GenerationManifest.From(request, plan));
 }

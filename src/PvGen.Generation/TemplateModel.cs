@@ -108,7 +108,7 @@ public sealed record GenerationRequest
     public required OpsModel Model { get; init; }
 
     /// <summary>Per-op settings (name, clobbers, skip, jump, native); null when there is no pvgen.json.</summary>
-    public PvGenConfig? Config { get; init; }
+    public OpsConfig? Config { get; init; }
 
     public GenerateSettings Settings { get; init; } = new();
 
@@ -125,10 +125,27 @@ public sealed record GenerationRequest
     public IReadOnlyList<string> Styles { get; init; } = ["macro", "plain"];
 
     /// <summary>
-    /// The -D/-I/-include flags the header was parsed with, paths relative to the output directory. Recorded in the
-    /// manifest so `pvgen check` compiles the output in the same configuration the layout guards were computed for.
+    /// The environment the header was parsed in (absolute paths). Recorded in the manifest, relative to
+    /// <see cref="OutputDirectory"/>, so `pvgen check` compiles the output in the configuration the layout guards were computed for.
     /// </summary>
-    public IReadOnlyList<string> CompileFlags { get; init; } = [];
+    public CompileEnvironment Environment { get; init; } = new(Target.X86_64, null, null, [], [], []);
+
+    /// <summary>Where the files will be written: manifest paths are relative to it (null: paths as given).</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>The directory the model's locations are relative to (the parse's working directory; null: as given).</summary>
+    public string? ModelBaseDirectory { get; init; }
+
+    /// <summary>
+    /// The model as the output describes it: locations relative to the output directory, so what is written does not
+    /// depend on the directory pvgen ran in. Diagnostics keep the model's own locations (relative to where the user is).
+    /// </summary>
+    public OpsModel WrittenModel => OutputDirectory is { } output && ModelBaseDirectory is { } origin
+        ? Model.MapLocations(file => Path.GetRelativePath(output, Path.GetFullPath(file, origin)).Replace('\\', '/'))
+        : Model;
+
+    /// <summary>The C# style's choices (the "csharp" section).</summary>
+    public CSharpSettings CSharp { get; init; } = CSharpSettings.Default;
 
     /// <summary>Template override directory (searched before the embedded defaults), or null.</summary>
     public string? TemplateDirectory { get; init; }
@@ -174,30 +191,34 @@ public static class TemplateModelBuilder
         string section = settings.Section ?? ".parainstructions";
         string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
         string calleeSaveField = settings.CalleeSaveField ?? "func";
-        var configWhere = new SourceLocation(request.Config?.SourcePath ?? "pvgen.json", 1, 1);
-
+        var configuration = request.Config ?? OpsConfig.Empty;
         if (recordLayout == "x86_64" && model.Target.PointerSize == 4)
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.BadGenerateConfig, Severity.Error,
-                "'generate.record_layout' x86_64 holds a 64-bit site address; use i386 or packed for an i386 model", configWhere));
+            throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
+                "record format x86_64 holds a 64-bit site address; use i386 or packed for an i386 model", settings.Locations.GetValueOrDefault("record_format"));
         }
 
-        CheckConfiguredOpsExist(request.Config, model, configWhere);
+        if (configuration.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknownOps)
+        {
+            throw new PvGenException(unknownOps);
+        }
+
         var plans = new List<OpPlan>();
         var wrappers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var op in model.Ops)
         {
-            var config = request.Config?.ForOp(op.Path);
+            var config = configuration.ForOp(op.Path);
+            var configWhere = config?.Location ?? configuration.Location;
             string wrapper = config?.Name ?? prefix + op.Path.Replace('.', '_');
             if (!CNames.IsIdentifier(wrapper))
             {
-                throw new GenerationException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
                     $"wrapper name '{wrapper}' of op '{op.Path}' is not a C identifier", configWhere));
             }
 
             if (wrappers.TryGetValue(wrapper, out string? other))
             {
-                throw new GenerationException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
+                throw new PvGenException(new Diagnostic(DiagnosticIds.BadWrapperName, Severity.Error,
                     $"ops '{other}' and '{op.Path}' would both get the wrapper name '{wrapper}'; set \"name\" for one of them under \"ops\" in pvgen.json", configWhere));
             }
 
@@ -209,7 +230,7 @@ public static class TemplateModelBuilder
                 var unknown = names.Where(n => n != "any" && abi.Find(n) is null).ToList();
                 if (unknown.Count > 0)
                 {
-                    throw new GenerationException(new Diagnostic(DiagnosticIds.BadClobber, Severity.Error,
+                    throw new PvGenException(new Diagnostic(DiagnosticIds.BadClobber, Severity.Error,
                         $"op '{op.Path}': unknown clobber register(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} for {abi.Arch}; use \"any\" or some of: {string.Join(", ", abi.Registers.Select(r => r.Name))}",
                         configWhere));
                 }
@@ -220,7 +241,7 @@ public static class TemplateModelBuilder
             string? native = null;
             if (config?.Native is { } hex)
             {
-                native = NativeBytes.Normalise(hex) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
+                native = NativeBytes.Normalise(hex) ?? throw new PvGenException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", configWhere));
             }
 
@@ -250,7 +271,7 @@ public static class TemplateModelBuilder
                 }
             }
 
-            string member = MemberExpression(model, op, configWhere);
+            string member = MemberExpression(model, op, configuration.Location);
             string callTarget = op.CalleeSave ? $"{member}.{calleeSaveField}" : member;
             var binding = skipped
                 ? new MacroBinding { IsAsm = false, Reason = skipReason }
@@ -266,6 +287,7 @@ public static class TemplateModelBuilder
                 member, callTarget, binding, clobbers));
         }
 
+        var written = request.WrittenModel;
         var root = new ModelNode()
             .Add("generator", new ModelNode().Add("name", "pvgen").Add("version", Version))
             .Add("invocation", request.Invocation)
@@ -276,7 +298,7 @@ public static class TemplateModelBuilder
             .Add("split_tables", model.TableSymbol is null)
             .Add("declare_table", request.DeclareTable && model.TableSymbol is not null)
             .Add("ops_header", request.Include)
-            .Add("source", model.Location.File)
+            .Add("source", written.Location.File)
             .Add("target", new ModelNode()
                 .Add("arch", model.Target.Arch)
                 .Add("triple", model.Target.Triple)
@@ -293,40 +315,12 @@ public static class TemplateModelBuilder
                 .Add("call_form", callForm)
                 .Add("callee_save_field", calleeSaveField))
             .Add("clobber_bits", abi.Registers.Select(r => new ModelNode().Add("register", r.Name).Add("bit", r.Bit).Add("mask", CNames.Hex(1L << r.Bit))).ToList())
-            .Add("ops", plans.Select(OpNode).ToList())
+            .Add("ops", plans.Select((p, i) => OpNode(p, written.Ops[i].Location)).ToList())
             .Add("wrapped_count", plans.Count(p => !p.Skipped))
             .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
             .Add("plain_fallbacks", plans.Where(p => !p.Skipped && !p.Binding.IsAsm).Select(p => new ModelNode().Add("path", p.Op.Path).Add("wrapper", p.Wrapper).Add("reason", p.Binding.Reason)).ToList());
         return new Plan(root, plans, baseName, recordLayout, recordSize, section, callForm);
-    }
-
-    /// <summary>
-    /// Every "ops" key must name an op (or match one as a glob). The parser checks this for header input; a model read
-    /// from JSON comes here unchecked.
-    /// </summary>
-    private static void CheckConfiguredOpsExist(PvGenConfig? config, OpsModel model, SourceLocation where)
-    {
-        if (config?.Ops is not { } configured)
-        {
-            return;
-        }
-
-        var paths = model.Ops.Select(o => o.Path).ToList();
-        foreach (string key in configured.Keys)
-        {
-            bool matches = PvGenConfig.IsPattern(key)
-                ? paths.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(key, p, ignoreCase: false))
-                : paths.Contains(key);
-            if (!matches)
-            {
-                var close = paths.OrderBy(p => EditDistance.Between(key, p)).ThenBy(p => p, StringComparer.Ordinal).Take(3)
-                    .Where(p => EditDistance.Between(key, p) <= Math.Max(2, key.Length / 2)).Select(p => $"'{p}'").ToList();
-                throw new GenerationException(new Diagnostic(DiagnosticIds.UnknownOpInConfig, Severity.Error,
-                    $"'{key}' in the configuration matches no op of 'struct {model.Struct}'{(close.Count > 0 ? $"; did you mean {string.Join(" or ", close)}?" : string.Empty)}",
-                    where));
-            }
-        }
     }
 
     /// <summary>The C lvalue of the op's pointer: sym.path, or for split tables (2.6.23-4.19 pv_*_ops variables) the path itself.</summary>
@@ -339,14 +333,14 @@ public static class TemplateModelBuilder
 
         if (!op.Path.Contains('.'))
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.NoTableSymbol, Severity.Error,
+            throw new PvGenException(new Diagnostic(DiagnosticIds.NoTableSymbol, Severity.Error,
                 $"struct {model.Struct} has no table symbol and op '{op.Path}' is not inside a group variable; pass --symbol or set \"symbol\" in pvgen.json", where));
         }
 
         return op.Path;
     }
 
-    private static ModelNode OpNode(OpPlan plan)
+    private static ModelNode OpNode(OpPlan plan, SourceLocation location)
     {
         var op = plan.Op;
         var binding = plan.Binding;
@@ -414,7 +408,7 @@ public static class TemplateModelBuilder
                 .Add("names", plan.Clobbers.Select(r => r.Name).ToList())
                 .Add("mask", plan.ClobberMask)
                 .Add("mask_hex", CNames.Hex(plan.ClobberMask)))
-            .Add("location", new ModelNode().Add("file", op.Location.File).Add("line", op.Location.Line).Add("column", op.Location.Column))
+            .Add("location", new ModelNode().Add("file", location.File).Add("line", location.Line).Add("column", location.Column))
             .Add("comment", op.Comment is null ? null : CNames.CommentText(CleanDocComment(op.Comment)))
             .Add("macro", new ModelNode()
                 .Add("kind", binding.IsAsm ? "asm" : "plain")

@@ -125,8 +125,8 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
         }
         catch (JsonException e)
         {
-            throw new GenerationException(new Diagnostic(DiagnosticIds.TemplateError, Severity.Error,
-                $"template manifest does not parse: {e.Message}", new SourceLocation($"{overrideDisplay}/{DefaultTemplates.ManifestName}", 1, 1)));
+            throw PvGenException.Error(DiagnosticIds.TemplateError,
+                $"template manifest does not parse: {e.Message}", new SourceLocation($"{overrideDisplay}/{DefaultTemplates.ManifestName}", (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1));
         }
 
         using (manifest)
@@ -159,8 +159,7 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
 
     public string Render(string templateName, ScriptObject model)
     {
-        string path = loader.Resolve(templateName) ?? throw new GenerationException(new Diagnostic(DiagnosticIds.TemplateNotFound, Severity.Error,
-            $"template '{templateName}' not found", null));
+        string path = loader.Resolve(templateName) ?? throw PvGenException.Error(DiagnosticIds.TemplateNotFound, $"template '{templateName}' not found");
         var template = Parse(path);
         var context = new TemplateContext
         {
@@ -194,7 +193,7 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
                 Parse(included.Groups[1].Value);
             }
 
-            throw new TemplateException(Where(e.Span), e.OriginalMessage);
+            throw Error(e.Span, e.OriginalMessage);
         }
     }
 
@@ -212,14 +211,16 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
         if (template.HasErrors)
         {
             var first = template.Messages.First(m => m.Type == Scriban.Parsing.ParserMessageType.Error);
-            throw new TemplateException(Where(first.Span), first.Message);
+            throw Error(first.Span, first.Message);
         }
 
         parsed[path] = template;
         return template;
     }
 
-    private string Where(SourceSpan span) => $"{(span.FileName is { Length: > 0 } f ? loader.Display(f) : "<template>")}({span.Start.Line + 1},{span.Start.Column + 1})";
+    /// <summary>A template error at the template's own line and column (the override file as the user named it).</summary>
+    private PvGenException Error(SourceSpan span, string message) => PvGenException.Error(DiagnosticIds.TemplateError, message,
+        new SourceLocation(span.FileName is { Length: > 0 } f ? loader.Display(f) : "<template>", span.Start.Line + 1, span.Start.Column + 1));
 
     /// <summary>Helpers for template authors, under "pv." (documented in the README).</summary>
     private static ScriptObject Functions()
@@ -231,16 +232,6 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
         functions.Import("upper", new Func<string, string>(CNames.Upper));
         return functions;
     }
-}
-
-/// <summary>A template failed to parse or render; Message is "path(line,col) : error : text".</summary>
-public sealed class TemplateException(string where, string text) : Exception($"{where} : error : {text}")
-{
-    public string Where { get; } = where;
-
-    public string Text { get; } = text;
-
-    public Diagnostic ToDiagnostic() => new(DiagnosticIds.TemplateError, Severity.Error, Message, null);
 }
 
 /// <summary>

@@ -5,29 +5,29 @@ namespace PvGen.Kernel;
 
 /// <summary>A distribution's kernel configuration (the .config of a linux-headers-* flavour directory).</summary>
 /// <param name="CompilerCommand">The compiler named by CONFIG_CC_VERSION_TEXT ("gcc-12"), when it is installed.</param>
-public sealed record KernelConfig(string Path, string Text, string? CompilerCommand)
+public sealed record KbuildConfig(string Path, string Text, string? CompilerCommand)
 {
     /// <summary>Settings that need files a distribution keeps outside its source package (its signing certificates).</summary>
     public static readonly string[] SigningSettings = ["SYSTEM_TRUSTED_KEYS", "SYSTEM_REVOCATION_KEYS", "MODULE_SIG_KEY"];
 
-    public static KernelConfig Load(string buildTreeOrFile)
+    public static KbuildConfig Load(string buildTreeOrFile)
     {
         string file = Directory.Exists(buildTreeOrFile) ? System.IO.Path.Combine(buildTreeOrFile, ".config") : buildTreeOrFile;
         if (!File.Exists(file))
         {
-            throw KernelException.Tree($"no kernel configuration at '{file}' (give the linux-headers-* flavour directory that holds .config)");
+            throw KernelTrees.Unusable($"no kernel configuration at '{file}' (give the linux-headers-* flavour directory that holds .config)");
         }
 
         string text = File.ReadAllText(file);
-        var config = new KernelConfig(System.IO.Path.GetFullPath(file), text, null);
+        var config = new KbuildConfig(System.IO.Path.GetFullPath(file), text, null);
         if (config.Value("CONFIG_X86_64") != "y")
         {
-            throw KernelException.Tree($"'{file}' does not configure an x86-64 kernel (CONFIG_X86_64 is not y)");
+            throw KernelTrees.Unusable($"'{file}' does not configure an x86-64 kernel (CONFIG_X86_64 is not y)");
         }
 
         if (config.Value("CONFIG_PARAVIRT") != "y")
         {
-            throw KernelException.Tree($"'{file}' does not enable CONFIG_PARAVIRT: such a kernel has no pv call sites");
+            throw KernelTrees.Unusable($"'{file}' does not enable CONFIG_PARAVIRT: such a kernel has no pv call sites");
         }
 
         string? compiler = config.Value("CONFIG_CC_VERSION_TEXT")?.Trim('"').Split(' ')[0];
@@ -94,11 +94,11 @@ public static class Kbuild
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-        string cp = Processes.Which("cp") ?? throw KernelException.Tree("cp is not installed");
+        string cp = Processes.Which("cp") ?? throw KernelTrees.Unusable("cp is not installed");
         var run = Processes.Run(cp, ["-al", source, destination]);
         if (run.ExitCode != 0)
         {
-            throw KernelException.Tree($"cp -al {source} {destination} failed (the cache must be on the same file system as the source): {run.Tail(3)}");
+            throw KernelTrees.Unusable($"cp -al {source} {destination} failed (the cache must be on the same file system as the source): {run.Tail(3)}");
         }
 
         File.WriteAllText(marker, source + "\n");
@@ -115,7 +115,7 @@ public static class Kbuild
     /// (which builds objtool). Skipped when the tree was configured from the same input before.
     /// </summary>
     /// <returns>False when the tree was already configured (nothing ran).</returns>
-    public static bool Configure(KbuildTree tree, KernelConfig config, string compiler, int jobs, Action<KernelProgress>? progress)
+    public static bool Configure(KbuildTree tree, KbuildConfig config, string compiler, int jobs, Action<KernelProgress>? progress)
     {
         Directory.CreateDirectory(tree.Output);
         string stamp = Path.Combine(tree.Output, ".pvgen-configured");
@@ -129,7 +129,7 @@ public static class Kbuild
         string dotConfig = Path.Combine(tree.Output, ".config");
         File.WriteAllText(dotConfig, config.Text);
         var args = new List<string> { "--file", dotConfig };
-        foreach (string setting in KernelConfig.SigningSettings)
+        foreach (string setting in KbuildConfig.SigningSettings)
         {
             args.AddRange(["--set-str", setting, string.Empty]);
         }
@@ -233,13 +233,12 @@ public static class Kbuild
 
     private static ProcessOutput Make(KbuildTree tree, string compiler, int jobs, IReadOnlyList<string> targets, Action<string>? onLine)
     {
-        string make = Processes.Which("make") ?? throw KernelException.Tree("make is not installed (apt-get install make flex bison bc libelf-dev libssl-dev)");
+        string make = Processes.Which("make") ?? throw KernelTrees.Unusable("make is not installed (apt-get install make flex bison bc libelf-dev libssl-dev)");
         var args = new List<string> { "-C", tree.Source, $"O={tree.Output}", $"CC={compiler}", $"-j{Math.Max(1, jobs)}", "--no-print-directory" };
         args.AddRange(targets);
         return Processes.Run(make, args, tree.Source, onLine);
     }
 
-    private static KernelException Failed(KbuildTree tree, string what, ProcessOutput run) =>
-        new(new PvGen.Model.Diagnostic(PvGen.Model.DiagnosticIds.KbuildFailed, PvGen.Model.Severity.Error,
-            $"{tree.Name}: {what} failed (exit {run.ExitCode}) in {tree.Output}:\n{run.Tail()}", null));
+    private static PvGen.Model.PvGenException Failed(KbuildTree tree, string what, ProcessOutput run) =>
+        PvGen.Model.PvGenException.Error(PvGen.Model.DiagnosticIds.KbuildFailed, $"{tree.Name}: {what} failed (exit {run.ExitCode}) in {tree.Output}:\n{run.Tail()}");
 }

@@ -60,7 +60,7 @@ public static class KernelDiff
     {
         var cache = KernelCache.Resolve(request.Cache);
         var source = cache.Source(request.Source, progress);
-        var config = KernelConfig.Load(request.Build);
+        var config = KbuildConfig.Load(request.Build);
         CheckObjects(source, request.Objects);
         string cc = request.Compiler ?? config.CompilerCommand ?? "gcc";
         var compiler = CompilerDriver.Discover([cc]).Single();
@@ -91,7 +91,7 @@ public static class KernelDiff
         diagnostics.AddRange(importDiagnostics);
         if (imported is null)
         {
-            throw new KernelException(importDiagnostics.FirstOrDefault(d => d.Severity == Severity.Error)
+            throw new PvGenException(importDiagnostics.FirstOrDefault(d => d.Severity == Severity.Error)
                 ?? new Diagnostic(DiagnosticIds.ImportUnmatched, Severity.Error, "the import of paravirt.h failed", null));
         }
 
@@ -153,31 +153,31 @@ public static class KernelDiff
     {
         if (objects.Count == 0)
         {
-            throw KernelException.Tree("no objects to build");
+            throw KernelTrees.Unusable("no objects to build");
         }
 
         foreach (string obj in objects)
         {
             if (!obj.EndsWith(".o", StringComparison.Ordinal) || Path.IsPathRooted(obj) || obj.Split('/').Contains(".."))
             {
-                throw KernelException.Tree($"'{obj}' is not an object path inside the tree (such as mm/memory.o)");
+                throw KernelTrees.Unusable($"'{obj}' is not an object path inside the tree (such as mm/memory.o)");
             }
 
             string stem = Path.Combine(source.Root, obj[..^2]);
             if (!File.Exists(stem + ".c") && !File.Exists(stem + ".S"))
             {
-                throw KernelException.Tree($"'{obj}': the tree has no {obj[..^2]}.c or .S to build it from");
+                throw KernelTrees.Unusable($"'{obj}': the tree has no {obj[..^2]}.c or .S to build it from");
             }
         }
 
         if (objects.GroupBy(o => o, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw KernelException.Tree($"'{twice.Key}' is named twice");
+            throw KernelTrees.Unusable($"'{twice.Key}' is named twice");
         }
     }
 
     /// <summary>The per-op settings the measurements read (native length for the room to patch, jump ops), from the import.</summary>
-    private static PvGenConfig Config(KernelImport imported)
+    private static OpsConfig Config(KernelImport imported)
     {
         var ops = new Dictionary<string, OpConfig>(StringComparer.Ordinal);
         foreach (var op in imported.Import.Model.Ops)
@@ -189,7 +189,7 @@ public static class KernelDiff
             }
         }
 
-        return new PvGenConfig { Ops = ops };
+        return new OpsConfig(null, ops);
     }
 
     private static KernelObjectResult Object(string obj, KbuildObject kernel, KbuildObject macro, KbuildObject plain, IReadOnlyDictionary<string, KbuildTree> trees, OpsModel model)

@@ -206,6 +206,30 @@ public static class KernelImporter
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
+    /// <summary>The drop-in paravirt_types.h of each style, as macro/TREE-PATH and plain/TREE-PATH.</summary>
+    public static IReadOnlyList<GeneratedFile> DropIns(KernelImport result, string kernelTree, string? templates, string? templatesDisplay)
+    {
+        var import = result.Import;
+        string typesRelative = Path.GetRelativePath(kernelTree, import.Section.File).Replace('\\', '/');
+        string text = File.ReadAllText(import.Section.File);
+        return [.. DropIn.Styles.Select(style => new GeneratedFile($"{style}/{typesRelative}", DropIn.Render(new DropInRequest
+        {
+            Import = import,
+            Style = style,
+            Invocation = "pvgen import PARAVIRT_H --kernel-tree SRC --kernel-build OBJ --drop-in DIR",
+            ParavirtDisplay = Path.GetRelativePath(kernelTree, import.Header).Replace('\\', '/'),
+            TypesDisplay = typesRelative,
+            TemplateDirectory = templates,
+            TemplateDirectoryDisplay = templatesDisplay,
+        }, text)))];
+    }
+
+    /// <summary>One line for people: what was read and matched.</summary>
+    public static string Summary(ParavirtImport i, string baseDirectory) =>
+        $"{i.Wrappers.Count} wrappers in {PathDisplay.Relative(i.Header, baseDirectory)} call {i.Calls.Select(c => c.Op).Distinct().Count()} of the {i.Model.Ops.Count} ops of {i.Model.TableSymbol} "
+        + $"({i.Families.Count} PVOP families, {i.Calls.Count(c => c.NativeAsm is not null)} native alternatives, sites recorded in .{i.Recording.ToString().ToLowerInvariant()}); "
+        + (i.UncalledOps.Count == 0 ? "every op is called" : $"never called: {string.Join(", ", i.UncalledOps)}");
+
     /// <summary>"RET (ARG, ...)" as the site calls the op: the family's result type and the types the wrapper passes.</summary>
     public static string SiteSignature(PvopCall call) =>
         $"{call.ReturnType} ({(call.ArgumentTypes.Count == 0 ? "void" : string.Join(", ", call.ArgumentTypes))})";

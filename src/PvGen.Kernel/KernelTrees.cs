@@ -8,12 +8,11 @@ namespace PvGen.Kernel;
 /// <param name="Done">Work done so far in <paramref name="Total"/>'s unit (bytes, objects); 0 of 0 when unknown.</param>
 public sealed record KernelProgress(string Step, string Detail, long Done = 0, long Total = 0);
 
-/// <summary>An input or environment problem of a kernel run: a diagnostic, exit code 2.</summary>
-public sealed class KernelException(Diagnostic diagnostic) : Exception(diagnostic.Message)
+/// <summary>The errors of kernel runs.</summary>
+public static class KernelTrees
 {
-    public Diagnostic Diagnostic { get; } = diagnostic;
-
-    public static KernelException Tree(string message) => new(new Diagnostic(DiagnosticIds.KernelTreeUnusable, Severity.Error, message, null));
+    /// <summary>An unusable kernel tree, configuration or tool: an input problem (exit code 2).</summary>
+    public static PvGenException Unusable(string message) => PvGenException.Error(DiagnosticIds.KernelTreeUnusable, message);
 }
 
 /// <summary>An unpacked kernel source tree.</summary>
@@ -98,7 +97,7 @@ public sealed class KernelCache(string root)
 
         if (!File.Exists(full))
         {
-            throw KernelException.Tree($"kernel source '{path}' not found (give an unpacked tree or a linux-source .tar.xz)");
+            throw KernelTrees.Unusable($"kernel source '{path}' not found (give an unpacked tree or a linux-source .tar.xz)");
         }
 
         string name = Path.GetFileName(full);
@@ -108,7 +107,7 @@ public sealed class KernelCache(string root)
             : null;
         if (compression is null)
         {
-            throw KernelException.Tree($"kernel source '{path}' is neither a directory nor a .tar.xz/.tar.gz/.tar archive");
+            throw KernelTrees.Unusable($"kernel source '{path}' is neither a directory nor a .tar.xz/.tar.gz/.tar archive");
         }
 
         var info = new FileInfo(full);
@@ -128,7 +127,7 @@ public sealed class KernelCache(string root)
         var tops = Directory.GetDirectories(destination);
         if (tops.Length != 1)
         {
-            throw KernelException.Tree($"'{name}' holds {tops.Length} top-level directories; a kernel source archive holds one");
+            throw KernelTrees.Unusable($"'{name}' holds {tops.Length} top-level directories; a kernel source archive holds one");
         }
 
         return Checked(tops[0], full);
@@ -145,7 +144,7 @@ public sealed class KernelCache(string root)
         Directory.CreateDirectory(temporary);
         string name = Path.GetFileName(archive);
         progress?.Invoke(new KernelProgress("extract", name, 0, size));
-        string tar = Processes.Which("tar") ?? throw KernelException.Tree("tar is not installed: it extracts the kernel source archive");
+        string tar = Processes.Which("tar") ?? throw KernelTrees.Unusable("tar is not installed: it extracts the kernel source archive");
         using var input = File.OpenRead(archive);
         var args = new List<string> { "-x" };
         if (compression.Length > 0)
@@ -158,7 +157,7 @@ public sealed class KernelCache(string root)
         if (run.ExitCode != 0)
         {
             Directory.Delete(temporary, recursive: true);
-            throw KernelException.Tree($"extracting '{archive}' failed: {run.Tail(3)}");
+            throw KernelTrees.Unusable($"extracting '{archive}' failed: {run.Tail(3)}");
         }
 
         if (Directory.Exists(destination))
@@ -177,7 +176,7 @@ public sealed class KernelCache(string root)
         {
             if (!File.Exists(needed))
             {
-                throw KernelException.Tree($"'{root}' is not an x86 kernel source tree: {Path.GetRelativePath(root, needed)} is missing");
+                throw KernelTrees.Unusable($"'{root}' is not an x86 kernel source tree: {Path.GetRelativePath(root, needed)} is missing");
             }
         }
 

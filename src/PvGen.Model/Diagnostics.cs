@@ -12,17 +12,21 @@ public enum Severity
 /// <summary>One finding, printed in the gcc form "file:line:col: error: message [PVG0101]".</summary>
 public sealed record Diagnostic(string Id, Severity Severity, string Message, SourceLocation? Location)
 {
-    public override string ToString()
+    public override string ToString() => Format(Location is null ? "pvgen" : Location.ToString(), Severity, Message, Id);
+
+    /// <summary>The gcc form every diagnostic and finding prints in: "where: severity: message [id]".</summary>
+    public static string Format(string where, Severity severity, string message, string id) => $"{where}: {severity.Name()}: {message} [{id}]";
+}
+
+/// <summary>Severity names as gcc, SARIF-level mapping and JSON reports spell them: one map.</summary>
+public static class SeverityNames
+{
+    public static string Name(this Severity severity) => severity switch
     {
-        string severity = Severity switch
-        {
-            Severity.Note => "note",
-            Severity.Warning => "warning",
-            _ => "error",
-        };
-        string where = Location is null ? "pvgen" : Location.ToString();
-        return $"{where}: {severity}: {Message} [{Id}]";
-    }
+        Severity.Note => "note",
+        Severity.Warning => "warning",
+        _ => "error",
+    };
 }
 
 /// <summary>
@@ -60,7 +64,6 @@ public static class DiagnosticIds
     public const string ScanObjectFailed = "PVG0401";
 
     // Diff.
-    public const string BadDiffConfig = "PVG0501";
     public const string DiffModelUnsupported = "PVG0502";
     public const string DiffNoCorpus = "PVG0503";
 
@@ -134,7 +137,6 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
-        [BadDiffConfig] = "the \"diff\" section of pvgen.json is malformed",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
         [TemplateError] = "template error",

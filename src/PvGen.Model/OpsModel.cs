@@ -87,3 +87,4 @@ public sealed record OpsModel(
 {
     public const string SchemaId = "pvgen.model/1";
 }
+

@@ -1,7 +1,12 @@
 using System.Text;
 using PvGen.Model;
 
+// Compiled into the generator, and into pvgen itself (PvGen.Generation) for the csharp style: one emitter, two hosts.
+#if PVGEN_TOOL
+namespace PvGen.Generation.CSharp;
+#else
 namespace PvGen.SourceGenerator;
+#endif
 
 /// <summary>How pointers to structs the model knows only by name are written.</summary>
 public enum OpaquePointerStyle

@@ -99,7 +99,7 @@ public sealed class AnnotationVerifierTests
     [Fact]
     public void ClobberMismatchIsCaught()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Clobbers = ["rax"] } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Clobbers = ["rax"] } });
 
         var findings = Verify("x86_64", TwoSites, TwoRecords, config).Findings;
 
@@ -110,7 +110,7 @@ public sealed class AnnotationVerifierTests
     [Fact]
     public void CallAnnotatedForAJumpOpIsCaught()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.irq_disable"] = new() { Jump = true } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.irq_disable"] = new() { Jump = true } });
 
         AssertOnly(Verify("x86_64", TwoSites, TwoRecords, config).Findings, DiagnosticIds.SiteNotIndirectCall);
     }
@@ -118,7 +118,7 @@ public sealed class AnnotationVerifierTests
     [Fact]
     public void SiteTooShortForTheNativeReplacementIsCaught()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } });
 
         AssertOnly(Verify("x86_64", TwoSites, TwoRecords, config).Findings, DiagnosticIds.TooShortForNative);
     }
@@ -134,7 +134,7 @@ public sealed class AnnotationVerifierTests
     private static void AssertOnly(IReadOnlyList<Finding> findings, params string[] ids) =>
         Assert.True(findings.Select(f => f.Id).Order().SequenceEqual(ids.Order()), "expected exactly " + string.Join(", ", ids) + ", got:\n" + string.Join("\n", findings));
 
-    private static (ScannedObject Scanned, IReadOnlyList<Finding> Findings) Verify(string arch, IReadOnlyList<Insn> body, IReadOnlyList<Record> records, PvGenConfig? config = null)
+    private static (ScannedObject Scanned, IReadOnlyList<Finding> Findings) Verify(string arch, IReadOnlyList<Insn> body, IReadOnlyList<Record> records, OpsConfig? config = null)
     {
         var model = ToyModel(arch);
         string obj = AnnotatedObject.Build(arch, model.TableSymbol!, body, records);
@@ -145,8 +145,7 @@ public sealed class AnnotationVerifierTests
 
     private static OpsModel ToyModel(string arch)
     {
-        var config = Examples.Config("toy");
-        var parsed = HeaderParser.Parse(new ParseRequest { HeaderPath = config.Resolve(config.Header!), StructName = config.Struct!, Target = Examples.TargetOf(arch) });
+        var parsed = HeaderParser.Parse(Examples.ParseRequest("toy", arch) with { Config = null });
         Assert.True(parsed.Succeeded);
         return parsed.Model!;
     }

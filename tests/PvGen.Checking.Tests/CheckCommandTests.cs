@@ -78,7 +78,7 @@ public sealed class CheckCommandTests
 
     [Theory]
     [InlineData("""{ "ops": { "irq.save_fl": { "native": "9c5" } } }""", "PVG0312", "native bytes \"9c5\"")]
-    [InlineData("""{ "ops": { "irq.save_fl": { "clobbers": ["rzz"] } } }""", "PVG0307", "'rzz' is not a register")]
+    [InlineData("""{ "ops": { "irq.save_fl": { "clobbers": ["rzz"] } } }""", "PVG0307", "unknown clobber register(s) 'rzz'")]
     public void ObjectModeRejectsABadConfigurationBeforeReadingAnything(string config, string id, string message)
     {
         string dir = Repo.TempDir("check-config");
@@ -92,7 +92,7 @@ public sealed class CheckCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"[{id}]", run.Stderr, StringComparison.Ordinal);
         Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("pvgen.json:1:1: error:", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pvgen.json:1:12: error:", run.Stderr, StringComparison.Ordinal); // at the op's entry
         Assert.Empty(run.Stdout);
     }
 

@@ -77,17 +77,11 @@ public sealed class TypeSafetyTests
 
     private static TypeSafetyReport Check(string wrappers, string compilerPath, string target)
     {
-        var config = Examples.Config("toy");
-        var parsed = HeaderParser.Parse(new ParseRequest
-        {
-            HeaderPath = config.Resolve(config.Header!),
-            StructName = config.Struct!,
-            Target = Examples.TargetOf(target),
-        });
+        var parsed = HeaderParser.Parse(Examples.ParseRequest("toy", target) with { Config = null });
         Assert.True(parsed.Succeeded);
         string dir = Repo.TempDir("typesafety");
         string header = Path.Combine(dir, "toy_wrappers.h");
-        File.WriteAllText(header, wrappers.Replace("TOY", config.Resolve(config.Header!), StringComparison.Ordinal));
+        File.WriteAllText(header, wrappers.Replace("TOY", Examples.Header("toy"), StringComparison.Ordinal));
         var names = parsed.Model!.Ops.ToDictionary(o => o.Path, o => "pv_" + o.Path.Replace('.', '_'));
         var compiler = CompilerDriver.Discover([compilerPath]).Single();
         return TypeSafetyChecker.Check(parsed.Model, names, header, compiler, new BuildFlavour(parsed.Model.Target, "O0"), dir);

@@ -22,7 +22,7 @@ public sealed class BadInputTests
             .Replace("\"header\": \"paravirt_types.h\"", $"\"header\": \"{Repo.Example("linux-5.10-x86_64", "paravirt_types.h")}\"", StringComparison.Ordinal));
         var (run, output) = Diff(dir, "--config", config);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains($"{config}:1:1: error: unknown key 'diff.corpsu' (did you mean 'corpus'?) [PVG0501]", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{config}:9:5: error: unknown key 'diff.corpsu' (did you mean 'corpus'?) [PVG0002]", run.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 

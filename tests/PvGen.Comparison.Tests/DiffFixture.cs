@@ -53,7 +53,7 @@ public sealed class DiffFixture : IDisposable
         File.WriteAllText(Path.Combine(Directory, "tail.c"), Tail);
         File.WriteAllText(Path.Combine(Directory, "reuse.c"), Reuse);
         string json = Path.Combine(Directory, "diff.json");
-        Run = Tool.Pvgen(["diff", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--corpus", "tail.c", "reuse.c",
+        Run = Tool.Pvgen(["diff", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--corpus", "tail.c,reuse.c",
             "--cc", "gcc", "--opt", "O2", "--pic", "no,yes", "--format", "json", "-o", json, "--keep-build", KeepBuild, "--jobs", "2"], Directory);
         Assert.True(Run.ExitCode == 0, Run.ToString());
         Report = JsonDocument.Parse(File.ReadAllText(json)).RootElement.Clone();

@@ -12,7 +12,7 @@ public sealed class HtmlRenderTests
         File.WriteAllText(Path.Combine(dir, "tail.c"), DiffFixture.Tail);
         File.WriteAllText(Path.Combine(dir, "reuse.c"), DiffFixture.Reuse);
         string html = Path.Combine(dir, "diff.html");
-        var run = Tool.Pvgen(["diff", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--corpus", "tail.c", "reuse.c", "--cc", "gcc",
+        var run = Tool.Pvgen(["diff", "--config", Repo.Example("linux-5.10-x86_64", "pvgen.json"), "--corpus", "tail.c,reuse.c", "--cc", "gcc",
             "--pic", "no,yes", "--format", "html", "-o", html], dir);
         Assert.True(run.ExitCode == 0, run.ToString());
         return html;

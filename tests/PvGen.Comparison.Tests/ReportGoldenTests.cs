@@ -31,7 +31,7 @@ public sealed class ReportGoldenTests
             ApproachCounts.Empty, new ApproachCounts(0, 0, 0, 1, 1, 1, 0, 0, 1, new Dictionary<int, int>(), 0, 0), RegisterEnvironment.Empty, [], [],
             [new SiteRecord("reloc", "tail.c", ".text", 0x0, "tail_disable", 0, 7, "load", null, "R_X86_64_REX_GOTPCRELX", "got", 1)],
             [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), []);
-        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2);
+        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2);
         return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["tail.c", "reuse.c"], [build, failed], ops, totals);
     }
 

@@ -22,11 +22,10 @@ public sealed class CompileTests
     {
         var output = Gen.Generate(example, target);
         string dir = Gen.WriteTo(output, Repo.TempDir($"compile-{example}-{target}-{style}"));
-        var config = Examples.Config(example);
         string obj = Path.Combine(dir, "exercise.o");
         string exercise = Path.Combine(dir, $"{output.Plan.BaseName}_exercise.c");
         var run = CCompile.Object(compiler, target, exercise, obj,
-            [$"-DPVGEN_STYLE_{style.ToUpperInvariant()}", "-I", Repo.Example(example), .. Examples.DefineFlags(config)]);
+            [$"-DPVGEN_STYLE_{style.ToUpperInvariant()}", "-I", Repo.Example(example), .. Examples.CompileFlags(example, target)]);
         Assert.True(run.ExitCode == 0, $"{Path.GetFileName(compiler)} {example} {target} {style}:\n{run}");
 
         using var manifest = JsonDocument.Parse(Gen.File(output, ".manifest.json"));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using PvGen.Clang;
+using PvGen.Project.Options;
+using PvGen.Project.Workflows;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.TestSupport;
@@ -7,47 +8,23 @@ using Xunit;
 
 namespace PvGen.Generation.Tests;
 
-/// <summary>Generates examples through the library, the way pvgen generate does, with machine-independent inputs.</summary>
+/// <summary>
+/// Generates examples through the project resolver, exactly as `pvgen generate --config examples/NAME/pvgen.json --target T
+/// -o examples/NAME` would (the output directory beside the header, so the ops header is included by its file name and
+/// goldens do not depend on where they are written).
+/// </summary>
 internal static class Gen
 {
-    private static readonly ConcurrentDictionary<(string, string), OpsModel> Models = new();
+    private static readonly ConcurrentDictionary<(string, string), GenerationRequest> Requests = new();
 
-    public static OpsModel Model(string example, string target) => Models.GetOrAdd((example, target), key =>
+    public static GenerationRequest Request(string example, string target) => Requests.GetOrAdd((example, target), key =>
     {
-        var config = Examples.Config(key.Item1);
-        var result = HeaderParser.Parse(new ParseRequest
-        {
-            HeaderPath = config.Resolve(config.Header!),
-            StructName = config.Struct!,
-            Symbol = config.Symbol,
-            Target = Examples.TargetOf(key.Item2),
-            Defines = config.Defines ?? [],
-            IncludeDirs = (config.IncludeDirs ?? []).Select(config.Resolve).ToList(),
-            CalleeSaveType = config.CalleeSaveType ?? "paravirt_callee_save",
-            Config = config,
-            BaseDirectory = Repo.Root,
-        });
-        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-        return result.Model!;
+        var settings = Examples.Settings(key.Item1, Verbs.Generate, key.Item2);
+        var diagnostics = new List<Diagnostic>();
+        var request = GenerateWorkflow.Request(settings, Repo.Example(key.Item1), diagnostics);
+        Assert.DoesNotContain(diagnostics, d => d.Severity == Severity.Error);
+        return request;
     });
-
-    /// <summary>The ops header is included by file name (compile with -I examples/NAME), so goldens do not depend on where they are written.</summary>
-    public static GenerationRequest Request(string example, string target, IReadOnlyList<string>? styles = null, GenerateSettings? settings = null)
-    {
-        var config = Examples.Config(example);
-        var model = Model(example, target);
-        string header = config.Resolve(config.Header!);
-        return new GenerationRequest
-        {
-            Model = model,
-            Config = config,
-            Settings = settings ?? GenerateSettings.Bind(config.Extra is { } e && e.TryGetValue("generate", out var s) ? s : null, "pvgen.json"),
-            Include = Path.GetFileName(header),
-            DeclareTable = model.TableSymbol is { } symbol && !OpsHeader.DeclaresTable(header, model.Struct, symbol),
-            Invocation = $"pvgen generate --config ../../examples/{example}/pvgen.json --target {target} -I ../../examples/{example} --style macro,plain -o .",
-            Styles = styles ?? ["macro", "plain"],
-        };
-    }
 
     public static GenerationOutput Generate(string example, string target) => Generator.Generate(Request(example, target));
 

@@ -26,11 +26,34 @@ public sealed class GoldenTests
         Golden.Match("generate/toy/x86_64/template-model.json", plan.Root.ToJson());
     }
 
+    /// <summary>
+    /// Two `pvgen generate` processes, from different working directories into output trees at different absolute
+    /// paths, write the same bytes: no absolute path, time or process state leaks into generated files.
+    /// </summary>
     [Fact]
-    public void Generation_is_deterministic()
+    public void Generation_is_the_same_from_any_directory_and_process()
     {
-        var first = Gen.Generate("linux-5.10-x86_64", "x86_64");
-        var second = Gen.Generate("linux-5.10-x86_64", "x86_64");
-        Assert.Equal(first.Files.Select(f => f.Content), second.Files.Select(f => f.Content));
+        string first = Repo.TempDir("determinism-a"), second = Path.Combine(Repo.TempDir("determinism-b"), "deeper", "still");
+        foreach (var (root, cwd) in new[] { (first, Repo.Root), (second, Path.GetTempPath()) })
+        {
+            string example = Path.Combine(root, "example");
+            Directory.CreateDirectory(example);
+            foreach (string file in Directory.GetFiles(Repo.Example("linux-5.10-x86_64")))
+            {
+                File.Copy(file, Path.Combine(example, Path.GetFileName(file)));
+            }
+
+            var run = Tool.Pvgen(["generate", "--config", Path.Combine(example, "pvgen.json"), "-o", Path.Combine(example, "out")], cwd);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        var a = Directory.GetFiles(Path.Combine(first, "example", "out"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var b = Directory.GetFiles(Path.Combine(second, "example", "out"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(5, a.Count);
+        Assert.Equal(a.Select(f => Path.GetRelativePath(first, f)), b.Select(f => Path.GetRelativePath(second, f)));
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.True(File.ReadAllBytes(a[i]).SequenceEqual(File.ReadAllBytes(b[i])), $"{Path.GetRelativePath(first, a[i])} differs between the two runs");
+        }
     }
 }

@@ -20,8 +20,7 @@ public sealed class KernelTests
         Assert.True(run.ExitCode == 0, run.ToString());
         string outDir = Path.Combine(dir, "out");
 
-        var flags = new List<string>();
-        PvGen.Clang.CompilerFlags.AddKernelFlags(flags, kernels.Source, kernels.Build(arch), Examples.TargetOf(arch));
+        var flags = new PvGen.Model.CompileEnvironment(Examples.TargetOf(arch), kernels.Source, kernels.Build(arch), [], [], []).Flags();
         // The kernel's own headers are not -Wextra clean (unused parameters); the kernel builds without those warnings.
         string[] kernelWarnings = ["-Wno-unused-parameter", "-Wno-sign-compare", "-Wno-missing-field-initializers"];
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pv_ops.manifest.json")));

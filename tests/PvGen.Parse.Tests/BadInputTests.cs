@@ -99,7 +99,7 @@ public sealed class BadInputTests
     [Fact]
     public void ConfigurationNamingAMissingOpSuggestsTheClosest()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["irq.save_fI"] = new() { Native = "9c 58" } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fI"] = new() { Native = "9c 58" } });
 
         var result = Parsing.Source("struct irq { void (*save_fl)(void); };\nstruct ops { struct irq irq; };\n", "ops", config: config);
 
@@ -111,7 +111,7 @@ public sealed class BadInputTests
     [Fact]
     public void UnparseableCalleeSaveSignatureIsAnErrorNamingTheOp()
     {
-        var config = new PvGenConfig { Ops = new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned lnog (void)" } } };
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned lnog (void)" } });
 
         var result = Parsing.Source("struct paravirt_callee_save { void *func; };\nstruct ops { struct paravirt_callee_save save_fl; };\n", "ops", config: config);
 
@@ -144,7 +144,7 @@ public sealed class BadInputTests
     }
 
     [Theory]
-    [InlineData("--target", "arm64", "unknown target 'arm64'")]
+    [InlineData("--target", "arm64", "--target does not take 'arm64'; use one of: x86_64, i386")]
     [InlineData("--format", "xml", "xml")]
     [InlineData("--no-such-flag", "1", "--no-such-flag")]
     public void CliRejectsBadOptionsWithExitTwo(string flag, string value, string expected)

@@ -37,8 +37,7 @@ public sealed class KernelHeaderTests
             Assert.Contains(model.Ops, o => o.Path == "irq.save_fl" && o.CalleeSave);
         }
 
-        var flags = new List<string>();
-        CompilerFlags.AddKernelFlags(flags, kernels.Source, kernels.Build(arch), target);
+        var flags = new CompileEnvironment(target, kernels.Source, kernels.Build(arch), [], [], []).Flags();
         string probe = "#include <asm/paravirt_types.h>\n"
             + $"_Static_assert(sizeof(void *) == {target.PointerSize}, \"the flavour's pointer size\");\n"
             + LayoutProbe.For(model, "/dev/null");

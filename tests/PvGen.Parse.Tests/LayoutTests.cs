@@ -15,8 +15,7 @@ public sealed class LayoutTests
     public void EveryOffsetEqualsTheCompilers(string example, string target, string compiler)
     {
         var model = Parsing.Example(example, target);
-        var config = Examples.Config(example);
-        var result = CompileProbe(LayoutProbe.For(model, config.Resolve(config.Header!)), target, compiler, Examples.DefineFlags(config));
+        var result = CompileProbe(LayoutProbe.For(model, Examples.Header(example)), target, compiler, Examples.CompileFlags(example, target));
         Assert.True(result.ExitCode == 0, $"{Path.GetFileName(compiler)} rejects the model's layout of {example} on {target}:\n{result.Stderr}");
         Assert.Equal(model.Target.PointerSize, target == "x86_64" ? 8 : 4);
     }
@@ -27,9 +26,7 @@ public sealed class LayoutTests
         var model = Parsing.Example("toy", "x86_64");
         var wrong = model.Ops[5] with { Offset = model.Ops[5].Offset + 8, Slot = model.Ops[5].Slot + 1 };
         var broken = model with { Ops = model.Ops.Select(o => o.Path == wrong.Path ? wrong : o).ToEquatableArray() };
-        var config = Examples.Config("toy");
-
-        var result = CompileProbe(LayoutProbe.For(broken, config.Resolve(config.Header!)), "x86_64", "gcc", []);
+        var result = CompileProbe(LayoutProbe.For(broken, Examples.Header("toy")), "x86_64", "gcc", []);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(wrong.Path, result.Stderr, StringComparison.Ordinal);

@@ -11,27 +11,13 @@ internal static class Parsing
     /// <summary>Parses an example the way `pvgen parse --config examples/NAME/pvgen.json --target T` does.</summary>
     public static OpsModel Example(string name, string target)
     {
-        var config = Examples.Config(name);
-        var result = HeaderParser.Parse(RequestFor(config, Examples.TargetOf(target)));
+        var result = HeaderParser.Parse(Examples.ParseRequest(name, target) with { BaseDirectory = Repo.Root });
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         return result.Model!;
     }
 
-    public static ParseRequest RequestFor(PvGenConfig config, Target target) => new()
-    {
-        HeaderPath = config.Resolve(config.Header!),
-        StructName = config.Struct!,
-        Symbol = config.Symbol,
-        Target = target,
-        Defines = config.Defines ?? [],
-        IncludeDirs = (config.IncludeDirs ?? []).Select(config.Resolve).ToList(),
-        CalleeSaveType = config.CalleeSaveType ?? "paravirt_callee_save",
-        Config = config,
-        BaseDirectory = Repo.Root,
-    };
-
     /// <summary>Parses C text written by a test (one header in a fresh directory).</summary>
-    public static ParseResult Source(string header, string structName, Target? target = null, PvGenConfig? config = null, string file = "ops.h")
+    public static ParseResult Source(string header, string structName, Target? target = null, OpsConfig? config = null, string file = "ops.h")
     {
         string dir = Repo.TempDir("parse");
         string path = Path.Combine(dir, file);

@@ -40,7 +40,7 @@ public sealed class CliTests
         var run = Tool.Pvgen(["generate", "--config", config, "--style", "csharp", "-o", output], Repo.Root);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("error: unknown key 'typename' in \"csharp\" (did you mean 'type_name'?) [PVG0605]", run.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"pvgen\.json:\d+:\d+: error: unknown key 'csharp\.typename' \(did you mean 'type_name'\?\) \[PVG0002\]", run.Stderr);
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "no partial output");
     }
 

@@ -33,8 +33,7 @@ public sealed class EndToEndTests
         RequireX86_64AndGcc();
         string dir = Repo.TempDir("csharp-e2e-toy");
         string library = Compile(dir, "libtoy.so", Native("toy_backend.c"), Repo.Example("toy"));
-        var config = Examples.Config("toy");
-        string source = Generate(Models.Parse(config, config.Resolve(config.Header!), Target.X86_64), "ToyOps");
+        string source = Generate(Models.Parse(Examples.ParseRequest("toy", "x86_64")), "ToyOps");
 
         string failures = RunHarness(library, source, ToyHarness);
         Assert.True(failures.Length == 0, failures);
@@ -46,14 +45,8 @@ public sealed class EndToEndTests
         RequireX86_64AndGcc();
         string dir = Repo.TempDir("csharp-e2e-abi");
         string library = Compile(dir, "libabi.so", Native("abi_backend.c"), Path.GetDirectoryName(Native("abi_ops.h"))!);
-        var config = new PvGenConfig
-        {
-            Header = Native("abi_ops.h"),
-            Struct = "abi_ops",
-            Symbol = "abi_ops",
-            Ops = new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned long (void)" } },
-        };
-        string source = Generate(Models.Parse(config, Native("abi_ops.h"), Target.X86_64), "AbiOps");
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["save_fl"] = new() { Signature = "unsigned long (void)" } });
+        string source = Generate(Models.Parse(new PvGen.Clang.ParseRequest { HeaderPath = Native("abi_ops.h"), StructName = "abi_ops", Symbol = "abi_ops", Config = config }), "AbiOps");
 
         string failures = RunHarness(library, source, AbiHarness);
         Assert.True(failures.Length == 0, failures);

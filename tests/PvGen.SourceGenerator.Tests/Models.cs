@@ -23,8 +23,7 @@ internal static class Models
         {
             if (!Cache.TryGetValue((example, target), out string? json))
             {
-                var config = Examples.Config(example);
-                json = ModelJson.Serialize(Parse(config, config.Resolve(config.Header!), Examples.TargetOf(target)));
+                json = ModelJson.Serialize(Parse(Examples.ParseRequest(example, target)));
                 Cache[(example, target)] = json;
             }
 
@@ -32,20 +31,9 @@ internal static class Models
         }
     }
 
-    public static OpsModel Parse(PvGenConfig config, string header, Target target)
+    public static OpsModel Parse(ParseRequest request)
     {
-        var result = HeaderParser.Parse(new ParseRequest
-        {
-            HeaderPath = header,
-            StructName = config.Struct!,
-            Symbol = config.Symbol,
-            Target = target,
-            Defines = config.Defines ?? [],
-            IncludeDirs = (config.IncludeDirs ?? []).Select(config.Resolve).ToList(),
-            CalleeSaveType = config.CalleeSaveType ?? "paravirt_callee_save",
-            Config = config,
-            BaseDirectory = Repo.Root,
-        });
+        var result = HeaderParser.Parse(request with { BaseDirectory = Repo.Root });
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         return result.Model!;
     }

@@ -7,44 +7,35 @@ namespace PvGen.Checking.Annotations;
 /// <summary>What a record for one slot must say, from the model and its configuration.</summary>
 /// <param name="Jump">The op is reached by jmp (iret), so its site is an indirect jump.</param>
 /// <param name="NativeLength">Bytes of the op's native replacement, when configured.</param>
-/// <param name="ClobberMask">The CLBR_* mask a record must carry, when clobbers are configured.</param>
+/// <param name="ClobberMask">The CLBR_* mask a record must carry, or null when it is not checked.</param>
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
 public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true);
 
 public static class ExpectedOps
 {
-    /// <summary>
-    /// Per slot, what the configuration says (ops without configuration expect a call and nothing else).
-    /// Bad "native" bytes or clobber names are configuration errors (exit 2), as in `pvgen generate`.
-    /// </summary>
-    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, PvGenConfig? config)
+    /// <summary>Per slot, what the generator's plan says each op's records must carry: one derivation for generated output and for anyone's objects.</summary>
+    /// <param name="checkClobbers">Whether clobber masks are checked (for objects built by others: only where pvgen.json names them).</param>
+    /// <param name="everyOpAnnotated">Objects built by others annotate every op they call (their macros are not ours, so no op is a plain call by design).</param>
+    public static IReadOnlyDictionary<int, ExpectedOp> From(IEnumerable<ManifestOp> ops, bool checkClobbers, ISet<string>? configuredClobbers = null, bool everyOpAnnotated = false)
     {
-        var abi = CallAbi.For(model.Target);
-        var where = new SourceLocation(config?.SourcePath ?? "pvgen.json", 1, 1);
         var expected = new Dictionary<int, ExpectedOp>();
-        foreach (var op in model.Ops)
+        foreach (var op in ops)
         {
-            var settings = config?.ForOp(op.Path);
-            if (settings?.Clobbers?.FirstOrDefault(name => name != "any" && abi.Find(name) is null) is { } unknown)
-            {
-                throw new ConfigException(new Diagnostic(DiagnosticIds.BadClobber, Severity.Error,
-                    $"op '{op.Path}': '{unknown}' is not a register the {model.Target.Arch} call ABI can clobber ({string.Join(", ", abi.Registers.Select(r => r.Name))})", where));
-            }
-
-            int? mask = settings?.Clobbers is { } clobbers
-                ? MacroBinder.ClobberSet(op, abi, clobbers).Aggregate(0, (m, r) => m | (1 << r.Bit))
-                : null;
-            int? native = settings?.Native is { } hex
-                ? NativeLength(hex) ?? throw new ConfigException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
-                    $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", where))
-                : null;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, settings?.Jump ?? false, native, mask);
+            bool clobbers = checkClobbers || configuredClobbers?.Contains(op.Path) == true;
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, op.Jump, op.NativeLength, clobbers ? op.ClobberMask : null, everyOpAnnotated || op.Annotated);
         }
 
         return expected;
     }
 
-    /// <summary>Bytes in a native replacement, or null when the text is not hex bytes.</summary>
-    public static int? NativeLength(string? hex) =>
-        hex is null ? null : NativeBytes.Normalise(hex)?.Split(' ').Length;
+    /// <summary>
+    /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration.
+    /// Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op in pvgen.json.
+    /// </summary>
+    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config)
+    {
+        var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Include = "-", Invocation = "-" }, []);
+        var configured = new HashSet<string>(model.Ops.Where(o => config?.ForOp(o.Path)?.Clobbers is not null).Select(o => o.Path), StringComparer.Ordinal);
+        return From(plan.Ops.Select(GenerationManifest.Op), checkClobbers: false, configured, everyOpAnnotated: true);
+    }
 }

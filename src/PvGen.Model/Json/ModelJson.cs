@@ -13,7 +13,27 @@ public static class ModelJson
     public static string Serialize(OpsModel model) =>
         JsonSerializer.Serialize(model, (JsonTypeInfo<OpsModel>)Options.GetTypeInfo(typeof(OpsModel))) + "\n";
 
-    /// <summary>Parses model JSON; throws <see cref="ModelJsonException"/> with a line and column on bad input.</summary>
+    /// <summary>Reads a model file named by the user: a missing file is PVG0001, a bad one PVG0004 (both located).</summary>
+    public static OpsModel Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw PvGenException.Error(File.Exists(path) ? DiagnosticIds.BadModelJson : DiagnosticIds.FileNotFound,
+                $"model file '{path}' cannot be read: {IO.AtomicFile.Describe(e)}");
+        }
+
+        return Deserialize(text, path);
+    }
+
+    /// <summary>
+    /// Parses model JSON and validates it (a hand-edited or foreign model must not reach the stages): throws
+    /// <see cref="PvGenException"/> located at the line and column of the problem.
+    /// </summary>
     public static OpsModel Deserialize(string json, string path)
     {
         OpsModel? model;
@@ -23,31 +43,30 @@ public static class ModelJson
         }
         catch (JsonException e)
         {
-            var where = new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
-            throw new ModelJsonException(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, $"not a valid model: {FirstLine(e.Message)}", where));
+            throw PvGenException.Error(DiagnosticIds.BadModelJson, $"not a valid model: {FirstLine(e.Message)}", JsonLocations.Of(e, path));
         }
 
         if (model is null)
         {
-            throw new ModelJsonException(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, "empty model", new SourceLocation(path, 1, 1)));
+            throw PvGenException.Error(DiagnosticIds.BadModelJson, "empty model", new SourceLocation(path, 1, 1));
         }
 
-        if (model.Schema != OpsModel.SchemaId)
-        {
-            throw new ModelJsonException(new Diagnostic(
-                DiagnosticIds.BadModelJson,
-                Severity.Error,
-                $"unsupported schema '{model.Schema}', expected '{OpsModel.SchemaId}'",
-                new SourceLocation(path, 1, 1)));
-        }
-
-        return model;
+        var locations = JsonLocations.Of(System.Text.Encoding.UTF8.GetBytes(json), path);
+        var problems = ModelValidation.Problems(model).Select(p => new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, p.Message, locations.Value(p.Pointer))).ToList();
+        return problems.Count == 0 ? model : throw new PvGenException(problems);
     }
 
     private static string FirstLine(string message)
     {
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        message = cut > 0 ? message[..cut] : message;
+        int line = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        message = (line > 0 ? message[..line] : message).TrimEnd('.', ' ');
+
+        // The build strips the runtime's message texts (UseSystemResourceKeys): a bare resource key says nothing to a user.
+        return message.Length == 0 || (!message.Contains(' ', StringComparison.Ordinal) && message.Contains('_', StringComparison.Ordinal))
+            ? "a value has the wrong type or the document is malformed"
+            : message;
     }
 
     internal static JsonSerializerOptions CreateOptions()
@@ -57,11 +76,6 @@ public static class ModelJson
         options.MakeReadOnly();
         return options;
     }
-}
-
-public sealed class ModelJsonException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
-{
-    public Diagnostic Diagnostic { get; } = diagnostic;
 }
 
 /// <summary>Writes <see cref="EquatableArray{T}"/> as a plain JSON array.</summary>

@@ -1,11 +1,10 @@
 using System.Text.Json;
-using PvGen.Checking;
 using PvGen.Model;
 
-namespace PvGen.Cli;
+namespace PvGen.Checking.Reports;
 
 /// <summary>SARIF 2.1.0 for code-scanning tools: one result per finding, rules from the diagnostic catalogue.</summary>
-internal static class Sarif
+public static class Sarif
 {
     public static void Write(Utf8JsonWriter writer, IReadOnlyList<Finding> findings)
     {
@@ -37,7 +36,7 @@ internal static class Sarif
         {
             writer.WriteStartObject();
             writer.WriteString("ruleId", finding.Id);
-            writer.WriteString("level", finding.Severity switch { Severity.Error => "error", Severity.Warning => "warning", _ => "note" });
+            writer.WriteString("level", finding.Severity.Name());
             writer.WriteStartObject("message");
             writer.WriteString("text", finding.Message);
             writer.WriteEndObject();

@@ -1,0 +1,122 @@
+namespace PvGen.Model.Config;
+
+/// <summary>
+/// Per-op settings in pvgen.json, keyed by an op path or a glob over paths ("irq.*");
+/// an exact path beats a pattern, and a longer pattern beats a shorter one. Bound by the project resolver
+/// from the option table's op keys; the stages read them through <see cref="OpsConfig.ForOp"/>.
+/// </summary>
+public sealed record OpConfig
+{
+    /// <summary>C signature for callee-save ops, e.g. "unsigned long (void)" or "void (unsigned long flags)".</summary>
+    public string? Signature { get; init; }
+
+    /// <summary>Wrapper name override (default: prefix + path with dots as underscores).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Registers the site may clobber, e.g. ["rax"] or ["any"].</summary>
+    public IReadOnlyList<string>? Clobbers { get; init; }
+
+    public bool? Skip { get; init; }
+
+    /// <summary>Reached with jmp, not call (iret, sysexit).</summary>
+    public bool? Jump { get; init; }
+
+    /// <summary>Native replacement bytes in hex, e.g. "9c 58" (used to check patch room).</summary>
+    public string? Native { get; init; }
+
+    // Written by `pvgen import` from a kernel's paravirt.h; read by no stage (they record what the header says).
+
+    /// <summary>The kernel's inline wrapper that calls the op, e.g. "write_cr3".</summary>
+    public string? Wrapper { get; init; }
+
+    /// <summary>The wrapper's C type with parameter names, e.g. "void (unsigned long x)".</summary>
+    public string? WrapperSignature { get; init; }
+
+    /// <summary>The op is called through the callee-save convention (a paravirt_callee_save member).</summary>
+    public bool? CalleeSave { get; init; }
+
+    /// <summary>The native alternative as assembler text, e.g. "pushf; pop %rax;" ("native" holds its bytes).</summary>
+    public string? NativeAsm { get; init; }
+
+    /// <summary>When the native alternative replaces the call, as the kernel writes it, e.g. "ALT_NOT(X86_FEATURE_XENPV)".</summary>
+    public string? Condition { get; init; }
+
+    /// <summary>Where the entry is written (its key in pvgen.json), for diagnostics about it.</summary>
+    public SourceLocation? Location { get; init; }
+}
+
+/// <summary>The "ops" object of pvgen.json: what the header cannot say about each op.</summary>
+/// <param name="SourcePath">The pvgen.json it came from, as given (null when there is none).</param>
+public sealed record OpsConfig(string? SourcePath, IReadOnlyDictionary<string, OpConfig> Ops)
+{
+    public static readonly OpsConfig Empty = new(null, new Dictionary<string, OpConfig>());
+
+    /// <summary>Where diagnostics about the configuration as a whole point.</summary>
+    public SourceLocation Location => new(SourcePath ?? "pvgen.json", 1, 1);
+
+    /// <summary>The settings for one op: the exact path first, else the most specific matching glob.</summary>
+    public OpConfig? ForOp(string opPath)
+    {
+        if (Ops.TryGetValue(opPath, out var exact))
+        {
+            return exact;
+        }
+
+        OpConfig? best = null;
+        int bestLength = -1;
+        foreach (var (pattern, config) in Ops)
+        {
+            if (IsPattern(pattern) && pattern.Length > bestLength && Matches(pattern, opPath))
+            {
+                best = config;
+                bestLength = pattern.Length;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The key under which <see cref="ForOp"/> found an op's settings (for messages), or null.</summary>
+    public string? KeyFor(string opPath) => ForOp(opPath) is { } config ? Ops.First(kv => ReferenceEquals(kv.Value, config)).Key : null;
+
+    /// <summary>
+    /// Every "ops" key that names no op (or, as a glob, matches none), with a suggestion: a typo must not silently
+    /// configure nothing. One check for every stage that reads a model.
+    /// </summary>
+    public IEnumerable<Diagnostic> UnknownOps(IReadOnlyList<string> opPaths, string structName)
+    {
+        foreach (var (key, config) in Ops)
+        {
+            bool matches = IsPattern(key) ? opPaths.Any(p => Matches(key, p)) : opPaths.Contains(key);
+            if (!matches)
+            {
+                yield return new Diagnostic(DiagnosticIds.UnknownOpInConfig, Severity.Error,
+                    $"'{key}' in the configuration matches no op of 'struct {structName}'{Suggestions.Hint(key, opPaths)}", config.Location ?? Location);
+            }
+        }
+    }
+
+    public static bool IsPattern(string key) => key.IndexOfAny(['*', '?']) >= 0;
+
+    private static bool Matches(string pattern, string opPath) =>
+        System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, opPath, ignoreCase: false);
+}
+
+/// <summary>The "native" bytes of pvgen.json ("9c 58" or "9c,58"), parsed in one place for every stage.</summary>
+public static class NativeBytes
+{
+    /// <summary>Lower-case bytes separated by single spaces, or null when the text is not hex bytes.</summary>
+    public static string? Normalise(string hex)
+    {
+        var parts = hex.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Any(p => p.Length != 2 || !p.All(char.IsAsciiHexDigit)))
+        {
+            return null;
+        }
+
+        return string.Join(' ', parts.Select(p => p.ToLowerInvariant()));
+    }
+
+    /// <summary>Bytes in a native replacement, or null when the text is not hex bytes.</summary>
+    public static int? Length(string? hex) => hex is null ? null : Normalise(hex)?.Split(' ').Length;
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using PvGen.Binary;
+using PvGen.Binary.Output;
+using PvGen.Model;
+using PvGen.Project.Workflows;
+using Spectre.Console;
+
+namespace PvGen.Output;
+
+/// <summary>Runs a scan job and writes its report as it goes (JSON and site tables are streamed: a kernel tree never sits in memory).</summary>
+public static class ScanReport
+{
+    /// <returns>How many objects could not be scanned.</returns>
+    public static int Run(ScanJob job)
+    {
+        string format = job.Report.Format;
+        bool toTerminal = job.Report.Path is null && !Console.IsOutputRedirected;
+        bool progress = !Console.IsErrorRedirected && (format == "table" || !toTerminal) && job.Files.Count > 1;
+        return progress
+            ? Progress.Bar($"scanning {job.Files.Count.ToString(CultureInfo.InvariantCulture)} files", job.Files.Count, tick => Write(job, () => tick(null)))
+            : Write(job, null);
+    }
+
+    private static int Write(ScanJob job, Action? tick)
+    {
+        int failed = 0;
+        IEnumerable<ScannedObject> scanned = ObjectScanner.ScanAll(job.Files, job.Options, job.Jobs, tick).Select(o =>
+        {
+            if (o.Error is not null)
+            {
+                failed++;
+                Console.Error.WriteLine(Diagnostic.Format(o.Path, Severity.Error, o.Error, DiagnosticIds.ScanObjectFailed));
+            }
+
+            return o;
+        });
+        switch (job.Report.Format)
+        {
+            case "table":
+                var collected = Collect(scanned);
+                Consoles.Write(job.Report.Path, console => Render(collected, job.Options.Symbol, job.ModelName, console));
+                break;
+            case "json":
+                Consoles.Stream(job.Report.Path, stream =>
+                {
+                    using var json = new ScanJsonWriter(stream, job.Options.Symbol, job.ModelName, p => p);
+                    foreach (var o in scanned)
+                    {
+                        json.Write(o);
+                    }
+
+                    json.Finish();
+                });
+                break;
+            default:
+                Consoles.Stream(job.Report.Path, stream =>
+                {
+                    using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                    var table = new SiteTableWriter(text, job.Options.Symbol, assembler: job.Report.Format == "asm");
+                    foreach (var o in scanned)
+                    {
+                        table.Write(o, o.Path);
+                    }
+
+                    table.Finish();
+                });
+                break;
+        }
+
+        return failed;
+    }
+
+    private sealed record Collected(List<ScannedObject> Interesting, ScanSummary Summary);
+
+    /// <summary>Keeps only objects with sites, records or errors (the rest are counted).</summary>
+    private static Collected Collect(IEnumerable<ScannedObject> scanned)
+    {
+        var summary = new ScanSummary();
+        var interesting = new List<ScannedObject>();
+        foreach (var o in scanned)
+        {
+            summary.Add(o);
+            if (o.Sites.Count > 0 || o.Annotations.Count > 0 || o.Error is not null)
+            {
+                interesting.Add(o);
+            }
+        }
+
+        return new Collected(interesting, summary);
+    }
+
+    private static void Render(Collected collected, string symbol, string? modelName, IAnsiConsole console)
+    {
+        var s = collected.Summary;
+        static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+        console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
+        if (collected.Interesting.Count > 0)
+        {
+            var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine");
+            foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "unannotated", "orphan" })
+            {
+                files.AddColumn(new TableColumn(column).RightAligned());
+            }
+
+            files.AddColumn("error");
+            foreach (var o in collected.Interesting)
+            {
+                int Count(SiteKind kind) => o.Sites.Count(site => site.Kind == kind);
+                files.AddRow(
+                    new Text(o.Path), new Text(o.Machine ?? "?"),
+                    new Text(N(Count(SiteKind.Call))), new Text(N(Count(SiteKind.Jmp))), new Text(N(Count(SiteKind.Load))),
+                    new Text(N(Count(SiteKind.Address))), new Text(N(Count(SiteKind.Other))),
+                    new Text(N(o.Annotations.Count)), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
+                    new Text(N(o.OrphanAnnotations.Count())), new Text(o.Error ?? string.Empty));
+            }
+
+            console.Write(files);
+        }
+
+        if (s.ByOp.Count > 0)
+        {
+            var ops = new Table().Border(TableBorder.Simple).AddColumn("op");
+            foreach (var column in new[] { "call", "jmp", "load", "address", "other", "total" })
+            {
+                ops.AddColumn(new TableColumn(column).RightAligned());
+            }
+
+            foreach (var (op, count) in s.ByOp)
+            {
+                ops.AddRow(new Text(op), new Text(N(count.Call)), new Text(N(count.Jmp)), new Text(N(count.Load)), new Text(N(count.Address)), new Text(N(count.Other)), new Text(N(count.Total)));
+            }
+
+            console.Write(ops);
+        }
+
+        string kinds = string.Join(", ", s.ByKind.Select(k => $"{ScanJsonWriter.KindName(k.Key)} {N(k.Value)}"));
+        console.WriteLine($"total: {N(s.Sites)} sites ({kinds}); {N(s.Feeds)} fed calls; {N(s.Annotations)} records, {N(s.AnnotatedSites)} sites annotated, {N(s.UnannotatedCalls)} calls without a record, {N(s.OrphanAnnotations)} records without a site");
+    }
+}

@@ -1,0 +1,73 @@
+using PvGen.Checking.Annotations;
+using PvGen.Comparison;
+using PvGen.Generation;
+using PvGen.Model;
+using PvGen.Model.IO;
+using PvGen.Project.Options;
+using DiffOptions = PvGen.Project.Options.OptionTable.Diff;
+
+namespace PvGen.Project.Workflows;
+
+/// <summary>A diff to run: the matrix, where it is built, and where the report goes.</summary>
+/// <param name="KeepBuild">True when the work directory was asked for (kept); false: a temporary one, removed after the run.</param>
+public sealed record DiffJob(DiffRequest Request, ReportTarget Report, bool KeepBuild);
+
+/// <summary>pvgen diff: both styles generated per target from the same settings as pvgen generate, and the matrix to build.</summary>
+public static class DiffWorkflow
+{
+    public static DiffJob Prepare(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var report = ObjectWorkflows.Report(settings, DiffOptions.Format);
+        var optimizations = settings.List(DiffOptions.Optimizations);
+        var pics = settings.List(DiffOptions.Pic).Select(p => p == "yes").ToList();
+        int jobs = ObjectWorkflows.Jobs(settings, DiffOptions.Jobs);
+        var corpus = Corpus(settings);
+        var compilers = ObjectWorkflows.Compilers(settings, DiffOptions.Compilers);
+        var targets = ParseInputs.Targets(settings);
+
+        string? keep = settings.Path(DiffOptions.KeepBuild);
+        string work = keep ?? Path.Combine(Path.GetTempPath(), "pvgen-diff-" + Guid.NewGuid().ToString("N")[..12]);
+        var inputs = targets.Select(target => Prepare(settings, target, Path.Combine(work, "gen-" + target.Arch), diagnostics)).ToList();
+        var request = new DiffRequest(inputs, corpus, compilers, optimizations.Count == 0 ? ["O2"] : optimizations, pics.Count == 0 ? [false] : pics, work, jobs);
+        return new DiffJob(request, report, keep is not null);
+    }
+
+    /// <summary>Parses the header for one target and writes both styles into the build directory.</summary>
+    private static TargetInput Prepare(Settings settings, Target target, string directory, List<Diagnostic> diagnostics)
+    {
+        var request = GenerateWorkflow.Request(settings, directory, diagnostics, target, ["macro", "plain"]);
+        var model = request.Model;
+        if (model.TableSymbol is null)
+        {
+            throw new PvGenException([.. diagnostics, new Diagnostic(DiagnosticIds.DiffModelUnsupported, Severity.Error,
+                $"struct {model.Struct} has no single table symbol (split pv_*_ops tables, as in 2.6.23-4.19): the scanner cannot diff it yet; "
+                + "pass --symbol when one table holds every op", model.Location)]);
+        }
+
+        var generated = Generator.Generate(request with { Invocation = "pvgen diff" });
+        diagnostics.AddRange(generated.Diagnostics);
+        AtomicFile.CommitAll(generated.Files.Select(f => (Path.Combine(directory, f.Path), AtomicFile.Bytes(f.Content))));
+        string macro = Path.Combine(directory, $"{generated.Plan.BaseName}_macro.h");
+        string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
+        return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops));
+    }
+
+    private static IReadOnlyList<string> Corpus(Settings settings)
+    {
+        var files = settings.List(DiffOptions.Corpus);
+        if (files.Count == 0)
+        {
+            throw PvGenException.Error(DiagnosticIds.DiffNoCorpus, "no caller corpus: pass --corpus FILE... or set \"diff\": {\"corpus\": [...]} in pvgen.json");
+        }
+
+        foreach (string file in files.Where(f => !File.Exists(f)))
+        {
+            throw PvGenException.Error(DiagnosticIds.FileNotFound, $"corpus file '{settings.Display(file)}' not found", settings.Where(DiffOptions.Corpus));
+        }
+
+        var clash = files.GroupBy(f => Path.GetFileNameWithoutExtension(f)).FirstOrDefault(g => g.Count() > 1);
+        return clash is null
+            ? files
+            : throw settings.Invalid(DiffOptions.Corpus, $"two corpus files share the name '{clash.Key}' (objects are named after the file): rename one");
+    }
+}

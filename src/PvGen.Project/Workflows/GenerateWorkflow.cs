@@ -1,0 +1,166 @@
+using PvGen.Generation;
+using PvGen.Model;
+using PvGen.Model.IO;
+using PvGen.Model.Json;
+using PvGen.Project.Options;
+using Gen = PvGen.Project.Options.OptionTable.Generate;
+using Input = PvGen.Project.Options.OptionTable.Input;
+
+namespace PvGen.Project.Workflows;
+
+/// <summary>What a generate run did.</summary>
+/// <param name="Written">Files replaced (relative to the output directory); empty with --check.</param>
+/// <param name="Stale">With --check: the files that would change.</param>
+/// <param name="Changes">Op changes against the model of the previous generation (null: first generation).</param>
+public sealed record GenerateResult(
+    string OutputDirectory,
+    GenerationOutput Output,
+    IReadOnlyList<Diagnostic> Diagnostics,
+    IReadOnlyList<string> Written,
+    IReadOnlyList<string> Unchanged,
+    IReadOnlyList<string> Stale,
+    IReadOnlyList<OpChange>? Changes);
+
+/// <summary>pvgen generate and pvgen model: settings to a generation request, and the files it gives.</summary>
+public static class GenerateWorkflow
+{
+    /// <summary>Generates into <paramref name="outputDirectory"/>: every file together or none (with --check: nothing, the stale list).</summary>
+    public static GenerateResult Run(Settings settings, string outputDirectory, bool checkOnly)
+    {
+        TemplateWarmUp.Start();
+        var diagnostics = new List<Diagnostic>();
+        var request = Request(settings, outputDirectory, diagnostics);
+        var output = Generator.Generate(request);
+        diagnostics.AddRange(output.Diagnostics);
+        var changes = PreviousModel(outputDirectory, diagnostics) is { } previous ? ChangeReport.Compare(previous, request.Model) : null;
+        if (checkOnly)
+        {
+            var stale = output.Files.Where(f => f.Path != Generator.ModelFile && AtomicFile.IsStale(Path.Combine(outputDirectory, f.Path), f.Content)).Select(f => f.Path).ToList();
+            return new GenerateResult(outputDirectory, output, diagnostics, [], [], stale, changes);
+        }
+
+        var written = AtomicFile.CommitAll(output.Files.Select(f => (Path.Combine(outputDirectory, f.Path), AtomicFile.Bytes(f.Content))))
+            .Select(p => Path.GetRelativePath(outputDirectory, p).Replace('\\', '/'))
+            .ToHashSet(StringComparer.Ordinal);
+        return new GenerateResult(outputDirectory, output, diagnostics,
+            [.. output.Files.Select(f => f.Path).Where(written.Contains)], [.. output.Files.Select(f => f.Path).Where(p => !written.Contains(p))], [], changes);
+    }
+
+    /// <summary>The generation request: the header parsed (or a model JSON given as HEADER read), every setting bound.</summary>
+    public static GenerationRequest Request(Settings settings, string outputDirectory, List<Diagnostic> diagnostics, Target? target = null, IReadOnlyList<string>? styles = null)
+    {
+        OpsModel model;
+        CompileEnvironment environment;
+        string? headerPath;
+        string? argument = settings.RawText(Input.Header);
+        if (argument is not null && argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && target is null)
+        {
+            string modelPath = settings.Path(Input.Header)!;
+            model = ModelJson.Load(settings.Display(modelPath));
+            headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File, settings.WorkingDirectory) : null;
+            environment = new CompileEnvironment(model.Target, settings.Path(Input.KernelTree), settings.Path(Input.KernelBuild),
+                settings.List(Input.Defines), settings.List(Input.IncludeDirs), settings.List(Input.Includes));
+
+            if (settings.Config.Ops.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknown)
+            {
+                throw new PvGenException([.. diagnostics, .. unknown]);
+            }
+        }
+        else
+        {
+            var parseRequest = ParseInputs.Request(settings, target);
+            var parsed = ParseInputs.Parse(parseRequest, diagnostics);
+            model = parsed.Model!;
+            headerPath = parseRequest.HeaderPath;
+            environment = parseRequest.Environment;
+        }
+
+        string? include = settings.Text(Gen.OpsInclude)
+            ?? (headerPath is not null ? Path.GetRelativePath(outputDirectory, headerPath).Replace('\\', '/')
+                : throw PvGenException.Error(DiagnosticIds.BadGenerateConfig, "the model names no header; set \"include\" in the \"generate\" section of pvgen.json"));
+        string? templates = settings.Path(Gen.Templates);
+        if (templates is not null && !Directory.Exists(templates))
+        {
+            throw PvGenException.Error(DiagnosticIds.TemplateNotFound, $"template directory '{settings.Display(templates)}' not found", settings.Where(Gen.Templates));
+        }
+
+        return new GenerationRequest
+        {
+            Model = model,
+            Config = settings.Config.Ops,
+            Settings = GenerateSettings(settings),
+            Include = include,
+            DeclareTable = settings.Flag(Gen.DeclareTable) ?? true,
+            Invocation = Invocation.Render(settings, outputDirectory),
+            Styles = styles ?? Styles(settings),
+            Environment = environment,
+            OutputDirectory = outputDirectory,
+            ModelBaseDirectory = settings.WorkingDirectory,
+            CSharp = new CSharpSettings(settings.Text(OptionTable.CSharp.Namespace), settings.Text(OptionTable.CSharp.TypeName), settings.Choice(OptionTable.CSharp.OpaquePointers))
+            {
+                Location = settings.Where(OptionTable.CSharp.Namespace) ?? settings.Where(OptionTable.CSharp.TypeName) ?? settings.Where(OptionTable.CSharp.OpaquePointers),
+            },
+            TemplateDirectory = templates,
+            TemplateDirectoryDisplay = templates is null ? null : settings.Display(templates),
+        };
+    }
+
+    /// <summary>The "generate" section as the stage's settings, each value checked where the table's types cannot.</summary>
+    public static GenerateSettings GenerateSettings(Settings settings)
+    {
+        string? Checked(OptionSpec option, Func<string, string?> problem)
+        {
+            string? value = settings.Text(option);
+            return value is not null && problem(value) is { } message ? throw settings.Invalid(option, message) : value;
+        }
+
+        var locations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        foreach (var option in Gen.Settings)
+        {
+            if (settings.Where(option) is { } where)
+            {
+                locations[option.JsonKey!] = where;
+            }
+        }
+
+        return new GenerateSettings
+        {
+            BaseName = Checked(Gen.BaseName, Generation.GenerateSettings.ProblemWithBaseName),
+            Prefix = Checked(Gen.Prefix, Generation.GenerateSettings.ProblemWithPrefix),
+            Include = settings.Text(Gen.OpsInclude),
+            RecordLayout = settings.Choice(Gen.RecordFormat),
+            Section = Checked(Gen.RecordSection, Generation.GenerateSettings.ProblemWithSection),
+            CallForm = settings.Choice(Gen.CallForm),
+            CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
+            DeclareTable = settings.Flag(Gen.DeclareTable),
+            Locations = locations,
+        };
+    }
+
+    /// <summary>The styles asked for, "both" expanded, in the order given.</summary>
+    public static IReadOnlyList<string> Styles(Settings settings)
+    {
+        var given = settings.List(Gen.Styles);
+        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? new[] { "macro", "plain" } : [s]).Distinct()];
+    }
+
+    private static OpsModel? PreviousModel(string outputDirectory, List<Diagnostic> diagnostics)
+    {
+        string path = Path.Combine(outputDirectory, Generator.ModelFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ModelJson.Load(path);
+        }
+        catch (PvGenException e)
+        {
+            // A damaged record of the last run only costs the change report.
+            diagnostics.AddRange(e.Diagnostics.Select(d => d with { Severity = Severity.Warning }));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using PvGen.Binary;
+using PvGen.Checking;
+using PvGen.Checking.Annotations;
+using PvGen.Checking.Toolchain;
+using PvGen.Model;
+using PvGen.Project.Options;
+using CheckOptions = PvGen.Project.Options.OptionTable.Check;
+using ScanOpts = PvGen.Project.Options.OptionTable.Scan;
+
+namespace PvGen.Project.Workflows;
+
+/// <summary>Where a report goes: a format of the verb's, and a file (null: standard output).</summary>
+public sealed record ReportTarget(string Format, string? Path);
+
+/// <summary>A scan to run: the files (directories expanded), what to look for, and where the report goes.</summary>
+/// <param name="ModelName">"struct (arch)" of the model that names the sites, for the report's heading.</param>
+public sealed record ScanJob(IReadOnlyList<string> Files, ScanOptions Options, int Jobs, ReportTarget Report, string? ModelName);
+
+/// <summary>What `pvgen check` was asked to prove.</summary>
+public abstract record CheckJob(ReportTarget Report);
+
+/// <summary>`pvgen check --object`: anyone's objects verified against a model.</summary>
+public sealed record ObjectCheckJob(IReadOnlyList<string> Files, OpsModel Model, IReadOnlyDictionary<int, ExpectedOp> Expected, ScanOptions Options, int Jobs, ReportTarget Report)
+    : CheckJob(Report);
+
+/// <summary>`pvgen check DIR`: a generated directory compiled and proved.</summary>
+/// <param name="KeepBuild">Keep the probes and objects there; null: a temporary directory, removed after the run.</param>
+public sealed record GeneratedCheckJob(GeneratedOutput Output, IReadOnlyList<Compiler> Compilers, IReadOnlyList<string> Optimizations, IReadOnlyList<string> ExtraFlags, string WorkDirectory, string? KeepBuild, ReportTarget Report)
+    : CheckJob(Report);
+
+/// <summary>pvgen scan and pvgen check: settings to jobs.</summary>
+public static class ObjectWorkflows
+{
+    public static ScanJob Scan(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var files = Inputs(settings, ScanOpts.Paths);
+        var model = ParseInputs.ModelOrParse(settings, diagnostics, required: false);
+        var options = ScanOptions.ForModel(model, settings.Text(OptionTable.Input.Symbol)) with
+        {
+            AnnotationFormat = RecordFormat(settings.Choice(ScanOpts.RecordFormat)),
+            SkipObjectsWithoutSymbol = settings.Flag(ScanOpts.ReadAll) != true,
+        };
+        return new ScanJob(files, options, Jobs(settings, ScanOpts.Jobs), Report(settings, ScanOpts.Format), model is null ? null : $"{model.Struct} ({model.Target.Arch})");
+    }
+
+    /// <summary>Check a generated directory (the DIR argument), or anyone's objects (--object): exactly one of the two.</summary>
+    public static CheckJob Check(Settings settings, List<Diagnostic> diagnostics)
+    {
+        bool objects = settings.IsSet(CheckOptions.Objects);
+        string? directory = settings.Path(CheckOptions.Directory);
+        if (objects == (directory is not null))
+        {
+            throw PvGenException.Error(DiagnosticIds.BadOption, objects
+                ? "give a 'pvgen generate' output directory or --object FILE..., not both"
+                : "give a 'pvgen generate' output directory, or --object FILE... --model MODEL");
+        }
+
+        var report = Report(settings, CheckOptions.Format);
+        if (objects)
+        {
+            if (!settings.IsSet(OptionTable.Common.Model))
+            {
+                throw PvGenException.Error(DiagnosticIds.BadOption, "--object needs --model MODEL.json (from 'pvgen parse --format json')");
+            }
+
+            var files = Inputs(settings, CheckOptions.Objects);
+            var model = ParseInputs.ModelOrParse(settings, diagnostics, required: true)!;
+            var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOptions.RecordFormat)) };
+            return new ObjectCheckJob(files, model, ExpectedOps.From(model, settings.Config.Ops), options, Jobs(settings, CheckOptions.Jobs), report);
+        }
+
+        var output = GeneratedOutput.Read(settings.Display(directory!));
+        var compilers = Compilers(settings, CheckOptions.Compilers);
+        var levels = settings.List(CheckOptions.Optimizations);
+        string? keep = settings.Path(CheckOptions.KeepBuild);
+        string work = keep ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pvgen-check-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        string[] extra = [.. settings.List(CheckOptions.ExtraDefines).Select(d => "-D" + d), .. settings.List(CheckOptions.ExtraIncludeDirs).Select(i => "-I" + i)];
+        return new GeneratedCheckJob(output, compilers, levels.Count == 0 ? CheckRunner.DefaultOptimizations : levels, extra, work, keep, report);
+    }
+
+    /// <summary>The compilers named (each must exist), else gcc and clang when installed.</summary>
+    public static IReadOnlyList<Compiler> Compilers(Settings settings, OptionSpec option)
+    {
+        var requested = settings.List(option);
+        IReadOnlyList<Compiler> found;
+        try
+        {
+            found = CompilerDriver.Discover(requested.Count == 0 ? null : requested);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw settings.Invalid(option, e.Message);
+        }
+
+        return found.Count > 0 ? found : throw PvGenException.Error(DiagnosticIds.BadOption, "no C compiler found: install gcc (and clang-19 for the second compiler), or pass --cc PATH");
+    }
+
+    public static int Jobs(Settings settings, OptionSpec option) => settings.Integer(option, minimum: 1) ?? Environment.ProcessorCount;
+
+    public static ReportTarget Report(Settings settings, OptionSpec format) =>
+        new(settings.Choice(format) ?? format.Default!, settings.Path(settings.Verb.Find("output")!));
+
+    /// <summary>Paths given to scan or check: each must exist; directories are expanded to the objects below them.</summary>
+    private static IReadOnlyList<string> Inputs(Settings settings, OptionSpec option)
+    {
+        // Reported as given: a relative argument stays relative in every message and report.
+        var given = (settings.CommandLine(option) ?? [])
+            .SelectMany(v => option.SplitCommas ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [v])
+            .ToList();
+        foreach (string path in given)
+        {
+            string full = System.IO.Path.GetFullPath(path, settings.WorkingDirectory);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw PvGenException.Error(DiagnosticIds.FileNotFound, $"'{path}' not found");
+            }
+        }
+
+        return ObjectScanner.ExpandInputs(given);
+    }
+
+    private static ParaInstructionsFormat RecordFormat(string? name) => name switch
+    {
+        "absolute32" => ParaInstructionsFormat.Absolute32,
+        "absolute64" => ParaInstructionsFormat.Absolute64,
+        "relative32" => ParaInstructionsFormat.Relative32,
+        _ => ParaInstructionsFormat.Auto,
+    };
+}

@@ -1,0 +1,141 @@
+using PvGen.Clang;
+using PvGen.Model;
+using PvGen.Model.Json;
+using PvGen.Project.Options;
+using Input = PvGen.Project.Options.OptionTable.Input;
+
+namespace PvGen.Project.Workflows;
+
+/// <summary>The parse inputs of any verb: which header and struct, in which environment; and the model they give.</summary>
+public static class ParseInputs
+{
+    /// <summary>The parse request the settings describe.</summary>
+    /// <param name="target">The target to lay out for (diff parses once per target of its list); else the one target given.</param>
+    public static ParseRequest Request(Settings settings, Target? target = null)
+    {
+        string? kernelTree = settings.Path(Input.KernelTree);
+        string? kernelBuild = settings.Path(Input.KernelBuild);
+        foreach (var (option, path) in new[] { (Input.KernelTree, kernelTree), (Input.KernelBuild, kernelBuild) })
+        {
+            if (path is not null && !Directory.Exists(path))
+            {
+                throw PvGenException.Error(DiagnosticIds.FileNotFound, $"{Settings.Name(option, settings.Where(option))}: directory '{settings.Display(path)}' not found", settings.Where(option));
+            }
+        }
+
+        string header = Header(settings, kernelTree);
+        string structName = settings.Text(Input.Struct)
+            ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no ops struct given: pass --struct NAME or set \"struct\" in pvgen.json");
+        return new ParseRequest
+        {
+            HeaderPath = header,
+            StructName = structName,
+            Symbol = settings.Text(Input.Symbol),
+            Target = target ?? SingleTarget(settings),
+            IncludeDirs = settings.List(Input.IncludeDirs),
+            Defines = Defines(settings),
+            Includes = settings.List(Input.Includes),
+            Std = settings.Text(Input.Std) ?? "gnu11",
+            KernelTree = kernelTree,
+            KernelBuild = kernelBuild,
+            ResourceDir = settings.Path(Input.ResourceDir),
+            CalleeSaveType = settings.Text(Input.CalleeSaveType) ?? "paravirt_callee_save",
+            Config = settings.Config.Ops,
+            BaseDirectory = settings.WorkingDirectory,
+        };
+    }
+
+    /// <summary>Every target the settings name (diff and prove run per target); a kernel tree decides when none is named.</summary>
+    public static IReadOnlyList<Target> Targets(Settings settings)
+    {
+        var named = settings.List(Input.Target).Select(t => Target.FromName(t)!).ToList();
+        string? tree = settings.Path(Input.KernelBuild) ?? settings.Path(Input.KernelTree);
+        var configured = tree is null ? null : KernelConfig.TargetOf(tree);
+        if (named.Count == 0)
+        {
+            return [configured ?? Target.X86_64];
+        }
+
+        if (configured is not null && named.Any(t => t != configured))
+        {
+            throw settings.Invalid(Input.Target, $"the kernel tree is configured for {configured.Arch} (its .config), not {string.Join(", ", named.Where(t => t != configured).Select(t => t.Arch))}");
+        }
+
+        return named;
+    }
+
+    /// <summary>Parses the header; its warnings go into <paramref name="diagnostics"/>, an error stops the run with all of them.</summary>
+    public static ParseResult Parse(ParseRequest request, List<Diagnostic> diagnostics)
+    {
+        var parsed = HeaderParser.Parse(request);
+        diagnostics.AddRange(parsed.Diagnostics);
+        return parsed.Succeeded ? parsed : throw new PvGenException(diagnostics);
+    }
+
+    /// <summary>The model a verb works on: --model FILE, or the header parsed from the settings; null when the verb was given neither.</summary>
+    public static OpsModel? ModelOrParse(Settings settings, List<Diagnostic> diagnostics, bool required)
+    {
+        string? modelPath = settings.Path(OptionTable.Common.Model);
+        bool parse = settings.IsSet(Input.Struct) || settings.IsSet(Input.Header);
+        if (modelPath is not null && parse && settings.GivenOnCommandLine(Input.Struct))
+        {
+            throw PvGenException.Error(DiagnosticIds.BadOption, "give either --model or a header to parse (--config/--struct), not both");
+        }
+
+        if (modelPath is not null)
+        {
+            return ModelJson.Load(settings.Display(modelPath));
+        }
+
+        if (!parse)
+        {
+            return required
+                ? throw PvGenException.Error(DiagnosticIds.BadOption, $"pvgen {settings.Verb.Path} needs a model: --model MODEL.json (from 'pvgen parse --format json'), or a header to parse (--config pvgen.json, or HEADER --struct NAME)")
+                : null;
+        }
+
+        return Parse(Request(settings), diagnostics).Model;
+    }
+
+    /// <summary>
+    /// One rule for a relative header path, wherever it is written: against the working directory (command line) or the
+    /// config's directory (pvgen.json); when no file is there and a kernel tree is given, against the tree.
+    /// </summary>
+    private static string Header(Settings settings, string? kernelTree)
+    {
+        string header = settings.Path(Input.Header)
+            ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no header given: pass HEADER or set \"header\" in pvgen.json");
+        if (!File.Exists(header) && kernelTree is not null)
+        {
+            string raw = settings.RawText(Input.Header)!;
+            if (!Path.IsPathRooted(raw) && File.Exists(Path.Combine(kernelTree, raw)))
+            {
+                return Path.Combine(kernelTree, raw);
+            }
+        }
+
+        return header;
+    }
+
+    private static Target SingleTarget(Settings settings)
+    {
+        var targets = Targets(settings);
+        return targets.Count == 1 ? targets[0] : throw settings.Invalid(Input.Target, $"pvgen {settings.Verb.Path} lays out for one target (got {string.Join(", ", targets.Select(t => t.Arch))}); diff takes several");
+    }
+
+    /// <summary>-D values are C macro names: a bad one is an error here, not a libclang message without a file.</summary>
+    private static IReadOnlyList<string> Defines(Settings settings)
+    {
+        var defines = settings.List(Input.Defines);
+        foreach (string define in defines)
+        {
+            string name = define.Split('=', 2)[0];
+            if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                throw settings.Invalid(Input.Defines, $"'{define}' does not define a macro: NAME or NAME=VALUE, NAME a C identifier");
+            }
+        }
+
+        return defines;
+    }
+}
