@@ -34,6 +34,13 @@ public sealed record KbuildConfig(string Path, string Text, string? CompilerComm
         return config with { CompilerCommand = compiler is { Length: > 0 } && Processes.Which(compiler) is not null ? compiler : null };
     }
 
+    /// <summary>Options this configuration sets to y that <paramref name="result"/> (the .config after olddefconfig) does not.</summary>
+    public IReadOnlyList<string> Dropped(string result)
+    {
+        var kept = result.Split('\n').Where(l => l.EndsWith("=y", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        return [.. Text.Split('\n').Where(l => l.StartsWith("CONFIG_", StringComparison.Ordinal) && l.EndsWith("=y", StringComparison.Ordinal) && !kept.Contains(l)).Select(l => l[..^2])];
+    }
+
     /// <summary>The value of NAME=VALUE, or null when the option is unset.</summary>
     public string? Value(string name)
     {
@@ -127,24 +134,48 @@ public static class Kbuild
 
         File.Delete(stamp);
         string dotConfig = Path.Combine(tree.Output, ".config");
-        File.WriteAllText(dotConfig, config.Text);
-        var args = new List<string> { "--file", dotConfig };
-        foreach (string setting in KbuildConfig.SigningSettings)
+        if (Processes.Run("test", ["-c", "/dev/null"]).ExitCode != 0)
         {
-            args.AddRange(["--set-str", setting, string.Empty]);
+            // Kconfig probes the compiler with "-x c /dev/null": a regular file there makes its probes fail at random.
+            throw KernelTrees.Unusable("/dev/null is not a character device on this machine (something replaced it with a file): Kconfig's compiler probes read it; recreate it with 'mknod -m 666 /dev/null c 1 3'");
         }
 
-        var edited = Processes.Run(Path.Combine(tree.Source, "scripts", "config"), args, tree.Source);
-        if (edited.ExitCode != 0)
+        // Kconfig probes the compiler (cc-option, the stack-protector test); a probe that cannot run (a machine out of
+        // processes) silently turns an option off, and the trees would then differ. An option the distribution enables
+        // that olddefconfig drops with the distribution's own compiler is such a failure: run it again.
+        IReadOnlyList<string> dropped = [];
+        for (int attempt = 1; attempt <= 3; attempt++)
         {
-            throw Failed(tree, "scripts/config", edited);
+            File.WriteAllText(dotConfig, config.Text);
+            var args = new List<string> { "--file", dotConfig };
+            foreach (string setting in KbuildConfig.SigningSettings)
+            {
+                args.AddRange(["--set-str", setting, string.Empty]);
+            }
+
+            var edited = Processes.Run(Path.Combine(tree.Source, "scripts", "config"), args, tree.Source);
+            if (edited.ExitCode != 0)
+            {
+                throw Failed(tree, "scripts/config", edited);
+            }
+
+            progress?.Invoke(new KernelProgress("configure", $"{tree.Name}: make olddefconfig" + (attempt > 1 ? $" (again: it dropped {string.Join(", ", dropped)})" : string.Empty)));
+            var olddefconfig = Make(tree, compiler, 1, ["olddefconfig"], null);
+            if (olddefconfig.ExitCode != 0)
+            {
+                throw Failed(tree, "make olddefconfig", olddefconfig);
+            }
+
+            dropped = config.Dropped(File.ReadAllText(dotConfig));
+            if (dropped.Count == 0)
+            {
+                break;
+            }
         }
 
-        progress?.Invoke(new KernelProgress("configure", $"{tree.Name}: make olddefconfig"));
-        var olddefconfig = Make(tree, compiler, 1, ["olddefconfig"], null);
-        if (olddefconfig.ExitCode != 0)
+        if (dropped.Count > 0)
         {
-            throw Failed(tree, "make olddefconfig", olddefconfig);
+            progress?.Invoke(new KernelProgress("note", $"{tree.Name}: olddefconfig turns off {string.Join(", ", dropped)} of the distribution's configuration with {compiler}"));
         }
 
         progress?.Invoke(new KernelProgress("prepare", $"{tree.Name}: make prepare (builds objtool)"));
@@ -156,6 +187,41 @@ public static class Kbuild
 
         File.WriteAllText(stamp, identity);
         return true;
+    }
+
+    /// <summary>
+    /// The trees must build with one configuration, or the three builds would not be comparable. A tree whose .config
+    /// differs from the one that kept most of the distribution's options (a compiler probe failed while it was
+    /// configured, maybe in an earlier run) is configured again, twice at most; then the difference is an error.
+    /// </summary>
+    public static void SameConfiguration(IReadOnlyList<KbuildTree> trees, KbuildConfig config, string compiler, int jobs, Action<KernelProgress>? progress)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var texts = trees.ToDictionary(t => t, t => File.ReadAllText(Path.Combine(t.Output, ".config")));
+            var reference = trees.OrderBy(t => config.Dropped(texts[t]).Count).First();
+            var differing = trees.Where(t => texts[t] != texts[reference]).ToList();
+            if (differing.Count == 0)
+            {
+                return;
+            }
+
+            var lines = texts[reference].Split('\n');
+            var other = texts[differing[0]].Split('\n');
+            var differ = lines.Except(other).Concat(other.Except(lines)).Where(l => l.Contains("CONFIG_", StringComparison.Ordinal)).Take(6).ToList();
+            if (attempt == 2)
+            {
+                throw PvGen.Model.PvGenException.Error(PvGen.Model.DiagnosticIds.KbuildFailed,
+                    $"Kconfig configures the {reference.Name} and {differing[0].Name} trees differently ({string.Join(", ", differ)}) however often it runs: a compiler probe of olddefconfig fails");
+            }
+
+            foreach (var tree in differing)
+            {
+                progress?.Invoke(new KernelProgress("note", $"{tree.Name}: its configuration differs from the {reference.Name} tree's ({string.Join(", ", differ)}); configuring it again"));
+                File.Delete(Path.Combine(tree.Output, ".pvgen-configured"));
+                Configure(tree, config, compiler, jobs, progress);
+            }
+        }
     }
 
     /// <summary>

@@ -115,6 +115,7 @@ public static class KernelDiff
 
         Parallel.ForEach(DropIn.Styles, new ParallelOptions { MaxDegreeOfParallelism = jobs },
             style => Kbuild.Configure(trees[style], config, cc, Math.Max(1, jobs / 2), progress));
+        Kbuild.SameConfiguration(trees.Values.ToList(), config, cc, jobs, progress);
 
         var built = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<KbuildObject>>();
         Parallel.ForEach(Trees, new ParallelOptions { MaxDegreeOfParallelism = jobs },

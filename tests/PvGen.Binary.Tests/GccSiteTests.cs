@@ -1,4 +1,5 @@
 using Xunit;
+using PvGen.TestSupport;
 
 namespace PvGen.Binary.Tests;
 
@@ -82,6 +83,38 @@ public sealed class GccSiteTests
         Assert.Equal(SiteKind.Call, load.Feeds[0].Kind);
         Assert.Equal(MemoryForm.Register, load.Feeds[0].MemoryForm);
         Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    [Fact]
+    public void UnderRetpolinesTheLoadFeedsTheThunkCallOfItsRegister()
+    {
+        // A retpoline kernel (-mindirect-branch=thunk-extern -mindirect-branch-register) compiles every indirect call
+        // as a load of the pointer and a direct call to the thunk of its register: the reloc approach's sites.
+        string obj = Build.Compile("retpoline.c", Header + """
+            void plain(void) { pv_ops.irq.irq_disable(); use(0); }
+            void tail(unsigned long x) { pv_ops.mmu.write_cr3(x); }
+            """, [.. Build.KernelFlags("x86_64"), "-mindirect-branch=thunk-extern", "-mindirect-branch-register"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        var call = byFunction["plain"];
+        Assert.Equal((SiteKind.Load, 16L), (call.Kind, call.TargetOffset));
+        var fed = Assert.Single(call.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Call, 16L), (fed.Kind, fed.TargetOffset));
+        var tail = Assert.Single(byFunction["tail"].Feeds);
+        Assert.True(tail.Thunk);
+        Assert.Equal(SiteKind.Jmp, tail.Kind);
+
+        // objdump agrees on the thunk call: at the fed offset, a call (jmp) relocated against __x86_indirect_thunk_<register>.
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        foreach (var (site, mnemonic) in new[] { (fed, "call"), (tail, "jmp") })
+        {
+            string line = dump.Single(l => l.TrimStart().StartsWith($"{site.Offset:x}:", StringComparison.Ordinal));
+            Assert.Contains(mnemonic, line, StringComparison.Ordinal);
+            Assert.Contains($"__x86_indirect_thunk_{site.Register}", line, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
