@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark `pvgen scan` against the tools people use to find pvop sites by hand, on the same inputs in the
 # same run: objdump -dr (decodes everything) and readelf -rW (reads relocations, decodes nothing).
-# Inputs: every module of the Debian 12 kernels unpacked by scripts/fetch-debian-kernels.sh (amd64, 686-pae).
+# Inputs: every module of the Debian 12 kernels unpacked by scripts/fetch-debian-kernels.sh (amd64, 686-pae);
+# when fetched, Debian 12's 6.12 cloud-amd64 modules as shipped (.ko.xz) against `xz -dc` of the same files (and the
+# same tree recompressed with zstd and gzip against `zstd -dc`/`gzip -dc`), and two vmlinux (6.1 with relocations,
+# 6.12 without) against readelf/objdump.
 # Reports wall time (best of N), user+sys CPU and peak RSS (/usr/bin/time -v), and the ratios.
 #
-# Usage: scripts/bench-scan.sh [runs]      (default 3 runs per tool; the page cache is warmed first)
+# Usage: scripts/bench-scan.sh [runs] [sections]   (default 3 runs per tool; sections: any of "6.1 6.12 vmlinux",
+#                                                   default all; the page cache is warmed first)
 set -euo pipefail
 
 runs=${1:-3}
+sections=${2:-6.1 6.12 vmlinux}
 root=$(cd "$(dirname "$0")/.." && pwd)
 env_file=${PVGEN_KERNEL_CACHE:-/var/cache/pvgen/debian-kernels}/kernels.env
 if [[ ! -f $env_file ]]; then
@@ -47,6 +52,7 @@ measure() {
 }
 
 for flavour in amd64 i386; do
+  [[ " $sections " == *" 6.1 "* ]] || break
   modules_var=PVGEN_KERNEL_MODULES_${flavour^^}
   modules=${!modules_var}
   find "$modules" -name '*.ko' | sort >"$work/list"
@@ -69,3 +75,61 @@ for flavour in amd64 i386; do
         wall["objdump -dr -w (xargs -P " jobs ")"] / p, wall["readelf -rW (xargs -P " jobs ")"] / p, jobs
     }' "$work/results"
 done
+
+# Debian 12's 6.12 modules as shipped: the compressed tree against the decompressor alone on the same files.
+if [[ " $sections " == *" 6.12 "* && -n ${PVGEN_KERNEL612_MODULES_CLOUD_AMD64:-} ]]; then
+  shipped=$PVGEN_KERNEL612_MODULES_CLOUD_AMD64
+  plain=$PVGEN_KERNEL612_MODULES_CLOUD_AMD64_PLAIN
+  find "$shipped" -name '*.ko.xz' | sort >"$work/xz"
+  count=$(wc -l <"$work/xz")
+  xbytes=$(xargs -a "$work/xz" cat | wc -c)
+  pbytes=$(find "$plain" -name '*.ko' -print0 | xargs -0 cat | wc -c)
+  # The same plain modules recompressed as other distributions ship them (zstd: Arch, Ubuntu; gzip).
+  for c in zst gz; do
+    mkdir -p "$work/$c"
+    (cd "$plain" && find . -name '*.ko' -print0 | xargs -0 -P "$jobs" -n 64 sh -c '
+      for f; do mkdir -p "$0/$(dirname "$f")"; if [ "$1" = zst ]; then zstd -q -f "$f" -o "$0/$f.zst"; else gzip -n -c "$f" >"$0/$f.gz"; fi; done' "$work/$c" "$c") 2>/dev/null || true
+    find "$work/$c" -name "*.ko.$c" | sort >"$work/$c.list"
+  done
+  xargs -a "$work/xz" cat >/dev/null
+  echo "== 6.12 cloud-amd64 ($PVGEN_KERNEL612_ABI): $count .ko.xz modules, $((xbytes / 1000000)) MB compressed, $((pbytes / 1000000)) MB plain, $jobs CPUs, best of $runs"
+  : >"$work/results"
+  measure "pvgen scan .ko.xz -j $jobs" "${pvgen[@]}" scan "$shipped" --format json --jobs "$jobs"
+  measure "pvgen scan .ko.xz -j 1" "${pvgen[@]}" scan "$shipped" --format json --jobs 1
+  measure "xz -dc (xargs -P $jobs)" xargs -a "$work/xz" -P "$jobs" -n 64 xz -dc
+  measure "xz -dc (serial)" xargs -a "$work/xz" -n 64 xz -dc
+  measure "pvgen scan plain .ko -j $jobs" "${pvgen[@]}" scan "$plain" --format json --jobs "$jobs"
+  measure "pvgen scan .ko.zst -j $jobs" "${pvgen[@]}" scan "$work/zst" --format json --jobs "$jobs"
+  measure "zstd -dc (xargs -P $jobs)" xargs -a "$work/zst.list" -P "$jobs" -n 64 zstd -qdc
+  measure "pvgen scan .ko.gz -j $jobs" "${pvgen[@]}" scan "$work/gz" --format json --jobs "$jobs"
+  measure "gzip -dc (xargs -P $jobs)" xargs -a "$work/gz.list" -P "$jobs" -n 64 gzip -dc
+  find "$plain" -name '*.ko' | sort >"$work/plain"
+  measure "readelf -rW plain (xargs -P $jobs)" xargs -a "$work/plain" -P "$jobs" -n 64 readelf -rW
+  measure "objdump -dr -w plain (xargs -P $jobs)" xargs -a "$work/plain" -P "$jobs" -n 64 objdump -dr -w
+  awk -F'\t' -v jobs="$jobs" '
+    { wall[$1] = $2 }
+    END {
+      printf "  ratios (%d processes each): pvgen .ko.xz / xz -dc = %.2f, pvgen .ko.zst / zstd -dc = %.2f, pvgen .ko.gz / gzip -dc = %.2f\n", jobs,
+        wall["pvgen scan .ko.xz -j " jobs] / wall["xz -dc (xargs -P " jobs ")"],
+        wall["pvgen scan .ko.zst -j " jobs] / wall["zstd -dc (xargs -P " jobs ")"],
+        wall["pvgen scan .ko.gz -j " jobs] / wall["gzip -dc (xargs -P " jobs ")"]
+    }' "$work/results"
+fi
+
+# Linked kernels: 6.1 (relocations kept) and 6.12 (stripped: sites from decoded operands); peak RSS against file size.
+if [[ " $sections " == *" vmlinux "* ]]; then
+  for key in PVGEN_VMLINUX61_CLOUD_AMD64 PVGEN_VMLINUX612_CLOUD_AMD64; do
+    vmlinux=${!key:-}
+    [[ -n $vmlinux && -f $vmlinux ]] || { echo "== $key not fetched: skipped"; continue; }
+    cat "$vmlinux" >/dev/null
+    echo "== $(basename "$vmlinux"): $(($(stat -c %s "$vmlinux") / 1000000)) MB, best of $runs"
+    : >"$work/results"
+    measure "pvgen scan" "${pvgen[@]}" scan "$vmlinux" --format json
+    if [[ $key == PVGEN_VMLINUX61_CLOUD_AMD64 ]]; then
+      measure "pvgen scan --sites-from operands" "${pvgen[@]}" scan "$vmlinux" --format json --sites-from operands
+      measure "readelf -rW" readelf -rW "$vmlinux"
+    fi
+    mapfile -t code < <(readelf -SW "$vmlinux" | awk '$0 ~ /^ *\[/ && $0 ~ / AX / { sub(/^ *\[ *[0-9]+\] */, ""); print "-j"; print $1 }')
+    measure "objdump -d -w (code sections)" objdump -d -w "${code[@]}" "$vmlinux"
+  done
+fi

@@ -19,11 +19,28 @@
 # they are decompressed in place (xz -d etc. via xargs -P2) so tests see plain
 # .ko files. (Debian 12's 6.1 images ship plain .ko, so this is normally a no-op.)
 #
+# Also, each optional (a failure warns and leaves its keys out, so only the tests
+# that need them skip):
+#   Debian 12's current 6.12 kernel (ABI 6.12.N+deb12), as shipped:
+#   linux-headers-<abi612>-common         (all)   -> usr/src/linux-headers-<abi612>-common
+#   linux-headers-<abi612>-amd64          (amd64) -> usr/src/linux-headers-<abi612>-amd64
+#   linux-headers-<abi612>-cloud-amd64    (amd64) -> usr/src/linux-headers-<abi612>-cloud-amd64
+#   linux-image-<abi612>-cloud-amd64-unsigned     -> lib/modules/<abi612>-cloud-amd64/**.ko.xz (kept
+#                                                    compressed) + a plain copy under
+#                                                    <cache>/decompressed/<abi612>-cloud-amd64 (the objdump oracle's input)
+#   vmlinux of linux-image-<abi>-cloud-amd64-dbg and linux-image-<abi612>-cloud-amd64-dbg
+#                                                 -> <cache>/vmlinux/vmlinux-<abi>-cloud-amd64 (only the
+#                                                    vmlinux is extracted; the .debs are ~300 MB each)
+#
 # Output:
 #   <cache>/root/...            unpacked packages (one root for all)
 #   <cache>/kernels.env         PVGEN_KERNEL_ABI, PVGEN_KERNEL_SRC, PVGEN_KERNEL_BUILD_AMD64,
 #                               PVGEN_KERNEL_BUILD_I386, PVGEN_KERNEL_MODULES_AMD64,
-#                               PVGEN_KERNEL_MODULES_I386 (shell syntax, `source`-able)
+#                               PVGEN_KERNEL_MODULES_I386; when fetched: PVGEN_KERNEL612_ABI,
+#                               PVGEN_KERNEL612_SRC, PVGEN_KERNEL612_BUILD_AMD64,
+#                               PVGEN_KERNEL612_BUILD_CLOUD_AMD64, PVGEN_KERNEL612_MODULES_CLOUD_AMD64,
+#                               PVGEN_KERNEL612_MODULES_CLOUD_AMD64_PLAIN, PVGEN_VMLINUX61_CLOUD_AMD64,
+#                               PVGEN_VMLINUX612_CLOUD_AMD64 (shell syntax, `source`-able)
 #   <cache>/kernels.json        the same keys as a flat JSON object
 #
 # Environment:
@@ -31,6 +48,8 @@
 #   PVGEN_KERNEL_ABI    pin an ABI (e.g. 6.1.0-50) instead of picking the newest
 #                       complete one; useful for reproducible runs, since the
 #                       mirror only keeps the current few ABIs.
+#   PVGEN_KERNEL612_ABI the same for the 6.12 kernel (e.g. 6.12.117+deb12).
+#   PVGEN_KERNEL_NO_DBG=1  skip the two -dbg packages (about 600 MB to download).
 #
 # Idempotent and quiet: a re-run with everything in place only runs a few
 # apt-cache queries. Needs root only for `dpkg --add-architecture` / `apt-get
@@ -159,23 +178,34 @@ fi
 # ---------------------------------------------------------------------------
 # 3. Download + unpack (marker per package/version/arch).
 # ---------------------------------------------------------------------------
-for entry in "${PKGS[@]}"; do
-    spec=${entry%%=*}; ver=${entry#*=}
+# fetch_deb NAME VER ARCH -> sets DEB to the cached .deb (downloaded once).
+fetch_deb() {
+    local name=$1 ver=$2 arch=$3 req out
+    # apt-get download escapes ':' in the version (epoch) as %3a.
+    DEB="$DEBS/${name}_${ver//:/%3a}_${arch}.deb"
+    [[ -s $DEB ]] && return 0
+    if [[ $arch == all || $arch == amd64 ]]; then req="$name=$ver"; else req="$name:$arch=$ver"; fi
+    if ! out=$(cd "$DEBS" && apt-get download -qq "$req" 2>&1); then
+        echo "$out" >&2
+        warn "cannot fetch $req"
+        return 1
+    fi
+    [[ -s $DEB ]] || { warn "apt-get download $req did not produce $DEB"; return 1; }
+}
+
+# unpack ENTRY ("name:arch=version") into $ROOT once.
+unpack() {
+    local spec=${1%%=*} ver=${1#*=} name arch mark
     name=${spec%%:*}; arch=${spec#*:}
     mark="$MARKS/${name}_${ver}_${arch}.unpacked"
-    [[ -e $mark ]] && continue
-    # apt-get download escapes ':' in the version (epoch) as %3a.
-    deb="$DEBS/${name}_${ver//:/%3a}_${arch}.deb"
-    if [[ ! -s $deb ]]; then
-        if [[ $arch == all || $arch == amd64 ]]; then req="$name=$ver"; else req="$name:$arch=$ver"; fi
-        if ! out=$(cd "$DEBS" && apt-get download -qq "$req" 2>&1); then
-            echo "$out" >&2
-            die "cannot fetch $req"
-        fi
-        [[ -s $deb ]] || die "apt-get download $req did not produce $deb"
-    fi
-    dpkg-deb -x "$deb" "$ROOT" || die "cannot unpack $deb"
+    [[ -e $mark ]] && return 0
+    fetch_deb "$name" "$ver" "$arch" || return 1
+    dpkg-deb -x "$DEB" "$ROOT" || { warn "cannot unpack $DEB"; return 1; }
     : >"$mark"
+}
+
+for entry in "${PKGS[@]}"; do
+    unpack "$entry" || die "cannot fetch or unpack $entry"
 done
 
 # ---------------------------------------------------------------------------
@@ -210,11 +240,105 @@ for md in "$MODULES_AMD64" "$MODULES_I386"; do
 done
 
 # ---------------------------------------------------------------------------
+# 4b. Optional: Debian 12's 6.12 kernel (compressed modules) and two vmlinux.
+# ---------------------------------------------------------------------------
+EXTRA_KEYS=(); EXTRA_VALS=()
+add_key() { EXTRA_KEYS+=("$1"); EXTRA_VALS+=("$2"); }
+
+abi612_packages() {
+    local abi=$1
+    echo "linux-headers-$abi-common" "linux-headers-$abi-amd64" "linux-headers-$abi-cloud-amd64" \
+         "linux-image-$abi-cloud-amd64-unsigned" "linux-image-$abi-cloud-amd64-dbg"
+}
+resolve_abi612() {   # -> PKGS612 (all at one version) or return 1
+    local abi=$1 ver pkg
+    PKGS612=()
+    ver=${CAND["linux-headers-$abi-common"]:-}
+    [[ -n $ver ]] || return 1
+    PKGS612+=("linux-headers-$abi-common:all=$ver")
+    for pkg in "linux-headers-$abi-amd64" "linux-headers-$abi-cloud-amd64" "linux-image-$abi-cloud-amd64-unsigned"; do
+        [[ ${CAND[$pkg]:-} == "$ver" ]] || return 1
+        PKGS612+=("$pkg:amd64=$ver")
+    done
+}
+
+if [[ -n ${PVGEN_KERNEL612_ABI:-} ]]; then
+    ABIS612=("$PVGEN_KERNEL612_ABI")
+else
+    mapfile -t ABIS612 < <(apt-cache pkgnames linux-headers-6.12. 2>/dev/null \
+        | sed -nE 's/^linux-headers-(6\.12\.[0-9]+\+deb12)-common$/\1/p' | sort -V -r -u)
+fi
+ABI612=
+if [[ ${#ABIS612[@]} -gt 0 ]]; then
+    # shellcheck disable=SC2046
+    load_candidates $(for a in "${ABIS612[@]}"; do abi612_packages "$a"; done) "linux-image-$ABI-cloud-amd64-dbg"
+    for a in "${ABIS612[@]}"; do
+        if resolve_abi612 "$a"; then ABI612=$a; break; fi
+    done
+fi
+if [[ -z $ABI612 ]]; then
+    warn "no Debian 12 6.12 kernel (linux-headers-6.12.*+deb12-{common,amd64,cloud-amd64}, linux-image-*-cloud-amd64-unsigned at one version) in the apt sources: the 6.12 tests will be skipped"
+else
+    ok=1
+    for entry in "${PKGS612[@]}"; do unpack "$entry" || ok=; done
+    MOD612="$ROOT/lib/modules/$ABI612-cloud-amd64"
+    PLAIN612="$CACHE/decompressed/$ABI612-cloud-amd64"
+    if [[ -n $ok && -d $MOD612 ]]; then
+        mark="$MARKS/$ABI612-cloud-amd64.plain-copy"
+        if [[ ! -e $mark ]]; then
+            # A plain copy for the tests' objdump oracle; the shipped .ko.xz stay as they are.
+            rm -rf "$PLAIN612.tmp"; mkdir -p "$PLAIN612.tmp"
+            (cd "$MOD612" && find . -type d -exec mkdir -p "$PLAIN612.tmp/{}" \; \
+                && find . -type f -name '*.ko.xz' -print0 \
+                | xargs -0 -r -P2 -n32 sh -c 'for f; do xz -dc "$f" >"$0/${f%.xz}" || exit 1; done' "$PLAIN612.tmp") \
+                || die "cannot decompress the 6.12 modules into $PLAIN612"
+            rm -rf "$PLAIN612"; mv "$PLAIN612.tmp" "$PLAIN612"
+            : >"$mark"
+        fi
+        add_key PVGEN_KERNEL612_ABI "$ABI612"
+        add_key PVGEN_KERNEL612_SRC "$ROOT/usr/src/linux-headers-$ABI612-common"
+        add_key PVGEN_KERNEL612_BUILD_AMD64 "$ROOT/usr/src/linux-headers-$ABI612-amd64"
+        add_key PVGEN_KERNEL612_BUILD_CLOUD_AMD64 "$ROOT/usr/src/linux-headers-$ABI612-cloud-amd64"
+        add_key PVGEN_KERNEL612_MODULES_CLOUD_AMD64 "$MOD612"
+        add_key PVGEN_KERNEL612_MODULES_CLOUD_AMD64_PLAIN "$PLAIN612"
+    else
+        warn "the 6.12 packages could not be fetched or unpacked: the 6.12 tests will be skipped"
+    fi
+fi
+
+# extract_vmlinux ABI KEY: the vmlinux of linux-image-ABI-cloud-amd64-dbg, and nothing else of its ~2 GB.
+extract_vmlinux() {
+    local abi=$1 key=$2 name="linux-image-$1-cloud-amd64-dbg" ver target member
+    target="$CACHE/vmlinux/vmlinux-$abi-cloud-amd64"
+    if [[ ! -s $target ]]; then
+        ver=${CAND[$name]:-}
+        [[ -n $ver ]] || { warn "$name is not in the apt sources: its vmlinux tests will be skipped"; return 0; }
+        fetch_deb "$name" "$ver" amd64 || { warn "its vmlinux tests will be skipped"; return 0; }
+        member="./usr/lib/debug/boot/vmlinux-$abi-cloud-amd64"
+        mkdir -p "$CACHE/vmlinux"; rm -rf "$CACHE/vmlinux/.extract"; mkdir "$CACHE/vmlinux/.extract"
+        # tar stops at the first match (the vmlinux comes early), so dpkg-deb may die of SIGPIPE: check the file instead.
+        dpkg-deb --fsys-tarfile "$DEB" 2>/dev/null | tar -x -C "$CACHE/vmlinux/.extract" --occurrence=1 "$member" 2>/dev/null || true
+        if [[ ! -s $CACHE/vmlinux/.extract/$member ]]; then
+            rm -rf "$CACHE/vmlinux/.extract"
+            warn "$DEB holds no $member: its vmlinux tests will be skipped"; return 0
+        fi
+        mv -f "$CACHE/vmlinux/.extract/$member" "$target"; rm -rf "$CACHE/vmlinux/.extract"
+        # The vmlinux is all the tests need: the .deb is not kept.
+        rm -f "$DEB"
+    fi
+    add_key "$key" "$target"
+}
+if [[ -z ${PVGEN_KERNEL_NO_DBG:-} ]]; then
+    extract_vmlinux "$ABI" PVGEN_VMLINUX61_CLOUD_AMD64
+    [[ -n $ABI612 ]] && extract_vmlinux "$ABI612" PVGEN_VMLINUX612_CLOUD_AMD64
+fi
+
+# ---------------------------------------------------------------------------
 # 5. kernels.env / kernels.json (written atomically, only when changed).
 # ---------------------------------------------------------------------------
 KEYS=(PVGEN_KERNEL_ABI PVGEN_KERNEL_SRC PVGEN_KERNEL_BUILD_AMD64 PVGEN_KERNEL_BUILD_I386
-      PVGEN_KERNEL_MODULES_AMD64 PVGEN_KERNEL_MODULES_I386)
-VALS=("$ABI" "$SRC" "$BUILD_AMD64" "$BUILD_I386" "$MODULES_AMD64" "$MODULES_I386")
+      PVGEN_KERNEL_MODULES_AMD64 PVGEN_KERNEL_MODULES_I386 "${EXTRA_KEYS[@]}")
+VALS=("$ABI" "$SRC" "$BUILD_AMD64" "$BUILD_I386" "$MODULES_AMD64" "$MODULES_I386" "${EXTRA_VALS[@]}")
 
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 

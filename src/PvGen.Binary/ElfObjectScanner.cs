@@ -1,14 +1,20 @@
 using LibObjectFile.Elf;
-using Iced.Intel;
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
-/// <summary>Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections.</summary>
+/// <summary>
+/// Finds the sites in one parsed ELF object: relocations against the table symbol inside executable sections, or, in a
+/// linked object whose code has no relocations (a 6.5+ vmlinux), operands that resolve into the table (<see cref="OperandSites"/>).
+/// </summary>
 internal static class ElfObjectScanner
 {
-    public static ScannedObject Scan(ElfFile elf, string path, ScanOptions options)
+    public static ScannedObject Scan(ElfObject elfObject, ScanOptions options)
     {
+        var elf = elfObject.File;
+        string path = elfObject.Path;
         string machine = ElfSections.MachineName(elf);
         if (!ElfSections.IsX86(elf))
         {
@@ -24,10 +30,22 @@ internal static class ElfObjectScanner
 
         var errors = new List<string>();
         var sites = new List<Site>();
-        foreach (var group in CollectHits(elf, is64, options.Symbols, errors).GroupBy(h => h.Section))
+        var source = SiteSource.Relocations;
+        IEnumerable<SectionHit> found;
+        if (elfObject.IsLinked && (options.SiteDiscovery == SiteDiscovery.Operands || (options.SiteDiscovery == SiteDiscovery.Auto && !HasCodeRelocations(elf))))
+        {
+            source = SiteSource.Operands;
+            found = OperandSites.Collect(elfObject, options, errors);
+        }
+        else
+        {
+            found = CollectHits(elf, is64, options.Symbols, errors);
+        }
+
+        foreach (var group in found.GroupBy(h => h.Section))
         {
             var section = group.Key;
-            var code = ElfSections.ReadBytes(section, out string? readError);
+            var code = elfObject.Bytes(section, out string? readError);
             if (readError is not null)
             {
                 errors.Add(readError);
@@ -49,26 +67,35 @@ internal static class ElfObjectScanner
             }
 
             var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options, ThunkCalls(elf, section));
-            sites.AddRange(decoder.Decode(hits, CodeSymbols(elf, section)));
+            sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
-        var annotations = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
-        if (annotations.Error is not null)
+        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
+        if (para.Error is not null)
         {
-            errors.Add(annotations.Error);
+            errors.Add(para.Error);
         }
 
-        var (markedSites, markedRecords) = Match(sites, annotations.Records);
+        var alt = AltInstructionsReader.Read(elf, options.AnnotationFormat);
+        if (alt.Error is not null)
+        {
+            errors.Add(alt.Error);
+        }
+
+        var (records, format, alternatives) = PvRecords.Combine(para, alt);
+        var (markedSites, markedRecords) = Match(sites, records);
         string? error = errors.Count switch
         {
             0 => null,
             1 => errors[0],
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
-        return new ScannedObject(path, machine, error, markedSites, markedRecords, annotations.Format, Skipped: false);
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source };
     }
 
-    private readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
+    /// <summary>Whether any relocation table patches an executable section (a vmlinux from 6.5 on has none at all).</summary>
+    private static bool HasCodeRelocations(ElfFile elf) =>
+        ElfSections.RelocationTables(elf).Any(t => (t.Target.Flags & ElfSectionFlags.Executable) != 0 && t.Table.Entries.Count > 0);
 
     /// <summary>Every relocation against the table's symbol(s) inside an executable section, with its section-relative offset.</summary>
     private static IEnumerable<SectionHit> CollectHits(ElfFile elf, bool is64, IReadOnlyDictionary<string, long> tableSymbols, List<string> errors)
@@ -123,10 +150,21 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase));
+                long bias = 0;
+                if (!withAddends && elf.FileType != ElfFileType.Relocatable)
+                {
+                    // Linked with --emit-relocs: the REL field already holds S + A (or S + A - P).
+                    long symbolValue = (long)symbols.Entries[(int)relocation.SymbolIndex].Value;
+                    bias = info.Mode == RelocationMode.PcRelative ? symbolValue - (long)relocation.Offset : symbolValue;
+                }
+
+                yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }
         }
     }
+
+    /// <summary>A reference to the table inside one executable section.</summary>
+    internal readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
 
     /// <summary>Retpoline thunks by the register they jump through: __x86_indirect_thunk_rax, and the call/jump variants of later kernels.</summary>
     private static readonly string[] ThunkPrefixes = ["__x86_indirect_thunk_", "__x86_indirect_call_thunk_", "__x86_indirect_jump_thunk_"];
@@ -154,53 +192,15 @@ internal static class ElfObjectScanner
                 foreach (string prefix in ThunkPrefixes)
                 {
                     if (name.StartsWith(prefix, StringComparison.Ordinal)
-                        && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && register.IsGPR())
+                        && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && Iced.Intel.RegisterExtensions.IsGPR(register))
                     {
-                        found[(long)relocation.Offset - sectionBase] = register.GetFullRegister();
+                        found[(long)relocation.Offset - sectionBase] = Iced.Intel.RegisterExtensions.GetFullRegister(register);
                     }
                 }
             }
         }
 
         return found;
-    }
-
-    /// <summary>The symbols objdump would restart decoding at: named functions and labels of this section.</summary>
-    private static List<CodeSymbol> CodeSymbols(ElfFile elf, ElfSection section)
-    {
-        var found = new List<(CodeSymbol Symbol, int Rank)>();
-        long sectionBase = ElfSections.Base(elf, section);
-        foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
-        {
-            if (table.Type != ElfSectionType.SymbolTable)
-            {
-                continue;
-            }
-
-            foreach (var symbol in table.Entries)
-            {
-                if (!ReferenceEquals(symbol.SectionLink.Section, section) || symbol.Name.IsEmpty || string.IsNullOrEmpty(symbol.Name.Value)
-                    || symbol.Type is not (ElfSymbolType.Function or ElfSymbolType.NoType))
-                {
-                    continue;
-                }
-
-                long offset = (long)symbol.Value - sectionBase;
-                if (offset < 0 || offset >= (long)section.Size)
-                {
-                    continue; // a corrupt value; decoding must stay inside the section.
-                }
-
-                int rank = (symbol.Type == ElfSymbolType.Function ? 0 : 2) + (symbol.Bind == ElfSymbolBind.Global ? 0 : 1);
-                found.Add((new CodeSymbol(offset, symbol.Name.Value), rank));
-            }
-        }
-
-        // One name per address: functions before labels, globals before locals, then by name for determinism.
-        return found
-            .OrderBy(f => f.Symbol.Offset).ThenBy(f => f.Rank).ThenBy(f => f.Symbol.Name, StringComparer.Ordinal)
-            .GroupBy(f => f.Symbol.Offset).Select(g => g.First().Symbol)
-            .ToList();
     }
 
     /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
@@ -213,14 +213,23 @@ internal static class ElfObjectScanner
         }
 
         var siteOffsets = ordered.GroupBy(s => s.Section).ToDictionary(g => g.Key, g => g.Select(s => s.Offset).ToArray());
+        var sitesAt = ordered.GroupBy(s => (s.Section, s.Offset)).ToDictionary(g => g.Key, g => g.First());
         var marked = records.Select(a => a with
         {
             HasSite = siteOffsets.TryGetValue(a.Section, out var offsets) && FirstAtOrAfter(offsets, a.Offset) is int i && i < offsets.Length && offsets[i] < End(a),
+
+            // A DIRECT_CALL entry names no slot: its slot is the one the call at its address goes through.
+            Type = a.Alt is null ? a.Type : sitesAt.TryGetValue((a.Section, a.Offset), out var at) && at.Slot is int slot ? slot : -1,
         }).ToList();
         var recordsBySection = marked.GroupBy(a => a.Section).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Offset).ToArray());
-        var markedSites = ordered.Select(s => s with
+        var markedSites = ordered.Select(s =>
         {
-            Annotated = recordsBySection.TryGetValue(s.Section, out var list) && LastAtOrBefore(list, s.Offset) is { } a && s.Offset < End(a),
+            var covering = recordsBySection.TryGetValue(s.Section, out var list) && LastAtOrBefore(list, s.Offset) is { } a && s.Offset < End(a) ? a : null;
+            return s with
+            {
+                Annotated = covering is not null,
+                AnnotatedBy = covering is null ? null : covering.Alt is null ? RecordFamily.ParaInstructions : RecordFamily.AltInstructions,
+            };
         });
         return (markedSites.ToEquatableArray(), marked.ToEquatableArray());
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using LibObjectFile.Ar;
 using LibObjectFile.Elf;
+using PvGen.Binary.Input;
 using PvGen.Model;
 
 namespace PvGen.Binary;
@@ -20,6 +21,16 @@ public static class ObjectScanner
     /// <summary>File name endings picked up when a directory is given (explicit files are scanned whatever their name).</summary>
     public static readonly string[] ObjectExtensions = [".o", ".ko", ".a"];
 
+    /// <summary>Object names with a compression suffix: read ones (.ko.xz, .o.zst, ...) and ones pvgen reports it cannot read (.ko.bz2).</summary>
+    private static readonly string[] CompressedObjectEndings =
+        [.. new[] { ".o", ".ko" }.SelectMany(o => new[] { ".xz", ".zst", ".gz", ".bz2", ".lz4", ".lzma", ".lzo" }.Select(c => o + c))];
+
+    /// <summary>Whether a file found in a directory is an object pvgen reads (or must report it cannot).</summary>
+    public static bool IsObjectName(string path) =>
+        ObjectExtensions.Any(e => path.EndsWith(e, StringComparison.Ordinal))
+        || CompressedObjectEndings.Any(e => path.EndsWith(e, StringComparison.Ordinal))
+        || Path.GetFileName(path).StartsWith("vmlinux", StringComparison.Ordinal) && !Path.HasExtension(path);
+
     /// <summary>
     /// Expands files and directories (recursively, objects only, in ordinal path order so output is deterministic).
     /// A path that does not exist is returned as is; scanning it reports the error.
@@ -32,7 +43,7 @@ public static class ObjectScanner
             if (Directory.Exists(path))
             {
                 var found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
-                    .Where(f => ObjectExtensions.Any(e => f.EndsWith(e, StringComparison.Ordinal)) || Path.GetFileName(f).StartsWith("vmlinux", StringComparison.Ordinal) && !Path.HasExtension(f))
+                    .Where(IsObjectName)
                     .Order(StringComparer.Ordinal);
                 files.AddRange(found);
             }
@@ -45,45 +56,33 @@ public static class ObjectScanner
         return files;
     }
 
-    /// <summary>Files up to this size are read once into memory and parsed from there; larger ones are streamed.</summary>
-    private const long WholeFileLimit = 256L << 20;
+    /// <summary>Scans one file: an ELF object (plain or compressed) yields one result, an archive one per member.</summary>
+    public static IReadOnlyList<ScannedObject> ScanFile(string path, ScanOptions options) => Inspect(path, options, (scanned, _) => scanned);
 
-    /// <summary>Each scanning thread keeps its read buffer: no allocation per file, memory bounded by jobs x largest file.</summary>
-    [ThreadStatic]
-    private static byte[]? threadBuffer;
-
-    /// <summary>Scans one file: an ELF object yields one result, an archive one per member.</summary>
-    public static IReadOnlyList<ScannedObject> ScanFile(string path, ScanOptions options)
+    /// <summary>
+    /// Opens, guards, parses and scans one file once, and hands each object's scan together with the parsed object to
+    /// <paramref name="use"/> (null when the object could not be parsed or was skipped), so a later stage reads the same
+    /// bytes through the same guards. The <see cref="ElfObject"/> is valid only during the call.
+    /// </summary>
+    public static IReadOnlyList<T> Inspect<T>(string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            long length = file.Length;
-            if (length > WholeFileLimit)
-            {
-                using var buffered = new BufferedStream(file, 1 << 16);
-                return ScanStream(buffered, path, options);
-            }
-
-            // One read per file: the symbol search and LibObjectFile's sub-streams then work on the same bytes.
-            var buffer = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
-            if (buffer.Length <= (64 << 20))
-            {
-                threadBuffer = buffer;
-            }
-
-            file.ReadExactly(buffer, 0, (int)length);
-            using var memory = new MemoryStream(buffer, 0, (int)length, writable: false, publiclyVisible: true);
-            return ScanStream(memory, path, options);
+            using var input = ObjectInput.Open(path);
+            return InspectStream(input.Stream, path, options, use, compressedAlready: input.Compression != ObjectCompression.None);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return [ScannedObject.Failed(path, null, e.Message)];
+            // InvalidDataException: compression that is corrupt, truncated, oversized or not what the name says.
+            return [use(ScannedObject.Failed(path, null, e.Message), null)];
         }
     }
 
-    /// <summary>Scans a seekable stream holding an ELF object or an ar archive; <paramref name="path"/> names it in results.</summary>
-    public static IReadOnlyList<ScannedObject> ScanStream(Stream stream, string path, ScanOptions options)
+    /// <summary>Scans a seekable stream holding an ELF object (plain or compressed) or an ar archive; <paramref name="path"/> names it in results.</summary>
+    public static IReadOnlyList<ScannedObject> ScanStream(Stream stream, string path, ScanOptions options) =>
+        InspectStream(stream, path, options, (scanned, _) => scanned, compressedAlready: false);
+
+    private static IReadOnlyList<T> InspectStream<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool compressedAlready)
     {
         Span<byte> magic = stackalloc byte[8];
         stream.Position = 0;
@@ -91,20 +90,38 @@ public static class ObjectScanner
         stream.Position = 0;
         if (read >= 4 && magic[..4].SequenceEqual(ElfMagic))
         {
-            return [ScanElf(stream, path, options)];
+            return [ScanElf(stream, path, options, use)];
         }
 
         if (read == 8 && magic.SequenceEqual(ArMagic))
         {
-            return ScanArchive(stream, path, options);
+            return ScanArchive(stream, path, options, use);
         }
 
         if (read == 8 && magic.SequenceEqual(ThinArMagic))
         {
-            return [ScannedObject.Failed(path, null, "thin archive: scan the member objects it lists instead")];
+            return [use(ScannedObject.Failed(path, null, "thin archive: scan the member objects it lists instead"), null)];
         }
 
-        return [ScannedObject.Failed(path, null, read == 0 ? "empty file" : "not an ELF object or ar archive")];
+        if (Decompression.Detect(magic[..read]) != ObjectCompression.None || Decompression.FromName(path) != ObjectCompression.None)
+        {
+            if (compressedAlready)
+            {
+                return [use(ScannedObject.Failed(path, null, "compressed twice: the decompressed data is itself compressed"), null)];
+            }
+
+            try
+            {
+                using var input = ObjectInput.FromStream(stream, path);
+                return InspectStream(input.Stream, path, options, use, compressedAlready: true);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                return [use(ScannedObject.Failed(path, null, e.Message), null)];
+            }
+        }
+
+        return [use(ScannedObject.Failed(path, null, read == 0 ? "empty file" : "not an ELF object or ar archive"), null)];
     }
 
     /// <summary>
@@ -112,14 +129,21 @@ public static class ObjectScanner
     /// window of files is in flight, so memory stays bounded however many files there are.
     /// </summary>
     /// <param name="onFileScanned">Called (from any thread) after each file, for progress displays.</param>
-    public static IEnumerable<ScannedObject> ScanAll(IReadOnlyList<string> files, ScanOptions options, int jobs, Action? onFileScanned = null)
+    public static IEnumerable<ScannedObject> ScanAll(IReadOnlyList<string> files, ScanOptions options, int jobs, Action? onFileScanned = null) =>
+        InspectAll(files, options, jobs, (scanned, _) => scanned, onFileScanned);
+
+    /// <summary>
+    /// <see cref="ScanAll"/> with <see cref="Inspect{T}"/>'s callback: <paramref name="use"/> runs on the scanning threads
+    /// while each object is open (it must be thread-safe), and its results are yielded in input order.
+    /// </summary>
+    public static IEnumerable<T> InspectAll<T>(IReadOnlyList<string> files, ScanOptions options, int jobs, Func<ScannedObject, ElfObject?, T> use, Action? onFileScanned = null)
     {
         jobs = Math.Clamp(jobs, 1, 256);
         if (jobs == 1)
         {
             foreach (string file in files)
             {
-                var results = ScanFile(file, options);
+                var results = Inspect(file, options, use);
                 onFileScanned?.Invoke();
                 foreach (var result in results)
                 {
@@ -131,10 +155,10 @@ public static class ObjectScanner
         }
 
         int window = jobs * 4;
-        var slots = new TaskCompletionSource<IReadOnlyList<ScannedObject>>[files.Count];
+        var slots = new TaskCompletionSource<IReadOnlyList<T>>[files.Count];
         for (int i = 0; i < slots.Length; i++)
         {
-            slots[i] = new TaskCompletionSource<IReadOnlyList<ScannedObject>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            slots[i] = new TaskCompletionSource<IReadOnlyList<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         using var free = new SemaphoreSlim(window);
@@ -153,7 +177,16 @@ public static class ObjectScanner
                         return;
                     }
 
-                    slots[index].SetResult(ScanFile(files[index], options));
+                    try
+                    {
+                        slots[index].SetResult(Inspect(files[index], options, use));
+                    }
+                    catch (Exception e)
+                    {
+                        // A failing callback is the caller's bug: surface it on the consuming thread, in order.
+                        slots[index].SetException(e);
+                    }
+
                     onFileScanned?.Invoke();
                 }
             }
@@ -183,7 +216,7 @@ public static class ObjectScanner
         }
     }
 
-    private static IReadOnlyList<ScannedObject> ScanArchive(Stream stream, string path, ScanOptions options)
+    private static IReadOnlyList<T> ScanArchive<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
     {
         ArArchiveFile? archive;
         LibObjectFile.Diagnostics.DiagnosticBag diagnostics;
@@ -191,15 +224,15 @@ public static class ObjectScanner
         {
             if (!ArArchiveFile.TryRead(stream, new ArArchiveFileReaderOptions(ArArchiveKind.GNU) { ProcessObjectFiles = false }, out archive, out diagnostics))
             {
-                return [ScannedObject.Failed(path, null, "bad archive: " + FirstError(diagnostics))];
+                return [use(ScannedObject.Failed(path, null, "bad archive: " + ElfLoader.FirstError(diagnostics)), null)];
             }
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return [ScannedObject.Failed(path, null, "bad archive: " + e.Message)];
+            return [use(ScannedObject.Failed(path, null, "bad archive: " + e.Message), null)];
         }
 
-        var results = new List<ScannedObject>();
+        var results = new List<T>();
         foreach (var member in archive.Files)
         {
             string memberPath = $"{path}({member.Name})";
@@ -208,172 +241,80 @@ public static class ObjectScanner
                 try
                 {
                     memberStream.Position = 0;
-                    foreach (var scanned in ScanStream(memberStream, memberPath, options))
-                    {
-                        results.Add(scanned.Error is "not an ELF object or ar archive" or "empty file"
-                            ? scanned with { Error = "archive member is not an ELF object" }
-                            : scanned);
-                    }
+                    results.AddRange(InspectStream(memberStream, memberPath, options, (scanned, elf) => use(
+                        scanned.Error is "not an ELF object or ar archive" or "empty file" ? scanned with { Error = "archive member is not an ELF object" } : scanned,
+                        elf), compressedAlready: false));
                 }
                 catch (Exception e) when (IsReaderFailure(e))
                 {
-                    results.Add(ScannedObject.Failed(memberPath, null, e.Message));
+                    results.Add(use(ScannedObject.Failed(memberPath, null, e.Message), null));
                 }
             }
             else if (member is ArElfFile { ElfFile: { } elf })
             {
-                results.Add(ScanParsed(elf, memberPath, options));
+                results.Add(ScanParsed(new ElfObject(memberPath, elf), options, use));
             }
         }
 
         return results;
     }
 
-    private static ScannedObject ScanElf(Stream stream, string path, ScanOptions options)
+    /// <summary>Larger objects (a vmlinux) are parsed without the byte search, which would touch every page of them.</summary>
+    private const long MentionsLimit = 64L << 20;
+
+    private static T ScanElf<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
     {
-        var header = ReadHeader(stream, out string? headerError);
+        var layout = ElfGuards.Read(stream, out string? headerError);
         if (headerError is not null)
         {
-            return ScannedObject.Failed(path, header.Machine, headerError);
+            return use(ScannedObject.Failed(path, layout.Machine, headerError), null);
         }
 
-        if (header.Machine is not ("x86_64" or "i386"))
+        if (layout.Machine is not ("x86_64" or "i386"))
         {
-            return ScannedObject.Failed(path, header.Machine, $"unsupported machine {header.Machine}: pvgen scans i386 and x86-64 objects");
+            return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && !Mentions(stream, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, options.Symbols.Keys))
         {
-            return new ScannedObject(path, header.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true);
+            return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }
 
+        ElfFile? elf;
         try
         {
-            stream.Position = 0;
-            if (!ElfFile.TryRead(stream, out var elf, out var diagnostics, new ElfReaderOptions { UseSubStream = true }))
+            elf = ElfLoader.Read(stream, layout, out string? error);
+            if (elf is null)
             {
-                return ScannedObject.Failed(path, header.Machine, "bad ELF: " + FirstError(diagnostics));
+                return use(ScannedObject.Failed(path, layout.Machine, error!), null);
             }
-
-            return ScanParsed(elf, path, options);
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return ScannedObject.Failed(path, header.Machine, "bad ELF: " + e.Message);
+            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + e.Message), null);
         }
+
+        return ScanParsed(new ElfObject(path, elf), options, use);
     }
 
-    private static ScannedObject ScanParsed(ElfFile elf, string path, ScanOptions options)
+    private static T ScanParsed<T>(ElfObject elf, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
     {
+        ScannedObject scanned;
         try
         {
-            return ElfObjectScanner.Scan(elf, path, options);
+            scanned = ElfObjectScanner.Scan(elf, options);
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return ScannedObject.Failed(path, ElfSections.MachineName(elf), "bad ELF: " + e.Message);
+            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + e.Message), null);
         }
+
+        return use(scanned, elf);
     }
 
     /// <summary>Corrupt input makes readers throw many kinds of exceptions; none of them may end the scan.</summary>
     /// <remarks>An OutOfMemoryException here is one oversized allocation requested by a corrupt count, not exhaustion.</remarks>
     private static bool IsReaderFailure(Exception e) => e is not (StackOverflowException or ThreadAbortException or OperationCanceledException);
-
-    private static string FirstError(LibObjectFile.Diagnostics.DiagnosticBag diagnostics) =>
-        diagnostics.Messages.FirstOrDefault(m => m.Kind == LibObjectFile.Diagnostics.DiagnosticKind.Error).Message
-        ?? diagnostics.Messages.FirstOrDefault().Message
-        ?? "unreadable";
-
-    private readonly record struct ElfHeader(string? Machine);
-
-    /// <summary>
-    /// The fixed ELF header fields the fast path needs before (or instead of) a full read: class, byte order, machine,
-    /// and whether the section header table lies inside the file (so a truncated object is reported even when skipped).
-    /// </summary>
-    private static ElfHeader ReadHeader(Stream stream, out string? error)
-    {
-        error = null;
-        Span<byte> header = stackalloc byte[64];
-        stream.Position = 0;
-        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        bool is64 = read > 4 && header[4] == 2;
-        int needed = is64 ? 64 : 52;
-        if (read < needed)
-        {
-            error = $"truncated ELF header ({read} bytes)";
-            return new ElfHeader(null);
-        }
-
-        if (header[4] is not (1 or 2) || header[5] != 1)
-        {
-            error = header[5] == 2 ? "big-endian ELF: pvgen scans x86 objects" : $"bad ELF class {header[4]} / data encoding {header[5]}";
-            return new ElfHeader(null);
-        }
-
-        ushort machine = BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
-        string name = machine switch
-        {
-            62 => "x86_64",
-            3 => "i386",
-            _ => ElfSections.MachineName(machine),
-        };
-        if ((machine == 62 && !is64) || (machine == 3 && is64))
-        {
-            name = $"{name} ({(is64 ? "64" : "32")}-bit class)";
-        }
-
-        ulong shoff = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x28..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x20..]);
-        ushort shentsize = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x3A : 0x2E)..]);
-        ushort shnum = BinaryPrimitives.ReadUInt16LittleEndian(header[(is64 ? 0x3C : 0x30)..]);
-        if (shnum != 0 && (shoff > (ulong)stream.Length || (ulong)shentsize * shnum > (ulong)stream.Length - shoff))
-        {
-            error = $"truncated or corrupt: the section header table (0x{shoff:x} + {shnum} x {shentsize} bytes) lies beyond the end of the file (0x{stream.Length:x} bytes)";
-        }
-        else if (shnum != 0)
-        {
-            error = CheckSectionBounds(stream, is64, (long)shoff, shentsize, shnum);
-        }
-
-        return new ElfHeader(name);
-    }
-
-    /// <summary>
-    /// LibObjectFile sizes its tables from section headers before checking them against the file, so a corrupt size asks
-    /// it for gigabytes. Every section with contents must lie inside the file; that bounds all it allocates.
-    /// </summary>
-    private static string? CheckSectionBounds(Stream stream, bool is64, long shoff, int entrySize, int count)
-    {
-        int minimum = is64 ? 64 : 40;
-        if (entrySize < minimum)
-        {
-            return $"corrupt: section headers of {entrySize} bytes (at least {minimum} expected)";
-        }
-
-        byte[] table = System.Buffers.ArrayPool<byte>.Shared.Rent(entrySize * count);
-        try
-        {
-            stream.Position = shoff;
-            stream.ReadExactly(table, 0, entrySize * count);
-            for (int i = 0; i < count; i++)
-            {
-                var header = table.AsSpan(i * entrySize, minimum);
-                uint type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-                ulong offset = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x18..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x10..]);
-                ulong size = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x20..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x14..]);
-                const uint Null = 0, NoBits = 8;
-                if (type is not (Null or NoBits) && (offset > (ulong)stream.Length || size > (ulong)stream.Length - offset))
-                {
-                    return $"truncated or corrupt: section {i} (0x{offset:x} + 0x{size:x} bytes) lies beyond the end of the file (0x{stream.Length:x} bytes)";
-                }
-            }
-
-            return null;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(table);
-        }
-    }
 
     /// <summary>
     /// Whether the object's bytes contain the symbol's name (NUL-terminated, as in a string table) or ".parainstructions".

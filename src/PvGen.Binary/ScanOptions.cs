@@ -1,4 +1,5 @@
 using PvGen.Model;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
@@ -23,14 +24,17 @@ public sealed record ScanOptions
     /// <summary>When set, sites are named by op (slot offset to op path) and the object's pointer size must match.</summary>
     public OpsModel? Model { get; init; }
 
-    /// <summary>The .parainstructions record layout; Auto detects it per object.</summary>
-    public ParaInstructionsFormat AnnotationFormat { get; init; } = ParaInstructionsFormat.Auto;
+    /// <summary>The record layout of the pv record section (a para* or alt* format); null detects it per object and section.</summary>
+    public RecordFormat? AnnotationFormat { get; init; }
 
     /// <summary>
     /// Skip the full ELF read for objects whose bytes never contain the symbol's name or ".parainstructions"
     /// (fewer than 3% of a distribution kernel's modules mention pv_ops). Off only to prove it changes nothing.
     /// </summary>
     public bool SkipObjectsWithoutSymbol { get; init; } = true;
+
+    /// <summary>Where sites come from: relocations, or (linked objects only) decoded operands; Auto uses operands only where the code has no relocations.</summary>
+    public SiteDiscovery SiteDiscovery { get; init; } = SiteDiscovery.Auto;
 
     /// <summary>Upper bound on instructions walked when following a loaded register (keeps pathological functions linear).</summary>
     public int MaxFollowInstructions { get; init; } = 4096;
@@ -52,6 +56,19 @@ public sealed record ScanOptions
 
         return new ScanOptions { Model = model, Symbol = symbol ?? model?.TableSymbol ?? DefaultSymbol };
     }
+}
+
+/// <summary>How the scanner finds sites (see <see cref="SiteSource"/>).</summary>
+public enum SiteDiscovery
+{
+    /// <summary>Relocations where the code has them; decoded operands in a linked object whose code has none (a 6.5+ vmlinux).</summary>
+    Auto,
+
+    /// <summary>Relocations only: a linked object without them has no sites (what survives a link is the question).</summary>
+    Relocations,
+
+    /// <summary>Decoded operands in linked objects even when relocations are there (to compare both on a 6.1 vmlinux).</summary>
+    Operands,
 }
 
 /// <summary>Slot offset to op path, from the model.</summary>

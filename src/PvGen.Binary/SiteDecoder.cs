@@ -1,5 +1,7 @@
 using Iced.Intel;
 using PvGen.Model;
+using PvGen.X86;
+using Register = Iced.Intel.Register;
 
 namespace PvGen.Binary;
 
@@ -7,7 +9,11 @@ namespace PvGen.Binary;
 /// <param name="Offset">Section-relative offset of the relocated field.</param>
 /// <param name="Addend">The explicit addend (RELA), or null to read it from the field (REL).</param>
 /// <param name="Base">The table offset the relocated symbol's address stands for (non-zero only for split tables' group variables).</param>
-internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0);
+/// <param name="ImplicitBias">
+/// Subtracted from a REL field to get its addend. Zero in a relocatable object; in a linked one (--emit-relocs) the linker has
+/// already written the final value into the field: S + A for absolute types (bias S), S + A - P for PC-relative ones (bias S - P).
+/// </param>
+internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0, long ImplicitBias = 0);
 
 /// <summary>A symbol that starts a run of code (objdump restarts decoding at each one, and so do we).</summary>
 internal readonly record struct CodeSymbol(long Offset, string Name);
@@ -18,10 +24,13 @@ internal readonly record struct CodeSymbol(long Offset, string Name);
 /// </summary>
 internal sealed class SiteDecoder
 {
-    private static readonly Register[] CallerSaved64 =
-        [Register.RAX, Register.RCX, Register.RDX, Register.RSI, Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11];
+    /// <summary>What a call kills: the psABI's caller-saved registers (PvGen.X86's call ABIs), as Iced's full registers.</summary>
+    private static readonly Register[] CallerSaved64 = IcedRegisters(CallAbi.X86_64);
 
-    private static readonly Register[] CallerSaved32 = [Register.RAX, Register.RCX, Register.RDX];
+    private static readonly Register[] CallerSaved32 = IcedRegisters(CallAbi.I386);
+
+    private static Register[] IcedRegisters(CallAbi abi) =>
+        [.. abi.CallerSaved.Select(r => Enum.Parse<Register>(r.Name, ignoreCase: true).GetFullRegister())];
 
     private readonly byte[] code;
     private readonly int codeLength;
@@ -188,7 +197,7 @@ internal sealed class SiteDecoder
             names.Find(target),
             symbolName,
             ip - symbolStart,
-            hit.Info.Name,
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name,
             hit.Offset,
             Annotated: false,
             throughMemory,
@@ -203,13 +212,26 @@ internal sealed class SiteDecoder
     {
         long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
         return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
-            hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
+            hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
 
-    private long ReadImplicitAddend(RelocationHit hit) =>
-        hit.Info.FieldSize > 0 && hit.Offset + hit.Info.FieldSize <= codeLength
-            ? hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize))
-            : 0;
+    private long ReadImplicitAddend(RelocationHit hit)
+    {
+        if (hit.Info.FieldSize <= 0 || hit.Offset + hit.Info.FieldSize > codeLength)
+        {
+            return 0;
+        }
+
+        long value = hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize));
+        if (hit.ImplicitBias == 0)
+        {
+            return value;
+        }
+
+        // The field's arithmetic wraps at its width (an i386 kernel's addresses are above 2 GiB).
+        long addend = value - hit.ImplicitBias;
+        return hit.Info.FieldSize switch { 1 => (sbyte)addend, 2 => (short)addend, 4 => (int)addend, _ => addend };
+    }
 
     private int? SlotOf(long target) => target >= 0 && target / PointerSize <= int.MaxValue ? (int)(target / PointerSize) : null;
 

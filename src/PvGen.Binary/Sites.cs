@@ -1,4 +1,6 @@
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary;
 
@@ -58,13 +60,14 @@ public sealed record FedSite(long Offset, int Length, SiteKind Kind, long Target
 /// <param name="Op">The op's path when a model names the slot.</param>
 /// <param name="FunctionSymbol">The symbol the instruction lies in (null: none, the section is used).</param>
 /// <param name="FunctionOffset">Instruction start relative to that symbol (or to the section).</param>
-/// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32".</param>
-/// <param name="RelocOffset">Section-relative offset of the relocated field inside the instruction.</param>
-/// <param name="Annotated">A .parainstructions record covers the instruction.</param>
+/// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32"; null for a site found from its operand in a linked object without relocations.</param>
+/// <param name="RelocOffset">Section-relative offset of the relocated (or resolved) field inside the instruction.</param>
+/// <param name="Annotated">A pv record (.parainstructions, or a DIRECT_CALL .altinstructions entry) covers the instruction.</param>
 /// <param name="IndirectThroughMemory">The instruction is <c>call *mem</c> / <c>jmp *mem</c> with the table in the memory operand.</param>
 /// <param name="ViaGot">The relocation goes through the GOT: the instruction loads the table's address (PIC).</param>
 /// <param name="Bytes">The instruction's bytes as stored in the object (relocated fields still hold their addends).</param>
 /// <param name="Feeds">Indirect calls and jumps the loaded register reaches (for Load and Address sites).</param>
+/// <param name="AnnotatedBy">Which family's record covers the instruction: a .parainstructions record or a DIRECT_CALL .altinstructions entry.</param>
 public sealed record Site(
     string Section,
     long Offset,
@@ -75,64 +78,110 @@ public sealed record Site(
     string? Op,
     string? FunctionSymbol,
     long FunctionOffset,
-    string RelocType,
+    string? RelocType,
     long RelocOffset,
     bool Annotated,
     bool IndirectThroughMemory,
     MemoryForm MemoryForm,
     bool ViaGot,
     EquatableArray<byte> Bytes,
-    EquatableArray<FedSite> Feeds)
+    EquatableArray<FedSite> Feeds,
+    RecordFamily? AnnotatedBy = null)
 {
     /// <summary>"symbol+0xoff" the way objdump names a location (the section when no symbol covers it).</summary>
     public string Function => $"{FunctionSymbol ?? Section}+0x{FunctionOffset:x}";
 }
 
-/// <summary>One record of a <c>.parainstructions</c> section: a site the macro approach declared.</summary>
+/// <summary>
+/// One pv site record: a <c>.parainstructions</c> record, or an <c>.altinstructions</c> ALT_FLAG_DIRECT_CALL entry (6.8+).
+/// </summary>
 /// <param name="Section">The section of the annotated instruction (from the record's relocation).</param>
 /// <param name="Offset">Section-relative start of the annotated bytes.</param>
-/// <param name="Type">The patch type: the slot number from 2.6.22 on.</param>
-/// <param name="Length">The annotated length in bytes.</param>
-/// <param name="Clobbers">The clobber mask, or null when the record format has none (6-byte packed) or the record is too short.</param>
-/// <param name="RecordOffset">Where the record starts inside .parainstructions.</param>
+/// <param name="Type">
+/// The slot: a .parainstructions record's patch type (the slot number from 2.6.22 on); for a DIRECT_CALL entry, which
+/// names no slot, the slot of the call its site makes (-1 when no site is there).
+/// </param>
+/// <param name="Length">The annotated length in bytes (len, instrlen).</param>
+/// <param name="Clobbers">The clobber mask, or null when the record format has none (para6, alt*) or the record is too short.</param>
+/// <param name="RecordOffset">Where the record starts inside its section.</param>
 /// <param name="HasSite">A scanned site lies inside [Offset, Offset + Length).</param>
-public sealed record Annotation(string Section, long Offset, int Type, int Length, int? Clobbers, long RecordOffset, bool HasSite);
+/// <param name="Alt">The entry's alternative fields (null for .parainstructions records).</param>
+/// <param name="Natives">Native alternatives at the same site (other .altinstructions entries of its group, e.g. <c>9c 58</c> under ALT_NOT_XEN).</param>
+public sealed record Annotation(
+    string Section,
+    long Offset,
+    int Type,
+    int Length,
+    int? Clobbers,
+    long RecordOffset,
+    bool HasSite,
+    AltEntry? Alt = null,
+    EquatableArray<AltEntry> Natives = default);
 
-/// <summary>The record layouts the kernel used for <c>.parainstructions</c> (paravirt-facts section 4).</summary>
-public enum ParaInstructionsFormat
+/// <summary>One .altinstructions entry as read: feature, flags, lengths and the replacement's bytes.</summary>
+/// <param name="RecordOffset">Where the entry starts inside .altinstructions.</param>
+/// <param name="Replacement">The replacement bytes (from .altinstr_replacement; relocated fields hold their addends).</param>
+/// <param name="ReplacementCall">The symbol the replacement's first instruction calls when it is an <c>e8</c> with a relocation (BUG_func).</param>
+/// <param name="GroupIndex">Position among the entries at the same site, in section order (the DIRECT_CALL entry must be 0).</param>
+public sealed record AltEntry(
+    long RecordOffset,
+    int Feature,
+    AltFlags Flags,
+    int InstrLength,
+    int ReplacementLength,
+    EquatableArray<byte> Replacement,
+    string? ReplacementCall,
+    int GroupIndex)
 {
-    /// <summary>Detect from the relocation stride, the relocation type and the machine.</summary>
-    Auto,
+    public bool IsDirectCall => (Flags & AltFlags.DirectCall) != 0;
 
-    /// <summary>8 bytes, i386: <c>.long addr; .byte type; .byte len; .short clobbers</c>.</summary>
-    Absolute32,
-
-    /// <summary>16 bytes, x86-64: <c>.quad addr; .byte type; .byte len; .short clobbers; 4 bytes padding</c>.</summary>
-    Absolute64,
-
-    /// <summary>6 bytes packed (about 6.5 to 6.7): <c>.long addr - .; .byte type; .byte len</c>.</summary>
-    Relative32,
+    public int FtFlags => Alternatives.FtFlags(Feature, Flags);
 }
+
+/// <summary>How an object's sites were found.</summary>
+public enum SiteSource
+{
+    /// <summary>From the relocations against the table symbol (objects, modules, kernels linked with --emit-relocs).</summary>
+    Relocations,
+
+    /// <summary>
+    /// From decoded operands that resolve into the table's address range (<c>.symtab</c>), in a linked object whose
+    /// relocations were stripped (a 6.5+ vmlinux): RIP-relative (next IP + displacement), absolute displacements and immediates.
+    /// </summary>
+    Operands,
+}
+
+/// <summary>What an object's .altinstructions holds beyond its pv records: every entry counted, non-pv alternatives only counted.</summary>
+/// <param name="Entries">Every entry.</param>
+/// <param name="DirectCall">ALT_FLAG_DIRECT_CALL entries (pv call sites).</param>
+/// <param name="AtPvSites">Entries other than DIRECT_CALL ones at a pv site's address (native alternatives).</param>
+/// <param name="Other">Entries elsewhere: the kernel's ordinary CPU-feature alternatives, not pv sites.</param>
+public sealed record AltSummary(RecordFormat Format, int Entries, int DirectCall, int AtPvSites, int Other);
 
 /// <summary>What one ELF object (a file, or one member of an archive) holds.</summary>
 /// <param name="Path">The file, or "archive.a(member.o)".</param>
 /// <param name="Machine">"x86_64", "i386", or the ELF machine name; null when not even the header could be read.</param>
 /// <param name="Error">Null, or why the object could not be scanned (completely).</param>
-/// <param name="AnnotationFormat">The .parainstructions layout read, or null when there is none.</param>
+/// <param name="AnnotationFormat">The layout the pv records were read in (a para* format, or alt* for DIRECT_CALL entries), or null when there are none.</param>
 /// <param name="Skipped">The object's bytes never mention the symbol or .parainstructions, so it was not parsed further.</param>
+/// <param name="Alternatives">What .altinstructions holds, or null when the object has none.</param>
 public sealed record ScannedObject(
     string Path,
     string? Machine,
     string? Error,
     EquatableArray<Site> Sites,
     EquatableArray<Annotation> Annotations,
-    ParaInstructionsFormat? AnnotationFormat,
-    bool Skipped)
+    RecordFormat? AnnotationFormat,
+    bool Skipped,
+    AltSummary? Alternatives = null)
 {
+    /// <summary>How the sites were found.</summary>
+    public SiteSource SitesFrom { get; init; } = SiteSource.Relocations;
+
     public static ScannedObject Failed(string path, string? machine, string error) =>
         new(path, machine, error, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, false);
 
-    /// <summary>Call and jump sites that no .parainstructions record covers (only meaningful when the object has records).</summary>
+    /// <summary>Call and jump sites that no pv record covers (only meaningful when the object has records).</summary>
     public IEnumerable<Site> UnannotatedCalls => Sites.Where(s => !s.Annotated && s.Kind is SiteKind.Call or SiteKind.Jmp);
 
     /// <summary>Records that cover no scanned site.</summary>

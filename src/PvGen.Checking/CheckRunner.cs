@@ -7,7 +7,13 @@ using PvGen.Model;
 namespace PvGen.Checking;
 
 /// <summary>One compile of the exerciser against one style, and what its object holds.</summary>
-public sealed record BuildCheck(string Compiler, string Style, string Optimization, bool Compiled, string? ObjectPath, int Sites, int Records, IReadOnlyList<Finding> Findings);
+/// <param name="Format">The record format the object's pv records were read in (detected), null when it has none.</param>
+/// <param name="Coverage">Per annotation check: records verified, failed, or why it does not apply to the format.</param>
+public sealed record BuildCheck(string Compiler, string Style, string Optimization, bool Compiled, string? ObjectPath, int Sites, int Records, IReadOnlyList<Finding> Findings,
+    string? Format = null, IReadOnlyList<CheckCoverage>? Coverage = null);
+
+/// <summary>One object of `pvgen check --object`: what the scan read and what the verifier found.</summary>
+public sealed record ObjectCheck(ScannedObject Object, IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage);
 
 /// <summary>The whole verdict of `pvgen check DIR`.</summary>
 public sealed record CheckReport(GeneratedOutput Output, IReadOnlyList<BuildCheck> Builds, IReadOnlyList<(string Style, TypeSafetyReport Report)> TypeSafety)
@@ -79,7 +85,9 @@ public static class CheckRunner
                 [new Finding(DiagnosticIds.CompileFailed, Severity.Error, $"{compiler.Name} -{optimization} cannot compile the {style} style: {string.Join(" | ", errors)}", output.Exerciser)]);
         }
 
-        var scanned = ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)).Single();
+        // One read of the object: the scan and the region decoding see the same bytes.
+        var (scanned, verification) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
+            (scanned, style == "macro" && scanned.Error is null ? AnnotationVerifier.Run(scanned, model, output.Expected, elf?.Code) : null)).Single();
         if (scanned.Error is not null)
         {
             return new BuildCheck(compiler.Name, style, optimization, true, obj, 0, 0,
@@ -87,43 +95,56 @@ public static class CheckRunner
         }
 
         var findings = new List<Finding>();
+        IReadOnlyList<CheckCoverage>? coverage = null;
         if (style == "macro")
         {
-            findings.AddRange(AnnotationVerifier.Verify(scanned, model, output.Expected, SectionBytes.Read(obj)));
+            findings.AddRange(verification!.Findings);
+            coverage = verification.Coverage;
             if (scanned.Annotations.Count != output.AnnotatedWrappers)
             {
                 findings.Add(new Finding(DiagnosticIds.SiteCountMismatch, Severity.Error,
                     $"{scanned.Annotations.Count} annotation records for {output.AnnotatedWrappers} annotated wrappers, each called once", obj));
             }
+
+            // The generated records must be read back in the format generate wrote them in.
+            if (output.RecordFormat is { } written && scanned.Annotations.Count > 0 && scanned.AnnotationFormat?.Name != written)
+            {
+                findings.Add(new Finding(DiagnosticIds.RecordFormatMismatch, Severity.Error,
+                    $"generate wrote {written} records but the object's pv records read as {scanned.AnnotationFormat?.Name ?? "none"}", obj));
+            }
         }
 
-        return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, scanned.Annotations.Count, findings);
+        return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, scanned.Annotations.Count, findings, scanned.AnnotationFormat?.Name, coverage);
     }
 
     /// <summary>`pvgen check --object`: verify objects built by anyone against a model and its configuration.</summary>
-    public static IReadOnlyList<(ScannedObject Object, IReadOnlyList<Finding> Findings)> CheckObjects(
+    public static IReadOnlyList<ObjectCheck> CheckObjects(
         IReadOnlyList<string> files, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, ScanOptions options, int jobs)
     {
-        var results = new List<(ScannedObject, IReadOnlyList<Finding>)>();
-        foreach (var scanned in ObjectScanner.ScanAll(files, options, jobs))
+        // Verified on the scanning threads while each object is open: one read per file, archive members included.
+        return ObjectScanner.InspectAll(files, options, jobs, Verify).ToList();
+
+        ObjectCheck Verify(ScannedObject scanned, ElfObject? elf)
         {
             if (scanned.Error is not null)
             {
-                results.Add((scanned, [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)]));
-                continue;
+                return new ObjectCheck(scanned, [new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, scanned.Error, scanned.Path)], []);
             }
 
             if (scanned.Skipped || scanned.Annotations.Count == 0 && scanned.Sites.Count == 0)
             {
-                results.Add((scanned, []));
-                continue;
+                return new ObjectCheck(scanned, [], []);
             }
 
-            // Archive members have no file of their own; their records are checked without region decoding.
-            var code = File.Exists(scanned.Path) ? SectionBytes.Read(scanned.Path) : null;
-            results.Add((scanned, AnnotationVerifier.Verify(scanned, model, expected, code)));
+            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code);
+            return new ObjectCheck(scanned, verification.Findings, verification.Coverage);
         }
-
-        return results;
     }
+
+    /// <summary>Coverage of many objects summed per check and format (an inapplicable check keeps its reason).</summary>
+    public static IReadOnlyList<CheckCoverage> Total(IEnumerable<CheckCoverage> coverage) =>
+        [.. coverage
+            .GroupBy(c => (c.Id, c.Format))
+            .Select(g => new CheckCoverage(g.Key.Id, g.Key.Format, g.Sum(c => c.Checked), g.Sum(c => c.Failed), g.Select(c => c.NotApplicable).FirstOrDefault(r => r is not null)))
+            .OrderBy(c => c.Format, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal)];
 }

@@ -14,6 +14,9 @@ public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel
 
     public IReadOnlyList<ManifestOp> Ops => Manifest.Ops;
 
+    /// <summary>The record format generate wrote.</summary>
+    public string RecordFormat => Manifest.Record.Format;
+
     public string Header(string style) => Path.Combine(Directory, $"{BaseName}_{style}.h");
 
     public string Exerciser => Path.Combine(Directory, $"{BaseName}_exercise.c");

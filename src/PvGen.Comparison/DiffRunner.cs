@@ -68,7 +68,8 @@ public static class DiffRunner
     public static BuildResult Measure(BuildIdentity identity, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, IReadOnlyList<ObjectPair> pairs,
         Func<IReadOnlyList<string>, int, LinkResult?>? link = null)
     {
-        var scanOptions = ScanOptions.ForModel(model);
+        // Every object is parsed, even one that never names the table: its functions still cost code and saves.
+        var scanOptions = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false };
         var macroSites = new List<SiteRecord>();
         var relocRefs = new List<SiteRecord>();
         var functions = new List<FunctionCost>();
@@ -85,8 +86,7 @@ public static class DiffRunner
             {
                 macroError = Try(() =>
                 {
-                    var macroScan = Scan(macroObject, scanOptions);
-                    macroFunctions = ObjectFunctions.Read(macroObject);
+                    (var macroScan, macroFunctions) = Scan(macroObject, scanOptions);
                     macroHere.AddRange(macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, expected)));
                 });
             }
@@ -95,8 +95,7 @@ public static class DiffRunner
             {
                 plainError = Try(() =>
                 {
-                    var plainScan = Scan(plainObject, scanOptions);
-                    plainFunctions = ObjectFunctions.Read(plainObject);
+                    (var plainScan, plainFunctions) = Scan(plainObject, scanOptions);
                     relocHere.AddRange(plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)));
                     plainObjects.Add(plainObject);
                 });
@@ -185,10 +184,11 @@ public static class DiffRunner
         return output;
     }
 
-    private static ScannedObject Scan(string path, ScanOptions options)
+    /// <summary>The object's sites and its functions' costs, from one read of it.</summary>
+    private static (ScannedObject Scanned, IReadOnlyList<ObjectFunction> Functions) Scan(string path, ScanOptions options)
     {
-        var scanned = ObjectScanner.ScanFile(path, options)[0];
-        return scanned.Error is null ? scanned : throw new BuildFailed($"{path}: {scanned.Error}");
+        var (scanned, functions) = ObjectScanner.Inspect(path, options, (scanned, elf) => (scanned, elf is null ? [] : ObjectFunctions.From(elf)))[0];
+        return scanned.Error is null ? (scanned, functions) : throw new BuildFailed($"{path}: {scanned.Error}");
     }
 
     private static SiteRecord MacroSite(string file, Annotation record, IReadOnlyList<ObjectFunction> functions, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected)
@@ -357,10 +357,11 @@ public static class DiffRunner
                 return new LinkResult(codeModel, note, error, objectReferences, 0, 0, []);
             }
 
-            var options = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false };
+            // Only relocations count here: whether they survive the link is the question, not whether the code can be decoded.
+            var options = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false, SiteDiscovery = SiteDiscovery.Relocations };
             var withScan = ObjectScanner.ScanFile(with, options)[0];
             var withoutScan = ObjectScanner.ScanFile(without, options)[0];
-            var types = withScan.Sites.GroupBy(s => s.RelocType).Select(g => new RelocTypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+            var types = withScan.Sites.GroupBy(s => s.RelocType ?? "none").Select(g => new RelocTypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
             return new LinkResult(codeModel, note, withScan.Error ?? withoutScan.Error, objectReferences, withScan.Sites.Count, withoutScan.Sites.Count, types);
         }
         catch (BuildFailed e)

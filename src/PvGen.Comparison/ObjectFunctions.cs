@@ -1,5 +1,5 @@
 using Iced.Intel;
-using LibObjectFile.Elf;
+using PvGen.Binary;
 
 namespace PvGen.Comparison;
 
@@ -7,49 +7,25 @@ namespace PvGen.Comparison;
 /// <param name="SaveInstructions">push/pop of a register, and mov between a register and a stack slot (spills and reloads).</param>
 public sealed record ObjectFunction(string Name, string Section, long Offset, long Size, int SaveInstructions, long SaveBytes);
 
-/// <summary>Reads the function symbols of an ELF object (LibObjectFile) and decodes each one (Iced) for register traffic.</summary>
+/// <summary>Measures the function symbols of an object read by the scanner's reader (<see cref="ElfObject"/>), decoding each one (Iced) for register traffic.</summary>
 public static class ObjectFunctions
 {
-    public static IReadOnlyList<ObjectFunction> Read(string path)
+    public static IReadOnlyList<ObjectFunction> From(ElfObject elf)
     {
-        using var stream = File.OpenRead(path);
-        var elf = ElfFile.Read(stream, new ElfReaderOptions { UseSubStream = true });
-        int bitness = elf.FileClass == ElfFileClass.Is64 ? 64 : 32;
-        bool relocatable = elf.FileType == ElfFileType.Relocatable;
-        var bytesBySection = new Dictionary<ElfSection, byte[]>();
         var functions = new List<ObjectFunction>();
-        foreach (var table in elf.Sections.OfType<ElfSymbolTable>().Where(t => t.Type == ElfSectionType.SymbolTable))
+        foreach (var symbol in elf.Functions)
         {
-            foreach (var symbol in table.Entries)
+            byte[] bytes = elf.CodeOf(symbol);
+            if (bytes.Length < symbol.Offset + symbol.Size)
             {
-                if (symbol.Type != ElfSymbolType.Function || symbol.Size == 0 || symbol.SectionLink.Section is not ElfStreamSection section
-                    || symbol.Name.IsEmpty || string.IsNullOrEmpty(symbol.Name.Value))
-                {
-                    continue;
-                }
-
-                if (!bytesBySection.TryGetValue(section, out var bytes))
-                {
-                    bytes = new byte[section.Stream.Length];
-                    section.Stream.Position = 0;
-                    section.Stream.ReadExactly(bytes);
-                    bytesBySection[section] = bytes;
-                }
-
-                // In a linked file symbol values are addresses; in an object they are section offsets.
-                long offset = relocatable ? (long)symbol.Value : (long)(symbol.Value - section.VirtualAddress);
-                long size = (long)symbol.Size;
-                if (offset < 0 || offset + size > bytes.Length)
-                {
-                    continue;
-                }
-
-                var (count, saveBytes) = CountSaves(bytes, (int)offset, (int)size, bitness);
-                functions.Add(new ObjectFunction(symbol.Name.Value, section.Name.Value ?? string.Empty, offset, size, count, saveBytes));
+                continue; // unreadable: nothing to measure.
             }
+
+            var (count, saveBytes) = CountSaves(bytes, (int)symbol.Offset, (int)symbol.Size, elf.Bitness);
+            functions.Add(new ObjectFunction(symbol.Name, symbol.Section, symbol.Offset, symbol.Size, count, saveBytes));
         }
 
-        return functions.OrderBy(f => f.Section, StringComparer.Ordinal).ThenBy(f => f.Offset).ToList();
+        return functions;
     }
 
     /// <summary>The function whose [offset, offset + size) holds the address, or null.</summary>

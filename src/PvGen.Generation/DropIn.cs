@@ -1,6 +1,7 @@
 using System.Text;
 using PvGen.Model;
 using PvGen.Model.Kernel;
+using PvGen.X86;
 
 namespace PvGen.Generation;
 

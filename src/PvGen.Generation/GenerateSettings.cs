@@ -1,4 +1,6 @@
 using PvGen.Model;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Generation;
 
@@ -17,8 +19,17 @@ public sealed record GenerateSettings
     /// <summary>How the generated headers include the ops header (default: its path relative to the output directory).</summary>
     public string? Include { get; init; }
 
-    /// <summary>Record format of the site table: "i386" (8 bytes), "x86_64" (16 bytes), "packed" (6 bytes, PC-relative). Default: by target.</summary>
-    public string? RecordLayout { get; init; }
+    /// <summary>Record format of the site table, by its <see cref="RecordFormats"/> name ("para16", "alt14", ...). Default: by target, or by the kernel tree.</summary>
+    public string? RecordFormat { get; init; }
+
+    /// <summary>Which CLBR_* generation the clobber masks follow: "2.6.20" (i386 any = 0x7) or "2.6.25" (i386 any = 0xf; the default).</summary>
+    public string? ClobberEra { get; init; }
+
+    /// <summary>alt14: the symbol of the DIRECT_CALL entry's replacement <c>call</c> (default the kernel's BUG_func).</summary>
+    public string? DirectCallSymbol { get; init; }
+
+    /// <summary>alt14: the condition of an op's native alternative, a name (ALT_NOT_XEN, the default) or an ft_flags number.</summary>
+    public string? NativeCondition { get; init; }
 
     /// <summary>Section that receives the site records (default ".parainstructions").</summary>
     public string? Section { get; init; }
@@ -40,6 +51,12 @@ public sealed record GenerateSettings
 
     public static string? ProblemWithBaseName(string name) =>
         name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name is "." or ".." ? $"'{name}' must be a plain file name" : null;
+
+    public static string? ProblemWithDirectCallSymbol(string name) => CNames.IsIdentifier(name) ? null : $"'{name}' is not a symbol name";
+
+    public static string? ProblemWithNativeCondition(string condition) => Alternatives.ParseCondition(condition) is null
+        ? $"'{condition}' is neither a number nor one of: {string.Join(", ", Alternatives.Conditions.Keys)}"
+        : null;
 
     /// <summary>A section name the assembler takes in <c>.pushsection NAME,"a"</c>: no quotes, commas or blanks.</summary>
     public static string? ProblemWithSection(string name) =>

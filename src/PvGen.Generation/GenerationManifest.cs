@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PvGen.Model;
 using PvGen.Model.Json;
+using PvGen.X86;
 
 namespace PvGen.Generation;
 
@@ -35,8 +36,8 @@ public sealed record ManifestOp(
     public int? NativeLength => Model.Config.NativeBytes.Length(Native);
 }
 
-/// <summary>How the macro style records its sites.</summary>
-public sealed record ManifestRecord(string Section, string Layout, int Size, string CallForm, int SiteLength);
+/// <summary>How the macro style records its sites: the record format (its section, stride) and the site instruction.</summary>
+public sealed record ManifestRecord(string Section, string Format, int Size, string ClobberEra, string CallForm, int SiteLength);
 
 /// <summary>
 /// The compile environment of the header, with paths relative to the output directory (so a moved tree still
@@ -94,7 +95,8 @@ public sealed record GenerationManifest(
                 environment.Defines,
                 [.. environment.IncludeDirs.Select(Relative)],
                 [.. environment.Includes.Select(Relative)]),
-            new ManifestRecord(plan.Section, plan.RecordLayout, plan.RecordSize, plan.CallForm, plan.CallForm == "rip" || model.Target.PointerSize == 4 ? 6 : 7),
+            new ManifestRecord(plan.Section, plan.Format.Name, plan.Format.Stride, ClobberMasks.Name(plan.ClobberEra), plan.CallForm,
+                SiteEncodings.IndirectCall(model.Target.PointerSize, plan.CallForm == "rip").Length),
             abi.Registers.ToDictionary(r => r.Name, r => r.Bit),
             [.. plan.Ops.Select(Op)],
             [.. plan.Ops.Where(o => !o.Skipped && !o.Binding.IsAsm).Select(o => o.Op.Path)],

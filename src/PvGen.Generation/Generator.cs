@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using PvGen.Model;
 using PvGen.Model.Json;
+using PvGen.X86;
 
 namespace PvGen.Generation;
 

@@ -1,54 +1,7 @@
 using PvGen.Model;
+using PvGen.X86;
 
 namespace PvGen.Generation;
-
-/// <summary>A register the macro machinery can bind or clobber, with its bit in the kernel's CLBR_* mask.</summary>
-/// <param name="Constraint">The gcc/clang asm constraint letter, or null (r8-r11 can only be clobbered).</param>
-public sealed record Register(string Name, string? Constraint, int Bit);
-
-/// <summary>The call-site ABI of one target: which registers carry arguments, results and clobbers.</summary>
-public sealed record CallAbi(
-    string Arch,
-    int WordSize,
-    IReadOnlyList<Register> Registers,
-    IReadOnlyList<Register> ArgumentRegisters,
-    IReadOnlyList<Register> CallerSaved,
-    int MaxStackWords)
-{
-    /// <summary>x86-64: rdi, rsi, rdx, rcx carry arguments (the kernel's PVOP_CALL4 limit); bits as CLBR_RAX..CLBR_R11.</summary>
-    public static readonly CallAbi X86_64 = Create("x86_64", 8,
-        [new("rax", "a", 0), new("rcx", "c", 1), new("rdx", "d", 2), new("rdi", "D", 3), new("rsi", "S", 4),
-         new("r8", null, 5), new("r9", null, 6), new("r10", null, 7), new("r11", null, 8)],
-        ["rdi", "rsi", "rdx", "rcx"], maxStackWords: 0);
-
-    /// <summary>i386 regparm(3): eax, edx, ecx, then one word pushed outside the annotated bytes; bits as CLBR_EAX/ECX/EDX.</summary>
-    public static readonly CallAbi I386 = Create("i386", 4,
-        [new("eax", "a", 0), new("ecx", "c", 1), new("edx", "d", 2)],
-        ["eax", "edx", "ecx"], maxStackWords: 1);
-
-    public static CallAbi For(Target target) => target.PointerSize == 8 ? X86_64 : I386;
-
-    public Register ReturnRegister => Registers[0];
-
-    /// <summary>The second result register of a two-word return (i386 edx:eax).</summary>
-    public Register ReturnHighRegister => Find("edx")!;
-
-    /// <summary>A register by name; rax/eax, rcx/ecx and rdx/edx name the same role, so one pvgen.json serves both targets.</summary>
-    public Register? Find(string name)
-    {
-        string wanted = name.ToLowerInvariant() switch
-        {
-            "rax" or "eax" => WordSize == 8 ? "rax" : "eax",
-            "rcx" or "ecx" => WordSize == 8 ? "rcx" : "ecx",
-            "rdx" or "edx" => WordSize == 8 ? "rdx" : "edx",
-            var other => other,
-        };
-        return Registers.FirstOrDefault(r => r.Name == wanted);
-    }
-
-    private static CallAbi Create(string arch, int wordSize, Register[] registers, string[] arguments, int maxStackWords) =>
-        new(arch, wordSize, registers, [.. arguments.Select(a => registers.First(r => r.Name == a))], registers, maxStackWords);
-}
 
 /// <summary>How one op is called in macro style: the pieces of its inline-asm statement, or why it is a plain call.</summary>
 public sealed record MacroBinding
@@ -79,8 +32,6 @@ public sealed record MacroBinding
     public IReadOnlyList<string> Result { get; init; } = [];
 
     public IReadOnlyList<Register> Clobbers { get; init; } = [];
-
-    public int ClobberMask => Clobbers.Aggregate(0, (mask, r) => mask | (1 << r.Bit));
 }
 
 /// <summary>Binds an op's C signature to registers for the macro style: the register-level work the kernel's PVOP_* macros did by hand.</summary>

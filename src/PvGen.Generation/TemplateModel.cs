@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using PvGen.Model;
 using PvGen.Model.Config;
+using PvGen.X86;
+using PvGen.X86.Records;
 using Scriban.Runtime;
 
 namespace PvGen.Generation;
@@ -150,6 +152,12 @@ public sealed record GenerationRequest
     /// <summary>Template override directory (searched before the embedded defaults), or null.</summary>
     public string? TemplateDirectory { get; init; }
 
+    /// <summary>The record format asked for on the command line: wins over pvgen.json and the kernel tree.</summary>
+    public RecordFormat? RecordFormat { get; init; }
+
+    /// <summary>What a kernel tree's headers say (format and CLBR_* era); used when neither the command line nor pvgen.json names them.</summary>
+    public KernelTreeFacts? TreeFacts { get; init; }
+
     /// <summary>How the override directory is named in messages (relative, deterministic).</summary>
     public string? TemplateDirectoryDisplay { get; init; }
 }
@@ -166,17 +174,15 @@ public sealed record OpPlan(
     string Member,
     string CallTarget,
     MacroBinding Binding,
-    IReadOnlyList<Register> Clobbers)
-{
-    public int ClobberMask => Clobbers.Aggregate(0, (mask, r) => mask | (1 << r.Bit));
-}
+    IReadOnlyList<Register> Clobbers,
+    int ClobberMask);
 
 /// <summary>Builds the template model: stable snake_case names documented in the README (pvgen model dumps it).</summary>
 public static class TemplateModelBuilder
 {
     public static readonly string Version = typeof(TemplateModelBuilder).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    public sealed record Plan(ModelNode Root, IReadOnlyList<OpPlan> Ops, string BaseName, string RecordLayout, int RecordSize, string Section, string CallForm);
+    public sealed record Plan(ModelNode Root, IReadOnlyList<OpPlan> Ops, string BaseName, RecordFormat Format, string Section, string CallForm, ClobberEra ClobberEra);
 
     public static Plan Build(GenerationRequest request, List<Diagnostic> diagnostics)
     {
@@ -186,18 +192,32 @@ public static class TemplateModelBuilder
         string baseName = settings.BaseName ?? model.Struct;
         string prefix = settings.Prefix ?? "pv_";
         string upperBase = CNames.Upper(baseName);
-        string recordLayout = settings.RecordLayout ?? (model.Target.PointerSize == 8 ? "x86_64" : "i386");
-        int recordSize = recordLayout switch { "x86_64" => 16, "i386" => 8, _ => 6 };
-        string section = settings.Section ?? ".parainstructions";
-        string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
-        string calleeSaveField = settings.CalleeSaveField ?? "func";
         var configuration = request.Config ?? OpsConfig.Empty;
-        if (recordLayout == "x86_64" && model.Target.PointerSize == 4)
+        var formatWhere = settings.Locations.GetValueOrDefault("record_format");
+        var format = request.RecordFormat
+            ?? (settings.RecordFormat is { } named ? RecordFormats.Find(named) : null)
+            ?? request.TreeFacts?.RecordFormat
+            ?? RecordFormats.DefaultFor(model.Target.PointerSize);
+        if (!format.FitsPointerSize(model.Target.PointerSize))
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
-                "record format x86_64 holds a 64-bit site address; use i386 or packed for an i386 model", settings.Locations.GetValueOrDefault("record_format"));
+                $"record format {format.Name} ({format.Description}) is for {format.PointerSize * 8}-bit objects, not {model.Target.Arch}; use one of: "
+                + string.Join(", ", RecordFormats.All.Where(f => f.FitsPointerSize(model.Target.PointerSize)).Select(f => f.Name)), formatWhere);
         }
 
+        var era = (settings.ClobberEra is { } eraName ? ClobberMasks.Parse(eraName) : null) ?? request.TreeFacts?.ClobberEra ?? ClobberMasks.DefaultEra;
+        string section = settings.Section ?? format.Section;
+        string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
+        if (format.Family == RecordFamily.AltInstructions && callForm != "rip" && model.Target.PointerSize == 8)
+        {
+            throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
+                $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel",
+                settings.Locations.GetValueOrDefault("call_form") ?? formatWhere);
+        }
+
+        string directCallSymbol = settings.DirectCallSymbol ?? Alternatives.DefaultDirectCallSymbol;
+        int nativeCondition = settings.NativeCondition is { } condition ? Alternatives.ParseCondition(condition)!.Value : Alternatives.NotXen;
+        string calleeSaveField = settings.CalleeSaveField ?? "func";
         if (configuration.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknownOps)
         {
             throw new PvGenException(unknownOps);
@@ -284,7 +304,7 @@ public static class TemplateModelBuilder
 
             var clobbers = binding.IsAsm ? binding.Clobbers : MacroBinder.ClobberSet(op, abi, clobberNames);
             plans.Add(new OpPlan(op, wrapper, $"{upperBase}_SLOT_{CNames.Upper(op.Path)}", skipped, skipReason, config?.Jump == true, native,
-                member, callTarget, binding, clobbers));
+                member, callTarget, binding, clobbers, ClobberMasks.MaskOf(clobbers, abi, era)));
         }
 
         var written = request.WrittenModel;
@@ -309,9 +329,15 @@ public static class TemplateModelBuilder
             .Add("styles", request.Styles.ToList())
             .Add("settings", new ModelNode()
                 .Add("prefix", prefix)
-                .Add("record_layout", recordLayout)
-                .Add("record_size", recordSize)
+                .Add("record_format", format.Name)
+                .Add("record_family", format.Family == RecordFamily.ParaInstructions ? "parainstructions" : "altinstructions")
+                .Add("record_size", format.Stride)
+                .Add("clobber_era", ClobberMasks.Name(era))
                 .Add("section", section)
+                .Add("replacement_section", Alternatives.ReplacementSection)
+                .Add("direct_call_symbol", directCallSymbol)
+                .Add("direct_call_flags", CNames.Hex(Alternatives.CallAlways))
+                .Add("native_condition", CNames.Hex(nativeCondition))
                 .Add("call_form", callForm)
                 .Add("callee_save_field", calleeSaveField))
             .Add("clobber_bits", abi.Registers.Select(r => new ModelNode().Add("register", r.Name).Add("bit", r.Bit).Add("mask", CNames.Hex(1L << r.Bit))).ToList())
@@ -320,7 +346,7 @@ public static class TemplateModelBuilder
             .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
             .Add("plain_fallbacks", plans.Where(p => !p.Skipped && !p.Binding.IsAsm).Select(p => new ModelNode().Add("path", p.Op.Path).Add("wrapper", p.Wrapper).Add("reason", p.Binding.Reason)).ToList());
-        return new Plan(root, plans, baseName, recordLayout, recordSize, section, callForm);
+        return new Plan(root, plans, baseName, format, section, callForm, era);
     }
 
     /// <summary>The C lvalue of the op's pointer: sym.path, or for split tables (2.6.23-4.19 pv_*_ops variables) the path itself.</summary>

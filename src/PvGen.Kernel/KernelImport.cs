@@ -7,6 +7,7 @@ using PvGen.Clang;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Kernel;
+using PvGen.X86;
 
 namespace PvGen.Kernel;
 

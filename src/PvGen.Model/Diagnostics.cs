@@ -113,6 +113,13 @@ public static class DiagnosticIds
     public const string CompileFailed = "PVG0213";
     public const string ObjectUnreadable = "PVG0214";
     public const string SiteCountMismatch = "PVG0215";
+    public const string DirectCallNotFf15 = "PVG0216";
+    public const string DirectCallInstrLength = "PVG0217";
+    public const string DirectCallReplacement = "PVG0218";
+    public const string DirectCallNotFirst = "PVG0219";
+    public const string NativeDoesNotFit = "PVG0220";
+    public const string NativeMismatch = "PVG0221";
+    public const string RecordFormatMismatch = "PVG0222";
 
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
@@ -178,5 +185,12 @@ public static class DiagnosticIds
         [CompileFailed] = "generated code does not compile",
         [ObjectUnreadable] = "object cannot be read",
         [SiteCountMismatch] = "object has a different number of annotated sites than wrappers called",
+        [DirectCallNotFf15] = "DIRECT_CALL entry does not annotate a 6-byte 'ff 15' call through the table",
+        [DirectCallInstrLength] = "DIRECT_CALL entry's instrlen is not 6",
+        [DirectCallReplacement] = "DIRECT_CALL entry's replacement is not a 5-byte 'e8' call",
+        [DirectCallNotFirst] = "DIRECT_CALL entry is not the first entry at its site",
+        [NativeDoesNotFit] = "native alternative does not fit the site",
+        [NativeMismatch] = "native alternative differs from the op's configured native bytes",
+        [RecordFormatMismatch] = "the object's records are not in the format generate wrote",
     };
 }

@@ -1,5 +1,7 @@
-using PvGen.Binary;
 using PvGen.Checking;
+using PvGen.Checking.Annotations;
+using PvGen.Checking.Reports;
+using PvGen.Model;
 using Spectre.Console;
 
 namespace PvGen.Output;
@@ -13,14 +15,15 @@ public static class CheckTables
         console.MarkupLineInterpolated($"[bold]{report.Output.BaseName}[/]: struct {model.Struct}, {model.Target.Arch}, {report.Output.Ops.Count} ops, {report.Output.AnnotatedWrappers} annotated in macro style");
         var builds = new Table().Border(TableBorder.Simple)
             .AddColumn("compiler").AddColumn("style").AddColumn("opt").AddColumn("compiled")
-            .AddColumn(new TableColumn("table refs").RightAligned()).AddColumn(new TableColumn("records").RightAligned()).AddColumn(new TableColumn("findings").RightAligned());
+            .AddColumn(new TableColumn("table refs").RightAligned()).AddColumn(new TableColumn("records").RightAligned()).AddColumn("format").AddColumn(new TableColumn("findings").RightAligned());
         foreach (var build in report.Builds)
         {
             builds.AddRow(build.Compiler, build.Style, "-" + build.Optimization, build.Compiled ? "yes" : "[red]no[/]",
-                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
+                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
         }
 
         console.Write(builds);
+        Coverage(CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])), console);
         foreach (var (style, safety) in report.TypeSafety)
         {
             int probes = safety.Ops.Sum(o => o.Probes);
@@ -30,13 +33,35 @@ public static class CheckTables
         console.MarkupLine(report.Passed ? "[green]check passed[/]" : "[red]check failed[/]");
     }
 
-    public static void Objects(IReadOnlyList<(ScannedObject Object, IReadOnlyList<Finding> Findings)> results, IAnsiConsole console)
+    public static void Objects(IReadOnlyList<ObjectCheck> results, IAnsiConsole console)
     {
         int findings = results.Sum(r => r.Findings.Count);
-        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("records").AddColumn("sites").AddColumn("findings");
-        table.AddRow($"{results.Count}", $"{results.Count(r => r.Object.Annotations.Count > 0)}", $"{results.Sum(r => r.Object.Annotations.Count)}",
-            $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings}");
+        var formats = CheckJson.RecordFormatsOf(results);
+        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives").AddColumn("sites").AddColumn("findings");
+        table.AddRow($"{results.Count}", $"{results.Count(r => r.Object.Annotations.Count > 0)}", Markup.Escape(formats.Count == 0 ? "-" : string.Join(", ", formats.Select(f => $"{f.Format} {f.Objects}"))),
+            $"{results.Sum(r => r.Object.Annotations.Count)}", $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings}");
         console.Write(table);
+        Coverage(CheckRunner.Total(results.SelectMany(r => r.Coverage)), console);
         console.MarkupLine(findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
+    }
+
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a").</summary>
+    private static void Coverage(IReadOnlyList<CheckCoverage> coverage, IAnsiConsole console)
+    {
+        if (coverage.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple).AddColumn("check").AddColumn("format").AddColumn(new TableColumn("verified").RightAligned())
+            .AddColumn(new TableColumn("failed").RightAligned()).AddColumn("finding it looks for");
+        foreach (var c in coverage)
+        {
+            string title = DiagnosticIds.Titles.GetValueOrDefault(c.Id, c.Id);
+            table.AddRow(c.Id, c.Format, c.NotApplicable is null ? $"{c.Checked}" : "n/a", c.NotApplicable is null ? $"{c.Failed}" : "-",
+                Markup.Escape(c.NotApplicable is null ? title : $"{title} (n/a: {c.NotApplicable})"));
+        }
+
+        console.Write(table);
     }
 }

@@ -10,15 +10,21 @@ namespace PvGen.Output;
 /// <summary>Runs a scan job and writes its report as it goes (JSON and site tables are streamed: a kernel tree never sits in memory).</summary>
 public static class ScanReport
 {
-    /// <returns>How many objects could not be scanned.</returns>
+    /// <returns>How many objects could not be scanned (each already reported, with a summary line when there are any).</returns>
     public static int Run(ScanJob job)
     {
         string format = job.Report.Format;
         bool toTerminal = job.Report.Path is null && !Console.IsOutputRedirected;
         bool progress = !Console.IsErrorRedirected && (format == "table" || !toTerminal) && job.Files.Count > 1;
-        return progress
+        int failed = progress
             ? Progress.Bar($"scanning {job.Files.Count.ToString(CultureInfo.InvariantCulture)} files", job.Files.Count, tick => Write(job, () => tick(null)))
             : Write(job, null);
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"pvgen scan: {failed.ToString(CultureInfo.InvariantCulture)} objects could not be read completely ({job.Files.Count.ToString(CultureInfo.InvariantCulture)} files scanned) [{DiagnosticIds.ScanObjectFailed}]");
+        }
+
+        return failed;
     }
 
     private static int Write(ScanJob job, Action? tick)
@@ -94,10 +100,15 @@ public static class ScanReport
         var s = collected.Summary;
         static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
         console.MarkupLineInterpolated($"[bold]{symbol}[/]{(modelName is null ? string.Empty : $" ({modelName})")}: {N(s.Objects)} objects, {N(s.ObjectsWithSites)} with sites, {N(s.Errors)} failed");
+        if (s.ObjectsFromOperands > 0)
+        {
+            console.WriteLine($"{N(s.ObjectsFromOperands)} linked objects without relocations: their sites were found from decoded operands that resolve into {symbol} (.symtab)");
+        }
+
         if (collected.Interesting.Count > 0)
         {
-            var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine");
-            foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "unannotated", "orphan" })
+            var files = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("machine").AddColumn("format");
+            foreach (var column in new[] { "call", "jmp", "load", "address", "other", "records", "natives", "unannotated", "orphan" })
             {
                 files.AddColumn(new TableColumn(column).RightAligned());
             }
@@ -107,10 +118,10 @@ public static class ScanReport
             {
                 int Count(SiteKind kind) => o.Sites.Count(site => site.Kind == kind);
                 files.AddRow(
-                    new Text(o.Path), new Text(o.Machine ?? "?"),
+                    new Text(o.Path), new Text(o.Machine ?? "?"), new Text(o.Annotations.Count > 0 ? o.AnnotationFormat?.Name ?? "-" : "-"),
                     new Text(N(Count(SiteKind.Call))), new Text(N(Count(SiteKind.Jmp))), new Text(N(Count(SiteKind.Load))),
                     new Text(N(Count(SiteKind.Address))), new Text(N(Count(SiteKind.Other))),
-                    new Text(N(o.Annotations.Count)), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
+                    new Text(N(o.Annotations.Count)), new Text(N(o.Annotations.Sum(a => a.Natives.Count))), new Text(o.Annotations.Count > 0 ? N(o.UnannotatedCalls.Count()) : "-"),
                     new Text(N(o.OrphanAnnotations.Count())), new Text(o.Error ?? string.Empty));
             }
 
@@ -135,5 +146,11 @@ public static class ScanReport
 
         string kinds = string.Join(", ", s.ByKind.Select(k => $"{ScanJsonWriter.KindName(k.Key)} {N(k.Value)}"));
         console.WriteLine($"total: {N(s.Sites)} sites ({kinds}); {N(s.Feeds)} fed calls; {N(s.Annotations)} records, {N(s.AnnotatedSites)} sites annotated, {N(s.UnannotatedCalls)} calls without a record, {N(s.OrphanAnnotations)} records without a site");
+        if (s.AltEntries > 0)
+        {
+            string formats = string.Join(", ", s.ByRecordFormat.Select(f => $"{f.Key} {N(f.Value)}"));
+            console.WriteLine($"records by format (objects): {formats}; {N(s.DirectCallAnnotations)} DIRECT_CALL records, {N(s.NativeAlternatives)} native alternatives at pv sites; "
+                + $"{N(s.AltEntries)} .altinstructions entries, {N(s.OtherAlternatives)} of them CPU-feature alternatives (not pv sites)");
+        }
     }
 }

@@ -44,9 +44,18 @@ public static class Build
     public static void AssertSameAsObjdump(string path, ScannedObject scanned, string symbol = "pv_ops", bool linked = false)
     {
         var bases = linked ? SectionAddresses(path) : [];
-        var expected = ObjdumpOracle.Sites(path, symbol).Select(s => s with { Offset = s.Offset - bases.GetValueOrDefault(s.Section) }).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
+        var expected = ObjdumpOracle.Sites(path, symbol, linked ? SymbolValue(path, symbol) : 0).Select(s => s with { Offset = s.Offset - bases.GetValueOrDefault(s.Section) }).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
         var actual = AsOracle(scanned).OrderBy(s => s.Section, StringComparer.Ordinal).ThenBy(s => s.Offset).ThenBy(s => s.TargetOffset).ToList();
         Assert.True(expected.SequenceEqual(actual), $"{path}: scanner and objdump disagree\n objdump: {string.Join("\n          ", expected)}\n scanner: {string.Join("\n          ", actual)}");
+    }
+
+    /// <summary>The symbol's address as nm prints it.</summary>
+    private static long SymbolValue(string path, string symbol)
+    {
+        var nm = Tool.Run("nm", [path]);
+        Assert.True(nm.ExitCode == 0, nm.ToString());
+        string line = nm.Stdout.Split('\n').Single(l => l.EndsWith(" " + symbol, StringComparison.Ordinal));
+        return long.Parse(line.Split(' ')[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static Dictionary<string, long> SectionAddresses(string path)

@@ -36,6 +36,64 @@ public sealed class CliTests
 
         """;
 
+    /// <summary>The 6.8+ form: two DIRECT_CALL sites, one with a native alternative, and one ordinary CPU-feature alternative.</summary>
+    private const string DirectCall = """
+            .text
+            .globl f
+            .type f, @function
+        f:
+        771: call *pv_ops+16(%rip)
+        772: call *pv_ops+296(%rip)
+        773: clac
+        774: ret
+            .size f, .-f
+            .pushsection .altinstructions, "a"
+            .long 771b - .
+            .long 781f - .
+            .4byte 0x00020075
+            .byte 772b-771b
+            .byte 782f-781f
+            .long 771b - .
+            .long 782f - .
+            .4byte 0x00010110
+            .byte 772b-771b
+            .byte 783f-782f
+            .long 772b - .
+            .long 783f - .
+            .4byte 0x00020075
+            .byte 773b-772b
+            .byte 784f-783f
+            .long 773b - .
+            .long 784f - .
+            .4byte 0x00000134
+            .byte 774b-773b
+            .byte 785f-784f
+            .popsection
+            .pushsection .altinstr_replacement, "ax"
+        781: call BUG_func
+        782: pushf; pop %rax
+        783: call BUG_func
+        784: nop; nop; nop
+        785:
+            .popsection
+
+        """;
+
+    [Theory]
+    [InlineData("json", "direct_call.json")]
+    [InlineData("table", "direct_call.txt")]
+    public void DirectCallRecordsMatchTheirGoldenFiles(string format, string golden)
+    {
+        string dir = Repo.TempDir("scan-direct-call");
+        string obj = Build.Compile("direct_call.s", DirectCall, ["-c", "-m64"]);
+        File.Copy(obj, Path.Combine(dir, "direct_call.o"));
+
+        var run = Tool.Pvgen(["scan", "direct_call.o", "--format", format], dir);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Golden.Match($"scan/{golden}", run.Stdout);
+    }
+
     private static (string Dir, string Object) AnnotatedObject()
     {
         string obj = Build.Compile("annotated.s", Annotated, ["-c", "-m64"]);

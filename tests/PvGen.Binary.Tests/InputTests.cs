@@ -68,6 +68,49 @@ public sealed class InputTests
         Assert.Equal("f", site.FunctionSymbol);
     }
 
+    public static TheoryData<string> Arches => new() { "x86_64", "i386" };
+
+    /// <summary>
+    /// A linked executable without relocations (what a 6.5+ vmlinux is): its sites come from decoded operands that resolve
+    /// into the table's .symtab range, and they are the sites the linker's own relocations (--emit-relocs) give, field for field.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Arches))]
+    public void LinkedExecutablesWithoutRelocationsAreScannedFromOperands(string arch)
+    {
+        const string every = """
+            struct ops { void (*a)(void); void (*b)(unsigned long); void (*c)(int); void (*d)(void); };
+            struct ops pv_ops;
+            void use(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+            void plain(void) { pv_ops.a(); use(0); }
+            void tail(unsigned long x) { pv_ops.b(x); }
+            void loop(int n) { void (*f)(int) = pv_ops.c; for (int i = 0; i < n; i++) f(i); }
+            void taken(void) { use(&pv_ops.c); }
+            void store(void) { pv_ops.d = plain; }
+            void _start(void) { plain(); tail(1); loop(2); taken(); store(); }
+            """;
+        string obj = Build.Compile($"operands-{arch}.c", every, Build.KernelFlags(arch));
+        string with = Path.ChangeExtension(obj, ".with");
+        string without = Path.ChangeExtension(obj, ".without");
+        string emulation = arch == "x86_64" ? "elf_x86_64" : "elf_i386";
+        Assert.Equal(0, Tool.Run("ld", ["-m", emulation, "--emit-relocs", "-o", with, obj]).ExitCode);
+        Assert.Equal(0, Tool.Run("ld", ["-m", emulation, "-o", without, obj]).ExitCode);
+
+        var relocated = Build.ScanOne(with);
+        var fromOperands = Build.ScanOne(without);
+        var forced = Build.ScanOne(with, new ScanOptions { SiteDiscovery = SiteDiscovery.Operands });
+        var relocationsOnly = Build.ScanOne(without, new ScanOptions { SiteDiscovery = SiteDiscovery.Relocations });
+
+        Assert.Equal(SiteSource.Relocations, relocated.SitesFrom);
+        Assert.Equal(SiteSource.Operands, fromOperands.SitesFrom);
+        Build.AssertSameAsObjdump(with, relocated, linked: true);
+        Assert.Equal(["address", "call", "jmp", "load", "other"], relocated.Sites.Select(s => Build.KindName(s.Kind)).Distinct().Order());
+        Assert.Equal(relocated.Sites.Select(s => s with { RelocType = null }), fromOperands.Sites);
+        Assert.Equal(relocated.Sites.Select(s => s with { RelocType = null }), forced.Sites);
+        Assert.All(fromOperands.Sites, s => Assert.Null(s.RelocType));
+        Assert.Empty(relocationsOnly.Sites);
+    }
+
     [Theory]
     [InlineData("empty", "empty file")]
     [InlineData("text", "not an ELF object or ar archive")]

@@ -23,7 +23,11 @@ public static partial class ObjdumpOracle
     [GeneratedRegex(@"([0-9a-f]+): (R_[A-Z0-9_]+)\t([^\t]+)")]
     private static partial Regex RelocationNote();
 
-    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops")
+    /// <param name="linkedSymbolValue">
+    /// For a linked REL file (i386 with --emit-relocs) the symbol's address from <c>nm</c>: the field then holds S + A
+    /// (absolute) or S + A - P (PC-relative), and the addend is what remains after taking S (and P) back out.
+    /// </param>
+    public static List<OracleSite> Sites(string objectPath, string symbol = "pv_ops", long linkedSymbolValue = 0)
     {
         var run = Tool.Run("objdump", ["-dr", "-w", objectPath]);
         if (run.ExitCode != 0)
@@ -31,10 +35,10 @@ public static partial class ObjdumpOracle
             throw new InvalidOperationException($"objdump failed on {objectPath}: {run.Stderr}");
         }
 
-        return Parse(run.Stdout, symbol);
+        return Parse(run.Stdout, symbol, linkedSymbolValue);
     }
 
-    public static List<OracleSite> Parse(string text, string symbol)
+    public static List<OracleSite> Parse(string text, string symbol, long linkedSymbolValue = 0)
     {
         var sites = new List<OracleSite>();
         string section = string.Empty;
@@ -74,6 +78,11 @@ public static partial class ObjdumpOracle
                 {
                     // REL: objdump prints no addend; it is the 4 bytes in the instruction.
                     addend = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
+                    if (linkedSymbolValue != 0)
+                    {
+                        bool pcRelative = type.Contains("PC", StringComparison.Ordinal) || type.Contains("PLT", StringComparison.Ordinal);
+                        addend = (int)(addend - linkedSymbolValue + (pcRelative ? relocAt : 0));
+                    }
                 }
 
                 long targetOffset = type switch

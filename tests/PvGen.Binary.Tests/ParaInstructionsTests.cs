@@ -1,4 +1,6 @@
 using LibObjectFile.Elf;
+using PvGen.X86;
+using PvGen.X86.Records;
 using Xunit;
 
 namespace PvGen.Binary.Tests;
@@ -105,7 +107,7 @@ public sealed class ParaInstructionsTests
 
         var scanned = Build.ScanOne(obj);
 
-        Assert.Equal(ParaInstructionsFormat.Absolute64, scanned.AnnotationFormat);
+        Assert.Equal(RecordFormats.Para16, scanned.AnnotationFormat);
         Assert.Equal(
             [new Annotation(".text", 1, 2, 6, 0x1ff, 0, true), new Annotation(".text", 7, 3, 6, 0x1, 16, true), new Annotation(".text", 19, 9, 1, 0x7, 32, false)],
             scanned.Annotations);
@@ -123,7 +125,7 @@ public sealed class ParaInstructionsTests
         var scanned = Build.ScanOne(obj);
 
         Assert.Equal("i386", scanned.Machine);
-        Assert.Equal(ParaInstructionsFormat.Absolute32, scanned.AnnotationFormat);
+        Assert.Equal(RecordFormats.Para8, scanned.AnnotationFormat);
         Assert.Equal([new Annotation(".text", 0, 2, 6, 0xf, 0, true), new Annotation(".text", 6, 5, 6, 0x5, 8, true)], scanned.Annotations);
         Assert.Equal([(SiteKind.Call, 8L, true), (SiteKind.Jmp, 20L, true)], scanned.Sites.Select(s => (s.Kind, s.TargetOffset, s.Annotated)));
         Build.AssertSameAsObjdump(obj, scanned);
@@ -136,7 +138,7 @@ public sealed class ParaInstructionsTests
 
         var scanned = Build.ScanOne(obj);
 
-        Assert.Equal(ParaInstructionsFormat.Relative32, scanned.AnnotationFormat);
+        Assert.Equal(RecordFormats.Para6, scanned.AnnotationFormat);
         Assert.Equal(
             [new Annotation(".text", 1, 7, 6, null, 0, true), new Annotation(".text", 7, 8, 6, null, 6, true), new Annotation(".noinstr.text", 0, 1, 6, null, 12, true)],
             scanned.Annotations);
@@ -145,16 +147,17 @@ public sealed class ParaInstructionsTests
     }
 
     [Theory]
-    [InlineData("abs64.s", Absolute64, "x86_64", ParaInstructionsFormat.Absolute64)]
-    [InlineData("abs32.s", Absolute32, "i386", ParaInstructionsFormat.Absolute32)]
-    [InlineData("rel32.s", Relative32, "x86_64", ParaInstructionsFormat.Relative32)]
-    public void OneRecordIsRecognisedByItsRelocationType(string name, string source, string arch, ParaInstructionsFormat expected)
+    [InlineData("abs64.s", Absolute64, "x86_64", "para16")]
+    [InlineData("abs32.s", Absolute32, "i386", "para8")]
+    [InlineData("rel32.s", Relative32, "x86_64", "para6")]
+    public void OneRecordIsRecognisedByItsRelocationType(string name, string source, string arch, string formatName)
     {
+        var expected = RecordFormats.Find(formatName)!;
         // Keep the first record only: no stride to measure.
-        string single = source[..source.IndexOf(".pushsection", StringComparison.Ordinal)] + ".pushsection .parainstructions, \"a\"\n" + expected switch
+        string single = source[..source.IndexOf(".pushsection", StringComparison.Ordinal)] + ".pushsection .parainstructions, \"a\"\n" + formatName switch
         {
-            ParaInstructionsFormat.Absolute64 => ".quad 771b\n.byte 2\n.byte 6\n.short 0\n",
-            ParaInstructionsFormat.Absolute32 => ".long 771b\n.byte 2\n.byte 6\n.short 0\n",
+            "para16" => ".quad 771b\n.byte 2\n.byte 6\n.short 0\n",
+            "para8" => ".long 771b\n.byte 2\n.byte 6\n.short 0\n",
             _ => ".long 771b - .\n.byte 7\n.byte 6\n",
         } + ".popsection\n";
         string obj = Build.Compile("one-" + name, single, arch == "x86_64" ? Flags64 : Flags32);
@@ -170,8 +173,8 @@ public sealed class ParaInstructionsTests
     {
         string obj = Build.Compile("abs64.s", Absolute64, Flags64);
 
-        var forced = Build.ScanOne(obj, new ScanOptions { AnnotationFormat = ParaInstructionsFormat.Absolute64 });
-        var wrong = Assert.Single(ObjectScanner.ScanFile(obj, new ScanOptions { AnnotationFormat = ParaInstructionsFormat.Relative32 }));
+        var forced = Build.ScanOne(obj, new ScanOptions { AnnotationFormat = RecordFormats.Para16 });
+        var wrong = Assert.Single(ObjectScanner.ScanFile(obj, new ScanOptions { AnnotationFormat = RecordFormats.Para6 }));
 
         Assert.Equal(3, forced.Annotations.Count);
         Assert.Contains(".parainstructions", wrong.Error, StringComparison.Ordinal);
@@ -188,20 +191,22 @@ public sealed class ParaInstructionsTests
         var result = ParaInstructionsReader.Read(elf);
 
         Assert.Null(result.Error);
-        Assert.Equal(ParaInstructionsFormat.Absolute32, result.Format);
+        Assert.Equal(RecordFormats.Para8, result.Format);
         Assert.Equal([2, 5], result.Records.Select(r => r.Type));
     }
 
     [Fact]
     public void StrideDetection()
     {
-        Assert.Equal(ParaInstructionsFormat.Absolute64, ParaInstructionsReader.Detect([0, 16, 32], "R_X86_64_64", out _));
-        Assert.Equal(ParaInstructionsFormat.Absolute32, ParaInstructionsReader.Detect([0, 8], "R_386_32", out _));
-        Assert.Equal(ParaInstructionsFormat.Relative32, ParaInstructionsReader.Detect([0, 6, 12], "R_X86_64_PC32", out _));
-        Assert.Null(ParaInstructionsReader.Detect([0, 16, 40], "R_X86_64_64", out string? irregular));
-        Assert.Contains("irregular", irregular, StringComparison.Ordinal);
-        Assert.Null(ParaInstructionsReader.Detect([0, 12], "R_X86_64_64", out string? unknown));
-        Assert.Contains("12 bytes", unknown, StringComparison.Ordinal);
+        static (long, FieldRelocation?)[] At(FieldRelocation kind, params long[] offsets) => [.. offsets.Select(o => (o, (FieldRelocation?)kind))];
+
+        Assert.Equal(RecordFormats.Para16, RecordFormats.Detect(".parainstructions", At(FieldRelocation.Absolute64, 0, 16, 32), 48, 8, out _));
+        Assert.Equal(RecordFormats.Para8, RecordFormats.Detect(".parainstructions", At(FieldRelocation.Absolute32, 0, 8), 16, 4, out _));
+        Assert.Equal(RecordFormats.Para6, RecordFormats.Detect(".parainstructions", At(FieldRelocation.PcRelative32, 0, 6, 12), 18, 8, out _));
+        Assert.Null(RecordFormats.Detect(".parainstructions", At(FieldRelocation.Absolute64, 0, 16, 40), 56, 8, out string? irregular));
+        Assert.Contains("match no known record format", irregular, StringComparison.Ordinal);
+        Assert.Null(RecordFormats.Detect(".parainstructions", At(FieldRelocation.Absolute64, 0, 12), 24, 8, out string? unknown));
+        Assert.Contains("every 12 bytes", unknown, StringComparison.Ordinal);
     }
 
     private static long SectionSize(string obj)

@@ -64,12 +64,16 @@ public sealed class RealModuleTests(ITestOutputHelper output)
         Skip.If(DebianKernels.Instance is null, DebianKernels.Reason);
         var modules = Modules(arch);
 
-        var fast = ObjectScanner.ScanAll(modules, new ScanOptions(), jobs: 2).Select(r => r with { Skipped = false }).ToList();
+        var fast = ObjectScanner.ScanAll(modules, new ScanOptions(), jobs: 2).ToList();
         var full = ObjectScanner.ScanAll(modules, new ScanOptions { SkipObjectsWithoutSymbol = false }, jobs: 2).ToList();
 
         Assert.Equal(modules.Count, full.Count);
         Assert.All(full, r => Assert.True(r.Error is null, $"{r.Path}: {r.Error}"));
-        Assert.Equal(full, fast);
+
+        // A skipped object has no sites and no pv records; only its ordinary alternatives go uncounted.
+        Assert.All(full.Zip(fast).Where(p => p.Second.Skipped), p => Assert.True(p.First.Sites.Count == 0 && p.First.Annotations.Count == 0, p.First.Path));
+        var skipped = fast.Where(f => f.Skipped).Select(f => f.Path).ToHashSet();
+        Assert.Equal(full.Select(r => skipped.Contains(r.Path) ? r with { Alternatives = null } : r), fast.Select(r => r with { Skipped = false }));
         output.WriteLine($"{arch}: {full.Count(r => r.Sites.Count > 0)} of {full.Count} modules have sites");
     }
 

@@ -4,6 +4,7 @@ using PvGen.Clang;
 using PvGen.Model;
 using PvGen.Model.Config;
 using PvGen.TestSupport;
+using PvGen.X86.Records;
 using Xunit;
 
 namespace PvGen.Checking.Tests;
@@ -28,7 +29,7 @@ public sealed class AnnotationVerifierTests
 
         Assert.Empty(findings);
         Assert.Equal(2, scanned.Annotations.Count);
-        Assert.Equal(arch == "x86_64" ? ParaInstructionsFormat.Absolute64 : ParaInstructionsFormat.Absolute32, scanned.AnnotationFormat);
+        Assert.Equal(arch == "x86_64" ? RecordFormats.Para16 : RecordFormats.Para8, scanned.AnnotationFormat);
     }
 
     [Fact]
@@ -138,9 +139,10 @@ public sealed class AnnotationVerifierTests
     {
         var model = ToyModel(arch);
         string obj = AnnotatedObject.Build(arch, model.TableSymbol!, body, records);
-        var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
+        var (scanned, findings) = Assert.Single(ObjectScanner.Inspect(obj, ScanOptions.ForModel(model),
+            (scanned, elf) => (scanned, AnnotationVerifier.Verify(scanned, model, ExpectedOps.From(model, config), elf?.Code))));
         Assert.Null(scanned.Error);
-        return (scanned, AnnotationVerifier.Verify(scanned, model, ExpectedOps.From(model, config), SectionBytes.Read(obj)));
+        return (scanned, findings);
     }
 
     private static OpsModel ToyModel(string arch)

@@ -13,10 +13,20 @@ public sealed record DebianKernels(string Abi, string Source, string BuildAmd64,
 
     public static string Reason => $"Debian kernel packages not unpacked ({EnvFile} missing): run scripts/fetch-debian-kernels.sh";
 
+    /// <summary>Every key of kernels.env (empty when it is missing).</summary>
+    public static IReadOnlyDictionary<string, string> Values { get; } = ReadValues();
+
     /// <summary>The build tree of a flavour: amd64 for x86_64, 686-pae for i386.</summary>
     public string Build(string arch) => arch == "x86_64" ? BuildAmd64 : BuildI386;
 
     public string Modules(string arch) => arch == "x86_64" ? ModulesAmd64 : ModulesI386;
+
+    private static Dictionary<string, string> ReadValues() =>
+        !File.Exists(EnvFile) ? []
+        : File.ReadAllLines(EnvFile)
+            .Select(l => l.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'));
 
     private static DebianKernels? Load()
     {
@@ -25,14 +35,61 @@ public sealed record DebianKernels(string Abi, string Source, string BuildAmd64,
             return null;
         }
 
-        var values = File.ReadAllLines(EnvFile)
-            .Select(l => l.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'));
+        var values = ReadValues();
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{EnvFile} lacks {key}");
         var kernels = new DebianKernels(
             Get("PVGEN_KERNEL_ABI"), Get("PVGEN_KERNEL_SRC"), Get("PVGEN_KERNEL_BUILD_AMD64"), Get("PVGEN_KERNEL_BUILD_I386"),
             Get("PVGEN_KERNEL_MODULES_AMD64"), Get("PVGEN_KERNEL_MODULES_I386"));
         return Directory.Exists(kernels.Source) ? kernels : null;
     }
+}
+
+/// <summary>
+/// Debian 12's current 6.12 kernel as shipped (PVGEN_KERNEL612_* in kernels.env): headers, and the cloud-amd64 modules
+/// compressed as <c>.ko.xz</c>, with a plain copy made by <c>xz -dc</c> for oracles that cannot read xz (objdump).
+/// </summary>
+/// <param name="Modules">The shipped tree: every module a <c>.ko.xz</c>.</param>
+/// <param name="PlainModules">The same tree decompressed by xz, <c>X.ko</c> for each <c>X.ko.xz</c>.</param>
+public sealed record DebianKernel612(string Abi, string Source, string BuildAmd64, string BuildCloudAmd64, string Modules, string PlainModules)
+{
+    public static DebianKernel612? Instance { get; } = Load();
+
+    public static string Reason => $"Debian 12's 6.12 kernel packages not unpacked (no PVGEN_KERNEL612_* keys in {DebianKernels.EnvFile}): run scripts/fetch-debian-kernels.sh";
+
+    /// <summary>The plain copy of a shipped module (<c>X.ko.xz</c> to <c>X.ko</c>).</summary>
+    public string PlainOf(string compressed) =>
+        Path.Combine(PlainModules, Path.GetRelativePath(Modules, compressed)[..^".xz".Length]);
+
+    private static DebianKernel612? Load()
+    {
+        var values = DebianKernels.Values;
+        string? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
+        if (Get("PVGEN_KERNEL612_ABI") is not { } abi || Get("PVGEN_KERNEL612_SRC") is not { } source || Get("PVGEN_KERNEL612_BUILD_AMD64") is not { } amd64
+            || Get("PVGEN_KERNEL612_BUILD_CLOUD_AMD64") is not { } cloud || Get("PVGEN_KERNEL612_MODULES_CLOUD_AMD64") is not { } modules
+            || Get("PVGEN_KERNEL612_MODULES_CLOUD_AMD64_PLAIN") is not { } plain)
+        {
+            return null;
+        }
+
+        return Directory.Exists(source) && Directory.Exists(modules) && Directory.Exists(plain) ? new DebianKernel612(abi, source, amd64, cloud, modules, plain) : null;
+    }
+}
+
+/// <summary>
+/// The vmlinux of two Debian -dbg packages (keys separate from the modules, so a missing -dbg package skips only these):
+/// 6.1 (linked with --emit-relocs, relocations kept) and 6.12 (relocations stripped, as from 6.5 on).
+/// </summary>
+public static class DebianVmlinux
+{
+    /// <summary>linux-image-6.1.0-*-cloud-amd64-dbg's vmlinux, or null.</summary>
+    public static string? Linux61 => Existing("PVGEN_VMLINUX61_CLOUD_AMD64");
+
+    /// <summary>linux-image-6.12.*+deb12-cloud-amd64-dbg's vmlinux, or null.</summary>
+    public static string? Linux612 => Existing("PVGEN_VMLINUX612_CLOUD_AMD64");
+
+    public static string Reason(string version) =>
+        $"the {version} cloud-amd64 vmlinux is not extracted (PVGEN_VMLINUX{version.Replace(".", string.Empty, StringComparison.Ordinal)}_CLOUD_AMD64 missing in {DebianKernels.EnvFile}): run scripts/fetch-debian-kernels.sh";
+
+    private static string? Existing(string key) =>
+        DebianKernels.Values.TryGetValue(key, out var path) && File.Exists(path) ? path : null;
 }

@@ -11,9 +11,13 @@ public static class Golden
     public static bool Updating => Environment.GetEnvironmentVariable("PVGEN_UPDATE_GOLDEN") == "1";
 
     /// <param name="relativePath">Path under tests/golden/.</param>
-    public static void Match(string relativePath, string actual)
+    public static void Match(string relativePath, string actual) => MatchFile(Path.Combine("tests", "golden", relativePath), actual);
+
+    /// <summary>A checked-in file rendered from code (docs, schemas): the same rule, the same switch.</summary>
+    /// <param name="relativePath">Path under the repository root.</param>
+    public static void MatchFile(string relativePath, string actual)
     {
-        string path = Path.Combine(Repo.Root, "tests", "golden", relativePath);
+        string path = Path.Combine(Repo.Root, relativePath);
         if (Updating)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -1,5 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using PvGen.X86;
+using PvGen.X86.Records;
 
 namespace PvGen.Binary.Output;
 
@@ -37,7 +39,10 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteString("machine", scanned.Machine);
         writer.WriteString("error", scanned.Error);
         writer.WriteBoolean("skipped", scanned.Skipped);
-        writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? FormatName(format) : null);
+        writer.WriteString("sites_from", scanned.SitesFrom == SiteSource.Operands ? "operands" : "relocations");
+        // "annotation_format" keeps the names scan wrote before there was one vocabulary; "record_format" is the canonical name.
+        writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? RecordFormats.LegacyScanName(format) : null);
+        writer.WriteString("record_format", scanned.AnnotationFormat?.Name);
         writer.WriteStartArray("sites");
         foreach (var site in scanned.Sites)
         {
@@ -64,10 +69,41 @@ public sealed class ScanJsonWriter : IDisposable
 
             writer.WriteNumber("record_offset", annotation.RecordOffset);
             writer.WriteBoolean("has_site", annotation.HasSite);
+            writer.WriteString("family", annotation.Alt is null ? "parainstructions" : "altinstructions");
+            if (annotation.Alt is { } alt)
+            {
+                WriteAltFields(alt);
+            }
+
+            writer.WriteStartArray("natives");
+            foreach (var native in annotation.Natives)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("record_offset", native.RecordOffset);
+                WriteAltFields(native);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
+        if (scanned.Alternatives is { } alternatives)
+        {
+            writer.WriteStartObject("alternatives");
+            writer.WriteString("format", alternatives.Format.Name);
+            writer.WriteNumber("entries", alternatives.Entries);
+            writer.WriteNumber("direct_call", alternatives.DirectCall);
+            writer.WriteNumber("at_pv_sites", alternatives.AtPvSites);
+            writer.WriteNumber("other", alternatives.Other);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("alternatives");
+        }
+
         writer.WriteEndObject();
 
         // Keep memory flat: hand each file's text to the stream as soon as it is complete.
@@ -75,6 +111,20 @@ public sealed class ScanJsonWriter : IDisposable
         {
             writer.Flush();
         }
+    }
+
+    /// <summary>An .altinstructions entry's own fields (a DIRECT_CALL record, or a native alternative of a site).</summary>
+    private void WriteAltFields(AltEntry entry)
+    {
+        writer.WriteString("feature", Alternatives.FeatureText(entry.Feature));
+        writer.WriteNumber("ft_flags", entry.FtFlags);
+        writer.WriteBoolean("direct_call", entry.IsDirectCall);
+        writer.WriteBoolean("not", (entry.Flags & AltFlags.Not) != 0);
+        writer.WriteNumber("instrlen", entry.InstrLength);
+        writer.WriteNumber("replacement_length", entry.ReplacementLength);
+        writer.WriteString("replacement", Convert.ToHexStringLower([.. entry.Replacement]));
+        writer.WriteString("replacement_call", entry.ReplacementCall);
+        writer.WriteNumber("group_index", entry.GroupIndex);
     }
 
     private void WriteSite(Site site)
@@ -90,6 +140,12 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteString("function", site.Function);
         writer.WriteString("reloc_type", site.RelocType);
         writer.WriteBoolean("annotated", site.Annotated);
+        writer.WriteString("annotated_by", site.AnnotatedBy switch
+        {
+            RecordFamily.ParaInstructions => "parainstructions",
+            RecordFamily.AltInstructions => "direct_call",
+            _ => null,
+        });
         writer.WriteString("bytes", Convert.ToHexStringLower([.. site.Bytes]));
         writer.WriteString("memory_form", FormName(site.MemoryForm));
         writer.WriteBoolean("indirect_through_memory", site.IndirectThroughMemory);
@@ -141,6 +197,7 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteNumber("objects_with_sites", s.ObjectsWithSites);
         writer.WriteNumber("skipped", s.Skipped);
         writer.WriteNumber("errors", s.Errors);
+        writer.WriteNumber("objects_from_operands", s.ObjectsFromOperands);
         writer.WriteNumber("sites", s.Sites);
         writer.WriteStartObject("by_kind");
         foreach (var (kind, count) in s.ByKind)
@@ -154,6 +211,17 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteNumber("annotated_sites", s.AnnotatedSites);
         writer.WriteNumber("unannotated_calls", s.UnannotatedCalls);
         writer.WriteNumber("orphan_annotations", s.OrphanAnnotations);
+        writer.WriteNumber("direct_call_annotations", s.DirectCallAnnotations);
+        writer.WriteNumber("native_alternatives", s.NativeAlternatives);
+        writer.WriteNumber("alternatives", s.AltEntries);
+        writer.WriteNumber("other_alternatives", s.OtherAlternatives);
+        writer.WriteStartObject("by_record_format");
+        foreach (var (name, count) in s.ByRecordFormat)
+        {
+            writer.WriteNumber(name, count);
+        }
+
+        writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
@@ -176,13 +244,5 @@ public sealed class ScanJsonWriter : IDisposable
         MemoryForm.Absolute => "absolute",
         MemoryForm.Register => "register",
         _ => "none",
-    };
-
-    public static string FormatName(ParaInstructionsFormat format) => format switch
-    {
-        ParaInstructionsFormat.Absolute32 => "absolute32",
-        ParaInstructionsFormat.Absolute64 => "absolute64",
-        ParaInstructionsFormat.Relative32 => "relative32",
-        _ => "auto",
     };
 }

@@ -14,6 +14,9 @@ public sealed class ScanSummary
 
     public int Errors { get; private set; }
 
+    /// <summary>Objects whose sites were found from decoded operands, without relocations (a 6.5+ vmlinux).</summary>
+    public int ObjectsFromOperands { get; private set; }
+
     public int Sites { get; private set; }
 
     public int Feeds { get; private set; }
@@ -26,6 +29,23 @@ public sealed class ScanSummary
 
     public int OrphanAnnotations { get; private set; }
 
+    /// <summary>Annotations that are DIRECT_CALL .altinstructions entries (6.8+ pv sites).</summary>
+    public int DirectCallAnnotations { get; private set; }
+
+    /// <summary>Native alternatives at pv sites (the other entries of their groups).</summary>
+    public int NativeAlternatives { get; private set; }
+
+    /// <summary>Every .altinstructions entry read.</summary>
+    public int AltEntries { get; private set; }
+
+    /// <summary>Entries that are not at a pv site: the kernel's CPU-feature alternatives, counted, not pv sites.</summary>
+    public int OtherAlternatives { get; private set; }
+
+    /// <summary>Objects by the format their pv records were read in.</summary>
+    public IReadOnlyDictionary<string, int> ByRecordFormat => byRecordFormat;
+
+    private readonly SortedDictionary<string, int> byRecordFormat = new(StringComparer.Ordinal);
+
     public IReadOnlyDictionary<SiteKind, int> ByKind => byKind;
 
     /// <summary>Per op (or "slot N" without a model): sites by kind.</summary>
@@ -36,6 +56,7 @@ public sealed class ScanSummary
         Objects++;
         Skipped += scanned.Skipped ? 1 : 0;
         Errors += scanned.Error is null ? 0 : 1;
+        ObjectsFromOperands += scanned.SitesFrom == SiteSource.Operands ? 1 : 0;
         ObjectsWithSites += scanned.Sites.Count > 0 ? 1 : 0;
         Sites += scanned.Sites.Count;
         Annotations += scanned.Annotations.Count;
@@ -54,6 +75,14 @@ public sealed class ScanSummary
         }
 
         OrphanAnnotations += scanned.OrphanAnnotations.Count();
+        DirectCallAnnotations += scanned.Annotations.Count(a => a.Alt is not null);
+        NativeAlternatives += scanned.Annotations.Sum(a => a.Natives.Count);
+        AltEntries += scanned.Alternatives?.Entries ?? 0;
+        OtherAlternatives += scanned.Alternatives?.Other ?? 0;
+        if (scanned.AnnotationFormat is { } format && scanned.Annotations.Count > 0)
+        {
+            byRecordFormat[format.Name] = byRecordFormat.GetValueOrDefault(format.Name) + 1;
+        }
     }
 
     public static string NameOf(string? op, int? slot, long targetOffset) =>

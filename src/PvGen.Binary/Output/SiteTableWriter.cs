@@ -1,17 +1,17 @@
 using System.Globalization;
 using System.Text;
+using PvGen.X86;
 
 namespace PvGen.Binary.Output;
 
 /// <summary>
 /// The reloc approach's answer to <c>.parainstructions</c>: a table of (site, slot, length) records for every call or
 /// jump through the table that can be patched in place, as C data or as assembler records in the kernel's layout.
-/// The clobber mask is CLBR_ANY, because nothing tells the reloc approach more than the C ABI (downside 3).
+/// The clobber mask is CLBR_ANY (of 2.6.25+, the era whose .parainstructions these records imitate: 0x1ff, i386 0xf),
+/// because nothing tells the reloc approach more than the C ABI (downside 3).
 /// </summary>
 public sealed class SiteTableWriter(TextWriter output, string symbol, bool assembler)
 {
-    private const int ClobberAny64 = 0x1ff;
-    private const int ClobberAny32 = 0xf;
     private int records;
     private bool started;
 
@@ -38,7 +38,7 @@ public sealed class SiteTableWriter(TextWriter output, string symbol, bool assem
                 output.WriteLine($"\t{(is64 ? ".quad" : ".long")} {site.FunctionSymbol ?? site.Section}+0x{site.FunctionOffset:x}\t/* {site.Section}+0x{site.Offset:x}: {what} */");
                 output.WriteLine($"\t.byte {site.Slot}");
                 output.WriteLine($"\t.byte {site.Length}");
-                output.WriteLine($"\t.short 0x{(is64 ? ClobberAny64 : ClobberAny32):x}");
+                output.WriteLine($"\t.short 0x{ClobberMasks.Any(is64 ? 8 : 4, ClobberEra.Linux2625):x}");
             }
             else
             {
@@ -48,7 +48,7 @@ public sealed class SiteTableWriter(TextWriter output, string symbol, bool assem
 
         foreach (var site in others)
         {
-            output.WriteLine($"{(assembler ? string.Empty : "\t")}/* not patchable: {Comment(site.Function)} {ScanJsonWriter.KindName(site.Kind)} +0x{site.TargetOffset:x} ({site.Length} bytes, {site.RelocType}) */");
+            output.WriteLine($"{(assembler ? string.Empty : "\t")}/* not patchable: {Comment(site.Function)} {ScanJsonWriter.KindName(site.Kind)} +0x{site.TargetOffset:x} ({site.Length} bytes, {site.RelocType ?? "no relocation"}) */");
         }
     }
 

@@ -9,7 +9,8 @@ namespace PvGen.Checking.Annotations;
 /// <param name="NativeLength">Bytes of the op's native replacement, when configured.</param>
 /// <param name="ClobberMask">The CLBR_* mask a record must carry, or null when it is not checked.</param>
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
-public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true);
+/// <param name="Native">The configured native bytes ("9c 58"), which a native alternative at the op's sites must equal.</param>
+public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null);
 
 public static class ExpectedOps
 {
@@ -22,19 +23,19 @@ public static class ExpectedOps
         foreach (var op in ops)
         {
             bool clobbers = checkClobbers || configuredClobbers?.Contains(op.Path) == true;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, op.Jump, op.NativeLength, clobbers ? op.ClobberMask : null, everyOpAnnotated || op.Annotated);
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, op.Jump, op.NativeLength, clobbers ? op.ClobberMask : null, everyOpAnnotated || op.Annotated, op.Native);
         }
 
         return expected;
     }
 
     /// <summary>
-    /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration.
-    /// Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op in pvgen.json.
+    /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration and
+    /// generate settings (the clobber era). Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op.
     /// </summary>
-    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config)
+    public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config, GenerateSettings? settings = null)
     {
-        var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Include = "-", Invocation = "-" }, []);
+        var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Settings = settings ?? new GenerateSettings(), Include = "-", Invocation = "-" }, []);
         var configured = new HashSet<string>(model.Ops.Where(o => config?.ForOp(o.Path)?.Clobbers is not null).Select(o => o.Path), StringComparer.Ordinal);
         return From(plan.Ops.Select(GenerationManifest.Op), checkClobbers: false, configured, everyOpAnnotated: true);
     }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using PvGen.Binary;
 using PvGen.Model;
 
 namespace PvGen.Checking.Reports;
@@ -28,6 +27,7 @@ public static class CheckJson
             writer.WriteBoolean("compiled", build.Compiled);
             writer.WriteNumber("table_references", build.Sites);
             writer.WriteNumber("records", build.Records);
+            writer.WriteString("record_format", build.Format);
             writer.WriteNumber("findings", build.Findings.Count);
             writer.WriteEndObject();
         }
@@ -47,21 +47,54 @@ public static class CheckJson
         }
 
         writer.WriteEndArray();
+        WriteCoverage(writer, CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])));
         WriteFindings(writer, [.. report.Findings]);
         writer.WriteEndObject();
     });
 
     /// <summary>The report of `check --object`.</summary>
-    public static string Objects(IReadOnlyList<(ScannedObject Object, IReadOnlyList<Finding> Findings)> results) => Render(writer =>
+    public static string Objects(IReadOnlyList<ObjectCheck> results) => Render(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("schema", SchemaId);
         writer.WriteString("mode", "objects");
         writer.WriteNumber("objects", results.Count);
         writer.WriteNumber("records", results.Sum(r => r.Object.Annotations.Count));
+        writer.WriteStartObject("record_formats");
+        foreach (var (format, count) in RecordFormatsOf(results))
+        {
+            writer.WriteNumber(format, count);
+        }
+
+        writer.WriteEndObject();
+        WriteCoverage(writer, CheckRunner.Total(results.SelectMany(r => r.Coverage)));
         WriteFindings(writer, [.. results.SelectMany(r => r.Findings)]);
         writer.WriteEndObject();
     });
+
+    /// <summary>How many objects carry records of each format, by name.</summary>
+    public static IReadOnlyList<(string Format, int Objects)> RecordFormatsOf(IEnumerable<ObjectCheck> results) =>
+        [.. results.Where(r => r.Object.Annotations.Count > 0 && r.Object.AnnotationFormat is not null)
+            .GroupBy(r => r.Object.AnnotationFormat!.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))];
+
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply.</summary>
+    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<Annotations.CheckCoverage> coverage)
+    {
+        writer.WriteStartArray("checks");
+        foreach (var c in coverage)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", c.Id);
+            writer.WriteString("format", c.Format);
+            writer.WriteBoolean("applicable", c.NotApplicable is null);
+            writer.WriteNumber("verified", c.Checked);
+            writer.WriteNumber("failed", c.Failed);
+            writer.WriteString("not_applicable", c.NotApplicable);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
 
     /// <summary>SARIF 2.1.0 of any findings.</summary>
     public static string Sarif(IReadOnlyList<Finding> findings) => Render(writer => Reports.Sarif.Write(writer, findings));

@@ -163,7 +163,7 @@ public sealed class ProjectConfig
 
                 if (Lookup(keys, property.Name) is { } option)
                 {
-                    BindValue(option, $"{section}.{option.JsonKey}", property.Value, inner);
+                    BindValue(option, $"{section}.{property.Name}", property.Value, inner);
                 }
                 else
                 {

@@ -1,3 +1,6 @@
+using PvGen.X86;
+using PvGen.X86.Records;
+
 namespace PvGen.Project.Options;
 
 /// <summary>
@@ -190,8 +193,29 @@ public static class OptionTable
         public static readonly OptionSpec RecordFormat = new()
         {
             Name = "record-format", Kind = OptionKind.Choice, ValueName = "FORMAT", JsonKey = "record_format", JsonAliases = ["record_layout"], Section = Section,
-            Help = "Record format of the site table: x86_64 (16 bytes), i386 (8 bytes), packed (6 bytes, PC-relative, 6.5-6.7).",
-            Default = "by target", Choices = ["x86_64", "i386", "packed"],
+            Help = "Record format of the site table: " + string.Join(", ", RecordFormats.All.Select(f => $"{f.Name} ({f.Stride}-byte {f.Section}, {f.Kernels})")) + ".",
+            Default = "the kernel tree's (ALT_FLAG_DIRECT_CALL defined: alt14; else its .parainstructions layout), else para16 on x86_64 and para8 on i386",
+            Choices = RecordFormats.Names, ChoiceAliases = RecordFormats.LegacyAliases,
+        };
+
+        public static readonly OptionSpec ClobberEra = new()
+        {
+            Name = "clobber-era", Kind = OptionKind.Choice, ValueName = "ERA", JsonKey = "clobber_era", Section = Section,
+            Help = "Which CLBR_* generation clobber masks follow: 2.6.20 (i386 any = 0x7) or 2.6.25 (i386 any = 0xf, incl. EDI).",
+            Default = "the kernel tree's CLBR_* definitions, else 2.6.25", Choices = ClobberMasks.Names,
+        };
+
+        public static readonly OptionSpec DirectCallSymbol = new()
+        {
+            Name = "direct-call-symbol", Kind = OptionKind.Text, ValueName = "SYM", JsonKey = "direct_call_symbol", Section = Section,
+            Help = "alt14: the symbol the DIRECT_CALL entry's replacement calls (the kernel's BUG_func).", Default = Alternatives.DefaultDirectCallSymbol,
+        };
+
+        public static readonly OptionSpec NativeCondition = new()
+        {
+            Name = "native-condition", Kind = OptionKind.Text, ValueName = "COND", JsonKey = "native_condition", Section = Section,
+            Help = $"alt14: the condition of an op's native alternative, one of {string.Join(", ", Alternatives.Conditions.Keys)} or an ft_flags number.",
+            Default = "ALT_NOT_XEN",
         };
 
         public static readonly OptionSpec RecordSection = new()
@@ -219,7 +243,7 @@ public static class OptionTable
             Help = "Emit 'extern struct S sym;' in the generated headers (a repeated extern declaration is valid C; turn it off for -Wredundant-decls builds).", Default = "true",
         };
 
-        public static readonly OptionSpec[] Settings = [BaseName, Prefix, OpsInclude, RecordFormat, RecordSection, CallForm, CalleeSaveField, DeclareTable];
+        public static readonly OptionSpec[] Settings = [BaseName, Prefix, OpsInclude, RecordFormat, ClobberEra, DirectCallSymbol, NativeCondition, RecordSection, CallForm, CalleeSaveField, DeclareTable];
     }
 
     /// <summary>The C# style: the "csharp" section.</summary>
@@ -266,6 +290,13 @@ public static class OptionTable
 
         public static readonly OptionSpec RecordFormat = ReadFormat(Section);
 
+        public static readonly OptionSpec SitesFrom = new()
+        {
+            Name = "sites-from", Kind = OptionKind.Choice, ValueName = "SOURCE", JsonKey = "sites_from", Section = Section,
+            Help = "auto (relocations; decoded operands in a linked kernel without relocations, e.g. a 6.5+ vmlinux), relocations, or operands (linked objects: decode even when relocations are there).",
+            Default = "auto", Choices = ["auto", "relocations", "operands"],
+        };
+
         public static readonly OptionSpec ReadAll = new()
         {
             Name = "read-all", Kind = OptionKind.Flag, JsonKey = "read_all", Section = Section,
@@ -278,9 +309,8 @@ public static class OptionTable
         internal static OptionSpec ReadFormat(string section) => new()
         {
             Name = "record-format", Aliases = ["--annotation-format"], Kind = OptionKind.Choice, ValueName = "FORMAT", JsonKey = "record_format", Section = section,
-            Help = "Layout of .parainstructions records: auto (from the relocation stride), absolute32 (8-byte i386), absolute64 (16-byte x86-64) or relative32 (6-byte packed).",
-            Default = "auto", Choices = ["auto", "absolute32", "absolute64", "relative32"],
-            ChoiceAliases = new Dictionary<string, string> { ["abs32"] = "absolute32", ["abs64"] = "absolute64", ["rel32"] = "relative32" },
+            Help = "Layout of the pv site records: " + RecordFormats.OptionHelp + ".",
+            Default = "auto", Choices = ["auto", .. RecordFormats.Names], ChoiceAliases = RecordFormats.LegacyAliases,
         };
     }
 

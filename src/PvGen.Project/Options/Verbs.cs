@@ -62,7 +62,7 @@ public static class Verbs
         ],
         [
             OptionTable.Scan.Paths, OptionTable.Common.Model, .. Inputs.Where(o => o != OptionTable.Input.Header),
-            OptionTable.Scan.Format, OptionTable.Common.Output("file"), OptionTable.Scan.Jobs, OptionTable.Scan.RecordFormat, OptionTable.Scan.ReadAll,
+            OptionTable.Scan.Format, OptionTable.Common.Output("file"), OptionTable.Scan.Jobs, OptionTable.Scan.RecordFormat, OptionTable.Scan.SitesFrom, OptionTable.Scan.ReadAll,
         ]);
 
     public static readonly VerbSpec Check = new("check",

@@ -39,6 +39,12 @@ public static class ObjectWorkflows
         {
             AnnotationFormat = RecordFormat(settings.Choice(ScanOpts.RecordFormat)),
             SkipObjectsWithoutSymbol = settings.Flag(ScanOpts.ReadAll) != true,
+            SiteDiscovery = settings.Choice(ScanOpts.SitesFrom) switch
+            {
+                "relocations" => SiteDiscovery.Relocations,
+                "operands" => SiteDiscovery.Operands,
+                _ => SiteDiscovery.Auto,
+            },
         };
         return new ScanJob(files, options, Jobs(settings, ScanOpts.Jobs), Report(settings, ScanOpts.Format), model is null ? null : $"{model.Struct} ({model.Target.Arch})");
     }
@@ -63,10 +69,12 @@ public static class ObjectWorkflows
                 throw PvGenException.Error(DiagnosticIds.BadOption, "--object needs --model MODEL.json (from 'pvgen parse --format json')");
             }
 
-            var files = Inputs(settings, CheckOptions.Objects);
+            // The model and its configuration first: a bad pvgen.json is reported before any input is read.
             var model = ParseInputs.ModelOrParse(settings, diagnostics, required: true)!;
+            var expected = ExpectedOps.From(model, settings.Config.Ops, GenerateWorkflow.GenerateSettings(settings));
             var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOptions.RecordFormat)) };
-            return new ObjectCheckJob(files, model, ExpectedOps.From(model, settings.Config.Ops), options, Jobs(settings, CheckOptions.Jobs), report);
+            var files = Inputs(settings, CheckOptions.Objects);
+            return new ObjectCheckJob(files, model, expected, options, Jobs(settings, CheckOptions.Jobs), report);
         }
 
         var output = GeneratedOutput.Read(settings.Display(directory!));
@@ -114,16 +122,17 @@ public static class ObjectWorkflows
             {
                 throw PvGenException.Error(DiagnosticIds.FileNotFound, $"'{path}' not found");
             }
+
+            // A directory holding no objects is an input error, never "0 objects, ok" (modules compressed in a way we do not read, say).
+            if (Directory.Exists(full) && ObjectScanner.ExpandInputs([path]).Count == 0)
+            {
+                throw PvGenException.Error(DiagnosticIds.FileNotFound,
+                    $"no object files under '{path}' (.o, .ko, .a, vmlinux, and .o/.ko compressed as .xz, .zst or .gz)");
+            }
         }
 
         return ObjectScanner.ExpandInputs(given);
     }
 
-    private static ParaInstructionsFormat RecordFormat(string? name) => name switch
-    {
-        "absolute32" => ParaInstructionsFormat.Absolute32,
-        "absolute64" => ParaInstructionsFormat.Absolute64,
-        "relative32" => ParaInstructionsFormat.Relative32,
-        _ => ParaInstructionsFormat.Auto,
-    };
+    private static X86.Records.RecordFormat? RecordFormat(string? name) => name is null or "auto" ? null : X86.Records.RecordFormats.Find(name);
 }

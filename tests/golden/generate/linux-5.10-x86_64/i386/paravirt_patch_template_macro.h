@@ -120,7 +120,7 @@ _Static_assert(__builtin_offsetof(struct paravirt_patch_template, lock.vcpu_is_p
 	".short " #clobbers "\n\t" \
 	".popsection\n"
 
-/* init.patch: slot 0, offset 0x0, clobbers 0x7. Rewrite the site copy in insn_buff (originally at addr); returns bytes used. */
+/* init.patch: slot 0, offset 0x0, clobbers 0xf. Rewrite the site copy in insn_buff (originally at addr); returns bytes used. */
 static inline unsigned int pv_init_patch(u8 type, void *insn_buff, unsigned long addr, unsigned int len)
 {
 	unsigned long __pv_a0 = (unsigned long)(type);
@@ -133,14 +133,14 @@ static inline unsigned int pv_init_patch(u8 type, void *insn_buff, unsigned long
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		"lea 4(%%esp), %%esp\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(0, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(0, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.init.patch), [__pv_a3] "g"(__pv_a3)
 		: "memory", "cc");
 	return (unsigned int)__pv_a0;
 }
 
-/* time.sched_clock: slot 1, offset 0x4, clobbers 0x7 */
+/* time.sched_clock: slot 1, offset 0x4, clobbers 0xf */
 static inline unsigned long long pv_time_sched_clock(void)
 {
 	unsigned long __pv_eax, __pv_edx;
@@ -148,7 +148,7 @@ static inline unsigned long long pv_time_sched_clock(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(1, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(1, 0xf)
 		: "=a"(__pv_eax), "=d"(__pv_edx)
 		: [__pv_op] "i"(&pv_ops.time.sched_clock)
 		: "ecx", "memory", "cc");
@@ -156,7 +156,7 @@ static inline unsigned long long pv_time_sched_clock(void)
 	return (unsigned long long)__pv_r64;
 }
 
-/* time.steal_clock: slot 2, offset 0x8, clobbers 0x7. Nanoseconds the given CPU spent waiting for the hypervisor. */
+/* time.steal_clock: slot 2, offset 0x8, clobbers 0xf. Nanoseconds the given CPU spent waiting for the hypervisor. */
 static inline unsigned long long pv_time_steal_clock(int cpu)
 {
 	unsigned long __pv_a0 = (unsigned long)(cpu);
@@ -165,7 +165,7 @@ static inline unsigned long long pv_time_steal_clock(int cpu)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(2, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(2, 0xf)
 		: "+a"(__pv_a0), "=d"(__pv_edx)
 		: [__pv_op] "i"(&pv_ops.time.steal_clock)
 		: "ecx", "memory", "cc");
@@ -173,20 +173,20 @@ static inline unsigned long long pv_time_steal_clock(int cpu)
 	return (unsigned long long)__pv_r64;
 }
 
-/* cpu.io_delay: slot 3, offset 0xc, clobbers 0x7 */
+/* cpu.io_delay: slot 3, offset 0xc, clobbers 0xf */
 static inline void pv_cpu_io_delay(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(3, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(3, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.io_delay)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.get_debugreg: slot 4, offset 0x10, clobbers 0x7 */
+/* cpu.get_debugreg: slot 4, offset 0x10, clobbers 0xf */
 static inline unsigned long pv_cpu_get_debugreg(int regno)
 {
 	unsigned long __pv_a0 = (unsigned long)(regno);
@@ -194,14 +194,14 @@ static inline unsigned long pv_cpu_get_debugreg(int regno)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(4, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(4, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.get_debugreg)
 		: "ecx", "edx", "memory", "cc");
 	return (unsigned long)__pv_a0;
 }
 
-/* cpu.set_debugreg: slot 5, offset 0x14, clobbers 0x7 */
+/* cpu.set_debugreg: slot 5, offset 0x14, clobbers 0xf */
 static inline void pv_cpu_set_debugreg(int regno, unsigned long value)
 {
 	unsigned long __pv_a0 = (unsigned long)(regno);
@@ -210,13 +210,13 @@ static inline void pv_cpu_set_debugreg(int regno, unsigned long value)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(5, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(5, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.set_debugreg)
 		: "ecx", "memory", "cc");
 }
 
-/* cpu.read_cr0: slot 6, offset 0x18, clobbers 0x7 */
+/* cpu.read_cr0: slot 6, offset 0x18, clobbers 0xf */
 static inline unsigned long pv_cpu_read_cr0(void)
 {
 	unsigned long __pv_eax;
@@ -224,14 +224,14 @@ static inline unsigned long pv_cpu_read_cr0(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(6, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(6, 0xf)
 		: "=a"(__pv_eax)
 		: [__pv_op] "i"(&pv_ops.cpu.read_cr0)
 		: "ecx", "edx", "memory", "cc");
 	return (unsigned long)__pv_eax;
 }
 
-/* cpu.write_cr0: slot 7, offset 0x1c, clobbers 0x7 */
+/* cpu.write_cr0: slot 7, offset 0x1c, clobbers 0xf */
 static inline void pv_cpu_write_cr0(unsigned long arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -239,13 +239,13 @@ static inline void pv_cpu_write_cr0(unsigned long arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(7, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(7, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.write_cr0)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.write_cr4: slot 8, offset 0x20, clobbers 0x7 */
+/* cpu.write_cr4: slot 8, offset 0x20, clobbers 0xf */
 static inline void pv_cpu_write_cr4(unsigned long arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -253,26 +253,26 @@ static inline void pv_cpu_write_cr4(unsigned long arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(8, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(8, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.write_cr4)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.load_tr_desc: slot 9, offset 0x24, clobbers 0x7 */
+/* cpu.load_tr_desc: slot 9, offset 0x24, clobbers 0xf */
 static inline void pv_cpu_load_tr_desc(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(9, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(9, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.load_tr_desc)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.load_gdt: slot 10, offset 0x28, clobbers 0x7 */
+/* cpu.load_gdt: slot 10, offset 0x28, clobbers 0xf */
 static inline void pv_cpu_load_gdt(const struct desc_ptr *arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -280,13 +280,13 @@ static inline void pv_cpu_load_gdt(const struct desc_ptr *arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(10, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(10, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.load_gdt)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.load_idt: slot 11, offset 0x2c, clobbers 0x7 */
+/* cpu.load_idt: slot 11, offset 0x2c, clobbers 0xf */
 static inline void pv_cpu_load_idt(const struct desc_ptr *arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -294,13 +294,13 @@ static inline void pv_cpu_load_idt(const struct desc_ptr *arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(11, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(11, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.load_idt)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.set_ldt: slot 12, offset 0x30, clobbers 0x7 */
+/* cpu.set_ldt: slot 12, offset 0x30, clobbers 0xf */
 static inline void pv_cpu_set_ldt(const void *desc, unsigned int entries)
 {
 	unsigned long __pv_a0 = (unsigned long)(desc);
@@ -309,13 +309,13 @@ static inline void pv_cpu_set_ldt(const void *desc, unsigned int entries)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(12, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(12, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.set_ldt)
 		: "ecx", "memory", "cc");
 }
 
-/* cpu.store_tr: slot 13, offset 0x34, clobbers 0x7 */
+/* cpu.store_tr: slot 13, offset 0x34, clobbers 0xf */
 static inline unsigned long pv_cpu_store_tr(void)
 {
 	unsigned long __pv_eax;
@@ -323,14 +323,14 @@ static inline unsigned long pv_cpu_store_tr(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(13, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(13, 0xf)
 		: "=a"(__pv_eax)
 		: [__pv_op] "i"(&pv_ops.cpu.store_tr)
 		: "ecx", "edx", "memory", "cc");
 	return (unsigned long)__pv_eax;
 }
 
-/* cpu.load_tls: slot 14, offset 0x38, clobbers 0x7 */
+/* cpu.load_tls: slot 14, offset 0x38, clobbers 0xf */
 static inline void pv_cpu_load_tls(struct thread_struct *t, unsigned int cpu)
 {
 	unsigned long __pv_a0 = (unsigned long)(t);
@@ -339,13 +339,13 @@ static inline void pv_cpu_load_tls(struct thread_struct *t, unsigned int cpu)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(14, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(14, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.load_tls)
 		: "ecx", "memory", "cc");
 }
 
-/* cpu.load_gs_index: slot 15, offset 0x3c, clobbers 0x7 */
+/* cpu.load_gs_index: slot 15, offset 0x3c, clobbers 0xf */
 static inline void pv_cpu_load_gs_index(unsigned int idx)
 {
 	unsigned long __pv_a0 = (unsigned long)(idx);
@@ -353,13 +353,13 @@ static inline void pv_cpu_load_gs_index(unsigned int idx)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(15, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(15, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.load_gs_index)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.write_ldt_entry: slot 16, offset 0x40, clobbers 0x7 */
+/* cpu.write_ldt_entry: slot 16, offset 0x40, clobbers 0xf */
 static inline void pv_cpu_write_ldt_entry(struct desc_struct *ldt, int entrynum, const void *desc)
 {
 	unsigned long __pv_a0 = (unsigned long)(ldt);
@@ -369,13 +369,13 @@ static inline void pv_cpu_write_ldt_entry(struct desc_struct *ldt, int entrynum,
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(16, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(16, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.write_ldt_entry)
 		: "memory", "cc");
 }
 
-/* cpu.write_gdt_entry: slot 17, offset 0x44, clobbers 0x7 */
+/* cpu.write_gdt_entry: slot 17, offset 0x44, clobbers 0xf */
 static inline void pv_cpu_write_gdt_entry(struct desc_struct *arg0, int entrynum, const void *desc, int size)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -388,13 +388,13 @@ static inline void pv_cpu_write_gdt_entry(struct desc_struct *arg0, int entrynum
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		"lea 4(%%esp), %%esp\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(17, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(17, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.write_gdt_entry), [__pv_a3] "g"(__pv_a3)
 		: "memory", "cc");
 }
 
-/* cpu.write_idt_entry: slot 18, offset 0x48, clobbers 0x7 */
+/* cpu.write_idt_entry: slot 18, offset 0x48, clobbers 0xf */
 static inline void pv_cpu_write_idt_entry(gate_desc *arg0, int entrynum, const gate_desc *gate)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -404,13 +404,13 @@ static inline void pv_cpu_write_idt_entry(gate_desc *arg0, int entrynum, const g
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(18, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(18, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.write_idt_entry)
 		: "memory", "cc");
 }
 
-/* cpu.alloc_ldt: slot 19, offset 0x4c, clobbers 0x7 */
+/* cpu.alloc_ldt: slot 19, offset 0x4c, clobbers 0xf */
 static inline void pv_cpu_alloc_ldt(struct desc_struct *ldt, unsigned int entries)
 {
 	unsigned long __pv_a0 = (unsigned long)(ldt);
@@ -419,13 +419,13 @@ static inline void pv_cpu_alloc_ldt(struct desc_struct *ldt, unsigned int entrie
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(19, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(19, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.alloc_ldt)
 		: "ecx", "memory", "cc");
 }
 
-/* cpu.free_ldt: slot 20, offset 0x50, clobbers 0x7 */
+/* cpu.free_ldt: slot 20, offset 0x50, clobbers 0xf */
 static inline void pv_cpu_free_ldt(struct desc_struct *ldt, unsigned int entries)
 {
 	unsigned long __pv_a0 = (unsigned long)(ldt);
@@ -434,13 +434,13 @@ static inline void pv_cpu_free_ldt(struct desc_struct *ldt, unsigned int entries
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(20, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(20, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.free_ldt)
 		: "ecx", "memory", "cc");
 }
 
-/* cpu.load_sp0: slot 21, offset 0x54, clobbers 0x7 */
+/* cpu.load_sp0: slot 21, offset 0x54, clobbers 0xf */
 static inline void pv_cpu_load_sp0(unsigned long sp0)
 {
 	unsigned long __pv_a0 = (unsigned long)(sp0);
@@ -448,52 +448,52 @@ static inline void pv_cpu_load_sp0(unsigned long sp0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(21, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(21, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.load_sp0)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.invalidate_io_bitmap: slot 22, offset 0x58, clobbers 0x7 */
+/* cpu.invalidate_io_bitmap: slot 22, offset 0x58, clobbers 0xf */
 static inline void pv_cpu_invalidate_io_bitmap(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(22, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(22, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.invalidate_io_bitmap)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.update_io_bitmap: slot 23, offset 0x5c, clobbers 0x7 */
+/* cpu.update_io_bitmap: slot 23, offset 0x5c, clobbers 0xf */
 static inline void pv_cpu_update_io_bitmap(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(23, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(23, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.update_io_bitmap)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.wbinvd: slot 24, offset 0x60, clobbers 0x7 */
+/* cpu.wbinvd: slot 24, offset 0x60, clobbers 0xf */
 static inline void pv_cpu_wbinvd(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(24, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(24, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.wbinvd)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.cpuid: slot 25, offset 0x64, clobbers 0x7 */
+/* cpu.cpuid: slot 25, offset 0x64, clobbers 0xf */
 static inline void pv_cpu_cpuid(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx)
 {
 	unsigned long __pv_a0 = (unsigned long)(eax);
@@ -506,13 +506,13 @@ static inline void pv_cpu_cpuid(unsigned int *eax, unsigned int *ebx, unsigned i
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		"lea 4(%%esp), %%esp\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(25, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(25, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.cpuid), [__pv_a3] "g"(__pv_a3)
 		: "memory", "cc");
 }
 
-/* cpu.read_msr: slot 26, offset 0x68, clobbers 0x7 */
+/* cpu.read_msr: slot 26, offset 0x68, clobbers 0xf */
 static inline u64 pv_cpu_read_msr(unsigned int msr)
 {
 	unsigned long __pv_a0 = (unsigned long)(msr);
@@ -521,7 +521,7 @@ static inline u64 pv_cpu_read_msr(unsigned int msr)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(26, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(26, 0xf)
 		: "+a"(__pv_a0), "=d"(__pv_edx)
 		: [__pv_op] "i"(&pv_ops.cpu.read_msr)
 		: "ecx", "memory", "cc");
@@ -529,7 +529,7 @@ static inline u64 pv_cpu_read_msr(unsigned int msr)
 	return (u64)__pv_r64;
 }
 
-/* cpu.write_msr: slot 27, offset 0x6c, clobbers 0x7 */
+/* cpu.write_msr: slot 27, offset 0x6c, clobbers 0xf */
 static inline void pv_cpu_write_msr(unsigned int msr, unsigned int low, unsigned int high)
 {
 	unsigned long __pv_a0 = (unsigned long)(msr);
@@ -539,13 +539,13 @@ static inline void pv_cpu_write_msr(unsigned int msr, unsigned int low, unsigned
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(27, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(27, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.write_msr)
 		: "memory", "cc");
 }
 
-/* cpu.read_msr_safe: slot 28, offset 0x70, clobbers 0x7 */
+/* cpu.read_msr_safe: slot 28, offset 0x70, clobbers 0xf */
 static inline u64 pv_cpu_read_msr_safe(unsigned int msr, int *err)
 {
 	unsigned long __pv_a0 = (unsigned long)(msr);
@@ -554,7 +554,7 @@ static inline u64 pv_cpu_read_msr_safe(unsigned int msr, int *err)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(28, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(28, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.cpu.read_msr_safe)
 		: "ecx", "memory", "cc");
@@ -562,7 +562,7 @@ static inline u64 pv_cpu_read_msr_safe(unsigned int msr, int *err)
 	return (u64)__pv_r64;
 }
 
-/* cpu.write_msr_safe: slot 29, offset 0x74, clobbers 0x7 */
+/* cpu.write_msr_safe: slot 29, offset 0x74, clobbers 0xf */
 static inline int pv_cpu_write_msr_safe(unsigned int msr, unsigned int low, unsigned int high)
 {
 	unsigned long __pv_a0 = (unsigned long)(msr);
@@ -572,14 +572,14 @@ static inline int pv_cpu_write_msr_safe(unsigned int msr, unsigned int low, unsi
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(29, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(29, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.cpu.write_msr_safe)
 		: "memory", "cc");
 	return (int)__pv_a0;
 }
 
-/* cpu.read_pmc: slot 30, offset 0x78, clobbers 0x7 */
+/* cpu.read_pmc: slot 30, offset 0x78, clobbers 0xf */
 static inline u64 pv_cpu_read_pmc(int counter)
 {
 	unsigned long __pv_a0 = (unsigned long)(counter);
@@ -588,7 +588,7 @@ static inline u64 pv_cpu_read_pmc(int counter)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(30, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(30, 0xf)
 		: "+a"(__pv_a0), "=d"(__pv_edx)
 		: [__pv_op] "i"(&pv_ops.cpu.read_pmc)
 		: "ecx", "memory", "cc");
@@ -596,46 +596,46 @@ static inline u64 pv_cpu_read_pmc(int counter)
 	return (u64)__pv_r64;
 }
 
-/* cpu.usergs_sysret64: slot 31, offset 0x7c, jump, clobbers 0x7 */
+/* cpu.usergs_sysret64: slot 31, offset 0x7c, jump, clobbers 0xf */
 static inline void pv_cpu_usergs_sysret64(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"jmp *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(31, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(31, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.usergs_sysret64)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.iret: slot 32, offset 0x80, jump, clobbers 0x7 */
+/* cpu.iret: slot 32, offset 0x80, jump, clobbers 0xf */
 static inline void pv_cpu_iret(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"jmp *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(32, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(32, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.iret)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.swapgs: slot 33, offset 0x84, clobbers 0x7 */
+/* cpu.swapgs: slot 33, offset 0x84, clobbers 0xf */
 static inline void pv_cpu_swapgs(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(33, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(33, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.cpu.swapgs)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.start_context_switch: slot 34, offset 0x88, clobbers 0x7 */
+/* cpu.start_context_switch: slot 34, offset 0x88, clobbers 0xf */
 static inline void pv_cpu_start_context_switch(struct task_struct *prev)
 {
 	unsigned long __pv_a0 = (unsigned long)(prev);
@@ -643,13 +643,13 @@ static inline void pv_cpu_start_context_switch(struct task_struct *prev)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(34, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(34, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.start_context_switch)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* cpu.end_context_switch: slot 35, offset 0x8c, clobbers 0x7 */
+/* cpu.end_context_switch: slot 35, offset 0x8c, clobbers 0xf */
 static inline void pv_cpu_end_context_switch(struct task_struct *next)
 {
 	unsigned long __pv_a0 = (unsigned long)(next);
@@ -657,7 +657,7 @@ static inline void pv_cpu_end_context_switch(struct task_struct *next)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(35, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(35, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.cpu.end_context_switch)
 		: "ecx", "edx", "memory", "cc");
@@ -718,59 +718,59 @@ static inline void pv_irq_irq_enable(void)
 		: "eax", "memory", "cc");
 }
 
-/* irq.safe_halt: slot 40, offset 0xa0, clobbers 0x7 */
+/* irq.safe_halt: slot 40, offset 0xa0, clobbers 0xf */
 static inline void pv_irq_safe_halt(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(40, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(40, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.irq.safe_halt)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* irq.halt: slot 41, offset 0xa4, clobbers 0x7 */
+/* irq.halt: slot 41, offset 0xa4, clobbers 0xf */
 static inline void pv_irq_halt(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(41, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(41, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.irq.halt)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.flush_tlb_user: slot 42, offset 0xa8, clobbers 0x7 */
+/* mmu.flush_tlb_user: slot 42, offset 0xa8, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_user(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(42, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(42, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.mmu.flush_tlb_user)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.flush_tlb_kernel: slot 43, offset 0xac, clobbers 0x7 */
+/* mmu.flush_tlb_kernel: slot 43, offset 0xac, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_kernel(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(43, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(43, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.mmu.flush_tlb_kernel)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.flush_tlb_one_user: slot 44, offset 0xb0, clobbers 0x7 */
+/* mmu.flush_tlb_one_user: slot 44, offset 0xb0, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_one_user(unsigned long addr)
 {
 	unsigned long __pv_a0 = (unsigned long)(addr);
@@ -778,13 +778,13 @@ static inline void pv_mmu_flush_tlb_one_user(unsigned long addr)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(44, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(44, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.flush_tlb_one_user)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.flush_tlb_others: slot 45, offset 0xb4, clobbers 0x7 */
+/* mmu.flush_tlb_others: slot 45, offset 0xb4, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_others(const struct cpumask *cpus, const struct flush_tlb_info *info)
 {
 	unsigned long __pv_a0 = (unsigned long)(cpus);
@@ -793,13 +793,13 @@ static inline void pv_mmu_flush_tlb_others(const struct cpumask *cpus, const str
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(45, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(45, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.flush_tlb_others)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.tlb_remove_table: slot 46, offset 0xb8, clobbers 0x7 */
+/* mmu.tlb_remove_table: slot 46, offset 0xb8, clobbers 0xf */
 static inline void pv_mmu_tlb_remove_table(struct mmu_gather *tlb, void *table)
 {
 	unsigned long __pv_a0 = (unsigned long)(tlb);
@@ -808,13 +808,13 @@ static inline void pv_mmu_tlb_remove_table(struct mmu_gather *tlb, void *table)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(46, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(46, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.tlb_remove_table)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.exit_mmap: slot 47, offset 0xbc, clobbers 0x7 */
+/* mmu.exit_mmap: slot 47, offset 0xbc, clobbers 0xf */
 static inline void pv_mmu_exit_mmap(struct mm_struct *mm)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -822,7 +822,7 @@ static inline void pv_mmu_exit_mmap(struct mm_struct *mm)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(47, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(47, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.exit_mmap)
 		: "ecx", "edx", "memory", "cc");
@@ -843,7 +843,7 @@ static inline unsigned long pv_mmu_read_cr2(void)
 	return (unsigned long)__pv_eax;
 }
 
-/* mmu.write_cr2: slot 49, offset 0xc4, clobbers 0x7 */
+/* mmu.write_cr2: slot 49, offset 0xc4, clobbers 0xf */
 static inline void pv_mmu_write_cr2(unsigned long arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -851,13 +851,13 @@ static inline void pv_mmu_write_cr2(unsigned long arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(49, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(49, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.write_cr2)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.read_cr3: slot 50, offset 0xc8, clobbers 0x7 */
+/* mmu.read_cr3: slot 50, offset 0xc8, clobbers 0xf */
 static inline unsigned long pv_mmu_read_cr3(void)
 {
 	unsigned long __pv_eax;
@@ -865,14 +865,14 @@ static inline unsigned long pv_mmu_read_cr3(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(50, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(50, 0xf)
 		: "=a"(__pv_eax)
 		: [__pv_op] "i"(&pv_ops.mmu.read_cr3)
 		: "ecx", "edx", "memory", "cc");
 	return (unsigned long)__pv_eax;
 }
 
-/* mmu.write_cr3: slot 51, offset 0xcc, clobbers 0x7 */
+/* mmu.write_cr3: slot 51, offset 0xcc, clobbers 0xf */
 static inline void pv_mmu_write_cr3(unsigned long arg0)
 {
 	unsigned long __pv_a0 = (unsigned long)(arg0);
@@ -880,13 +880,13 @@ static inline void pv_mmu_write_cr3(unsigned long arg0)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(51, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(51, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.write_cr3)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.activate_mm: slot 52, offset 0xd0, clobbers 0x7 */
+/* mmu.activate_mm: slot 52, offset 0xd0, clobbers 0xf */
 static inline void pv_mmu_activate_mm(struct mm_struct *prev, struct mm_struct *next)
 {
 	unsigned long __pv_a0 = (unsigned long)(prev);
@@ -895,13 +895,13 @@ static inline void pv_mmu_activate_mm(struct mm_struct *prev, struct mm_struct *
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(52, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(52, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.activate_mm)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.dup_mmap: slot 53, offset 0xd4, clobbers 0x7 */
+/* mmu.dup_mmap: slot 53, offset 0xd4, clobbers 0xf */
 static inline void pv_mmu_dup_mmap(struct mm_struct *oldmm, struct mm_struct *mm)
 {
 	unsigned long __pv_a0 = (unsigned long)(oldmm);
@@ -910,13 +910,13 @@ static inline void pv_mmu_dup_mmap(struct mm_struct *oldmm, struct mm_struct *mm
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(53, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(53, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.dup_mmap)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.pgd_alloc: slot 54, offset 0xd8, clobbers 0x7 */
+/* mmu.pgd_alloc: slot 54, offset 0xd8, clobbers 0xf */
 static inline int pv_mmu_pgd_alloc(struct mm_struct *mm)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -924,14 +924,14 @@ static inline int pv_mmu_pgd_alloc(struct mm_struct *mm)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(54, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(54, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.pgd_alloc)
 		: "ecx", "edx", "memory", "cc");
 	return (int)__pv_a0;
 }
 
-/* mmu.pgd_free: slot 55, offset 0xdc, clobbers 0x7 */
+/* mmu.pgd_free: slot 55, offset 0xdc, clobbers 0xf */
 static inline void pv_mmu_pgd_free(struct mm_struct *mm, pgd_t *pgd)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -940,13 +940,13 @@ static inline void pv_mmu_pgd_free(struct mm_struct *mm, pgd_t *pgd)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(55, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(55, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.pgd_free)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.alloc_pte: slot 56, offset 0xe0, clobbers 0x7 */
+/* mmu.alloc_pte: slot 56, offset 0xe0, clobbers 0xf */
 static inline void pv_mmu_alloc_pte(struct mm_struct *mm, unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -955,13 +955,13 @@ static inline void pv_mmu_alloc_pte(struct mm_struct *mm, unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(56, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(56, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.alloc_pte)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.alloc_pmd: slot 57, offset 0xe4, clobbers 0x7 */
+/* mmu.alloc_pmd: slot 57, offset 0xe4, clobbers 0xf */
 static inline void pv_mmu_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -970,13 +970,13 @@ static inline void pv_mmu_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(57, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(57, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.alloc_pmd)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.alloc_pud: slot 58, offset 0xe8, clobbers 0x7 */
+/* mmu.alloc_pud: slot 58, offset 0xe8, clobbers 0xf */
 static inline void pv_mmu_alloc_pud(struct mm_struct *mm, unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -985,13 +985,13 @@ static inline void pv_mmu_alloc_pud(struct mm_struct *mm, unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(58, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(58, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.alloc_pud)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.alloc_p4d: slot 59, offset 0xec, clobbers 0x7 */
+/* mmu.alloc_p4d: slot 59, offset 0xec, clobbers 0xf */
 static inline void pv_mmu_alloc_p4d(struct mm_struct *mm, unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(mm);
@@ -1000,13 +1000,13 @@ static inline void pv_mmu_alloc_p4d(struct mm_struct *mm, unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(59, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(59, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.alloc_p4d)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.release_pte: slot 60, offset 0xf0, clobbers 0x7 */
+/* mmu.release_pte: slot 60, offset 0xf0, clobbers 0xf */
 static inline void pv_mmu_release_pte(unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(pfn);
@@ -1014,13 +1014,13 @@ static inline void pv_mmu_release_pte(unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(60, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(60, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.release_pte)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.release_pmd: slot 61, offset 0xf4, clobbers 0x7 */
+/* mmu.release_pmd: slot 61, offset 0xf4, clobbers 0xf */
 static inline void pv_mmu_release_pmd(unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(pfn);
@@ -1028,13 +1028,13 @@ static inline void pv_mmu_release_pmd(unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(61, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(61, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.release_pmd)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.release_pud: slot 62, offset 0xf8, clobbers 0x7 */
+/* mmu.release_pud: slot 62, offset 0xf8, clobbers 0xf */
 static inline void pv_mmu_release_pud(unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(pfn);
@@ -1042,13 +1042,13 @@ static inline void pv_mmu_release_pud(unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(62, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(62, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.release_pud)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.release_p4d: slot 63, offset 0xfc, clobbers 0x7 */
+/* mmu.release_p4d: slot 63, offset 0xfc, clobbers 0xf */
 static inline void pv_mmu_release_p4d(unsigned long pfn)
 {
 	unsigned long __pv_a0 = (unsigned long)(pfn);
@@ -1056,13 +1056,13 @@ static inline void pv_mmu_release_p4d(unsigned long pfn)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(63, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(63, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.mmu.release_p4d)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.set_pte: slot 64, offset 0x100, clobbers 0x7 */
+/* mmu.set_pte: slot 64, offset 0x100, clobbers 0xf */
 static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pteval)
 {
 	unsigned long __pv_a0 = (unsigned long)(ptep);
@@ -1072,13 +1072,13 @@ static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pteval)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(64, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(64, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.set_pte)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.set_pmd: slot 65, offset 0x104, clobbers 0x7 */
+/* mmu.set_pmd: slot 65, offset 0x104, clobbers 0xf */
 static inline void pv_mmu_set_pmd(pmd_t *pmdp, pmd_t pmdval)
 {
 	unsigned long __pv_a0 = (unsigned long)(pmdp);
@@ -1088,13 +1088,13 @@ static inline void pv_mmu_set_pmd(pmd_t *pmdp, pmd_t pmdval)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(65, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(65, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.set_pmd)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.ptep_modify_prot_start: slot 66, offset 0x108, clobbers 0x7 */
+/* mmu.ptep_modify_prot_start: slot 66, offset 0x108, clobbers 0xf */
 static inline pte_t pv_mmu_ptep_modify_prot_start(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep)
 {
 	unsigned long __pv_a0 = (unsigned long)(vma);
@@ -1104,7 +1104,7 @@ static inline pte_t pv_mmu_ptep_modify_prot_start(struct vm_area_struct *vma, un
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(66, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(66, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.mmu.ptep_modify_prot_start)
 		: "memory", "cc");
@@ -1113,7 +1113,7 @@ static inline pte_t pv_mmu_ptep_modify_prot_start(struct vm_area_struct *vma, un
 	return __pv_r;
 }
 
-/* mmu.ptep_modify_prot_commit: slot 67, offset 0x10c, clobbers 0x7 */
+/* mmu.ptep_modify_prot_commit: slot 67, offset 0x10c, clobbers 0xf */
 static inline void pv_mmu_ptep_modify_prot_commit(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep, pte_t pte)
 {
 	unsigned long __pv_a0 = (unsigned long)(vma);
@@ -1127,7 +1127,7 @@ static inline void pv_mmu_ptep_modify_prot_commit(struct vm_area_struct *vma, un
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		"lea 4(%%esp), %%esp\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(67, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(67, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.mmu.ptep_modify_prot_commit), [__pv_a3] "g"(__pv_a3)
 		: "memory", "cc");
@@ -1199,7 +1199,7 @@ static inline pgd_t pv_mmu_make_pgd(pgdval_t pgd)
 	return __pv_r;
 }
 
-/* mmu.set_pud: slot 72, offset 0x120, clobbers 0x7 */
+/* mmu.set_pud: slot 72, offset 0x120, clobbers 0xf */
 static inline void pv_mmu_set_pud(pud_t *pudp, pud_t pudval)
 {
 	unsigned long __pv_a0 = (unsigned long)(pudp);
@@ -1209,7 +1209,7 @@ static inline void pv_mmu_set_pud(pud_t *pudp, pud_t pudval)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(72, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(72, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.set_pud)
 		: "ecx", "memory", "cc");
@@ -1281,7 +1281,7 @@ static inline pud_t pv_mmu_make_pud(pudval_t pud)
 	return __pv_r;
 }
 
-/* mmu.set_p4d: slot 77, offset 0x134, clobbers 0x7 */
+/* mmu.set_p4d: slot 77, offset 0x134, clobbers 0xf */
 static inline void pv_mmu_set_p4d(p4d_t *p4dp, p4d_t p4dval)
 {
 	unsigned long __pv_a0 = (unsigned long)(p4dp);
@@ -1291,52 +1291,52 @@ static inline void pv_mmu_set_p4d(p4d_t *p4dp, p4d_t p4dval)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(77, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(77, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.mmu.set_p4d)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.lazy_mode.enter: slot 78, offset 0x138, clobbers 0x7 */
+/* mmu.lazy_mode.enter: slot 78, offset 0x138, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_enter(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(78, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(78, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.mmu.lazy_mode.enter)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.lazy_mode.leave: slot 79, offset 0x13c, clobbers 0x7 */
+/* mmu.lazy_mode.leave: slot 79, offset 0x13c, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_leave(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(79, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(79, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.mmu.lazy_mode.leave)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.lazy_mode.flush: slot 80, offset 0x140, clobbers 0x7 */
+/* mmu.lazy_mode.flush: slot 80, offset 0x140, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_flush(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(80, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(80, 0xf)
 		:
 		: [__pv_op] "i"(&pv_ops.mmu.lazy_mode.flush)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.set_fixmap: slot 81, offset 0x144, clobbers 0x7. Map a fixmap slot; phys may be a pfn or an mfn depending on idx. */
+/* mmu.set_fixmap: slot 81, offset 0x144, clobbers 0xf. Map a fixmap slot; phys may be a pfn or an mfn depending on idx. */
 static inline void pv_mmu_set_fixmap(unsigned int idx, phys_addr_t phys, pgprot_t flags)
 {
 	unsigned long __pv_a0 = (unsigned long)(idx);
@@ -1351,13 +1351,13 @@ static inline void pv_mmu_set_fixmap(unsigned int idx, phys_addr_t phys, pgprot_
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		"lea 4(%%esp), %%esp\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(81, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(81, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1), "+c"(__pv_a2)
 		: [__pv_op] "i"(&pv_ops.mmu.set_fixmap), [__pv_a3] "g"(__pv_a3)
 		: "memory", "cc");
 }
 
-/* lock.queued_spin_lock_slowpath: slot 82, offset 0x148, clobbers 0x7 */
+/* lock.queued_spin_lock_slowpath: slot 82, offset 0x148, clobbers 0xf */
 static inline void pv_lock_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 {
 	unsigned long __pv_a0 = (unsigned long)(lock);
@@ -1366,7 +1366,7 @@ static inline void pv_lock_queued_spin_lock_slowpath(struct qspinlock *lock, u32
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(82, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(82, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.lock.queued_spin_lock_slowpath)
 		: "ecx", "memory", "cc");
@@ -1386,7 +1386,7 @@ static inline void pv_lock_queued_spin_unlock(struct qspinlock *lock)
 		: "memory", "cc");
 }
 
-/* lock.wait: slot 84, offset 0x150, clobbers 0x7 */
+/* lock.wait: slot 84, offset 0x150, clobbers 0xf */
 static inline void pv_lock_wait(u8 *ptr, u8 val)
 {
 	unsigned long __pv_a0 = (unsigned long)(ptr);
@@ -1395,13 +1395,13 @@ static inline void pv_lock_wait(u8 *ptr, u8 val)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(84, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(84, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&pv_ops.lock.wait)
 		: "ecx", "memory", "cc");
 }
 
-/* lock.kick: slot 85, offset 0x154, clobbers 0x7 */
+/* lock.kick: slot 85, offset 0x154, clobbers 0xf */
 static inline void pv_lock_kick(int cpu)
 {
 	unsigned long __pv_a0 = (unsigned long)(cpu);
@@ -1409,7 +1409,7 @@ static inline void pv_lock_kick(int cpu)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(85, 0x7)
+		PARAVIRT_PATCH_TEMPLATE_PV_RECORD(85, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&pv_ops.lock.kick)
 		: "ecx", "edx", "memory", "cc");

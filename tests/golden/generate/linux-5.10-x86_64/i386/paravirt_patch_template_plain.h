@@ -217,306 +217,306 @@ struct paravirt_patch_template_op_meta {
 
 /* One entry per wrapper, in slot order. */
 static const struct paravirt_patch_template_op_meta paravirt_patch_template_op_meta[] __attribute__((__unused__)) = {
-	{ "pv_init_patch", "init.patch", 0x0, 0, 4, 4, 0, 0x7 },
-	{ "pv_time_sched_clock", "time.sched_clock", 0x4, 1, 0, 8, 0, 0x7 },
-	{ "pv_time_steal_clock", "time.steal_clock", 0x8, 2, 1, 8, 0, 0x7 },
-	{ "pv_cpu_io_delay", "cpu.io_delay", 0xc, 3, 0, 0, 0, 0x7 },
-	{ "pv_cpu_get_debugreg", "cpu.get_debugreg", 0x10, 4, 1, 4, 0, 0x7 },
-	{ "pv_cpu_set_debugreg", "cpu.set_debugreg", 0x14, 5, 2, 0, 0, 0x7 },
-	{ "pv_cpu_read_cr0", "cpu.read_cr0", 0x18, 6, 0, 4, 0, 0x7 },
-	{ "pv_cpu_write_cr0", "cpu.write_cr0", 0x1c, 7, 1, 0, 0, 0x7 },
-	{ "pv_cpu_write_cr4", "cpu.write_cr4", 0x20, 8, 1, 0, 0, 0x7 },
-	{ "pv_cpu_load_tr_desc", "cpu.load_tr_desc", 0x24, 9, 0, 0, 0, 0x7 },
-	{ "pv_cpu_load_gdt", "cpu.load_gdt", 0x28, 10, 1, 0, 0, 0x7 },
-	{ "pv_cpu_load_idt", "cpu.load_idt", 0x2c, 11, 1, 0, 0, 0x7 },
-	{ "pv_cpu_set_ldt", "cpu.set_ldt", 0x30, 12, 2, 0, 0, 0x7 },
-	{ "pv_cpu_store_tr", "cpu.store_tr", 0x34, 13, 0, 4, 0, 0x7 },
-	{ "pv_cpu_load_tls", "cpu.load_tls", 0x38, 14, 2, 0, 0, 0x7 },
-	{ "pv_cpu_load_gs_index", "cpu.load_gs_index", 0x3c, 15, 1, 0, 0, 0x7 },
-	{ "pv_cpu_write_ldt_entry", "cpu.write_ldt_entry", 0x40, 16, 3, 0, 0, 0x7 },
-	{ "pv_cpu_write_gdt_entry", "cpu.write_gdt_entry", 0x44, 17, 4, 0, 0, 0x7 },
-	{ "pv_cpu_write_idt_entry", "cpu.write_idt_entry", 0x48, 18, 3, 0, 0, 0x7 },
-	{ "pv_cpu_alloc_ldt", "cpu.alloc_ldt", 0x4c, 19, 2, 0, 0, 0x7 },
-	{ "pv_cpu_free_ldt", "cpu.free_ldt", 0x50, 20, 2, 0, 0, 0x7 },
-	{ "pv_cpu_load_sp0", "cpu.load_sp0", 0x54, 21, 1, 0, 0, 0x7 },
-	{ "pv_cpu_invalidate_io_bitmap", "cpu.invalidate_io_bitmap", 0x58, 22, 0, 0, 0, 0x7 },
-	{ "pv_cpu_update_io_bitmap", "cpu.update_io_bitmap", 0x5c, 23, 0, 0, 0, 0x7 },
-	{ "pv_cpu_wbinvd", "cpu.wbinvd", 0x60, 24, 0, 0, 0, 0x7 },
-	{ "pv_cpu_cpuid", "cpu.cpuid", 0x64, 25, 4, 0, 0, 0x7 },
-	{ "pv_cpu_read_msr", "cpu.read_msr", 0x68, 26, 1, 8, 0, 0x7 },
-	{ "pv_cpu_write_msr", "cpu.write_msr", 0x6c, 27, 3, 0, 0, 0x7 },
-	{ "pv_cpu_read_msr_safe", "cpu.read_msr_safe", 0x70, 28, 2, 8, 0, 0x7 },
-	{ "pv_cpu_write_msr_safe", "cpu.write_msr_safe", 0x74, 29, 3, 4, 0, 0x7 },
-	{ "pv_cpu_read_pmc", "cpu.read_pmc", 0x78, 30, 1, 8, 0, 0x7 },
-	{ "pv_cpu_usergs_sysret64", "cpu.usergs_sysret64", 0x7c, 31, 0, 0, 0 | PARAVIRT_PATCH_TEMPLATE_OP_JUMP, 0x7 },
-	{ "pv_cpu_iret", "cpu.iret", 0x80, 32, 0, 0, 0 | PARAVIRT_PATCH_TEMPLATE_OP_JUMP, 0x7 },
-	{ "pv_cpu_swapgs", "cpu.swapgs", 0x84, 33, 0, 0, 0, 0x7 },
-	{ "pv_cpu_start_context_switch", "cpu.start_context_switch", 0x88, 34, 1, 0, 0, 0x7 },
-	{ "pv_cpu_end_context_switch", "cpu.end_context_switch", 0x8c, 35, 1, 0, 0, 0x7 },
+	{ "pv_init_patch", "init.patch", 0x0, 0, 4, 4, 0, 0xf },
+	{ "pv_time_sched_clock", "time.sched_clock", 0x4, 1, 0, 8, 0, 0xf },
+	{ "pv_time_steal_clock", "time.steal_clock", 0x8, 2, 1, 8, 0, 0xf },
+	{ "pv_cpu_io_delay", "cpu.io_delay", 0xc, 3, 0, 0, 0, 0xf },
+	{ "pv_cpu_get_debugreg", "cpu.get_debugreg", 0x10, 4, 1, 4, 0, 0xf },
+	{ "pv_cpu_set_debugreg", "cpu.set_debugreg", 0x14, 5, 2, 0, 0, 0xf },
+	{ "pv_cpu_read_cr0", "cpu.read_cr0", 0x18, 6, 0, 4, 0, 0xf },
+	{ "pv_cpu_write_cr0", "cpu.write_cr0", 0x1c, 7, 1, 0, 0, 0xf },
+	{ "pv_cpu_write_cr4", "cpu.write_cr4", 0x20, 8, 1, 0, 0, 0xf },
+	{ "pv_cpu_load_tr_desc", "cpu.load_tr_desc", 0x24, 9, 0, 0, 0, 0xf },
+	{ "pv_cpu_load_gdt", "cpu.load_gdt", 0x28, 10, 1, 0, 0, 0xf },
+	{ "pv_cpu_load_idt", "cpu.load_idt", 0x2c, 11, 1, 0, 0, 0xf },
+	{ "pv_cpu_set_ldt", "cpu.set_ldt", 0x30, 12, 2, 0, 0, 0xf },
+	{ "pv_cpu_store_tr", "cpu.store_tr", 0x34, 13, 0, 4, 0, 0xf },
+	{ "pv_cpu_load_tls", "cpu.load_tls", 0x38, 14, 2, 0, 0, 0xf },
+	{ "pv_cpu_load_gs_index", "cpu.load_gs_index", 0x3c, 15, 1, 0, 0, 0xf },
+	{ "pv_cpu_write_ldt_entry", "cpu.write_ldt_entry", 0x40, 16, 3, 0, 0, 0xf },
+	{ "pv_cpu_write_gdt_entry", "cpu.write_gdt_entry", 0x44, 17, 4, 0, 0, 0xf },
+	{ "pv_cpu_write_idt_entry", "cpu.write_idt_entry", 0x48, 18, 3, 0, 0, 0xf },
+	{ "pv_cpu_alloc_ldt", "cpu.alloc_ldt", 0x4c, 19, 2, 0, 0, 0xf },
+	{ "pv_cpu_free_ldt", "cpu.free_ldt", 0x50, 20, 2, 0, 0, 0xf },
+	{ "pv_cpu_load_sp0", "cpu.load_sp0", 0x54, 21, 1, 0, 0, 0xf },
+	{ "pv_cpu_invalidate_io_bitmap", "cpu.invalidate_io_bitmap", 0x58, 22, 0, 0, 0, 0xf },
+	{ "pv_cpu_update_io_bitmap", "cpu.update_io_bitmap", 0x5c, 23, 0, 0, 0, 0xf },
+	{ "pv_cpu_wbinvd", "cpu.wbinvd", 0x60, 24, 0, 0, 0, 0xf },
+	{ "pv_cpu_cpuid", "cpu.cpuid", 0x64, 25, 4, 0, 0, 0xf },
+	{ "pv_cpu_read_msr", "cpu.read_msr", 0x68, 26, 1, 8, 0, 0xf },
+	{ "pv_cpu_write_msr", "cpu.write_msr", 0x6c, 27, 3, 0, 0, 0xf },
+	{ "pv_cpu_read_msr_safe", "cpu.read_msr_safe", 0x70, 28, 2, 8, 0, 0xf },
+	{ "pv_cpu_write_msr_safe", "cpu.write_msr_safe", 0x74, 29, 3, 4, 0, 0xf },
+	{ "pv_cpu_read_pmc", "cpu.read_pmc", 0x78, 30, 1, 8, 0, 0xf },
+	{ "pv_cpu_usergs_sysret64", "cpu.usergs_sysret64", 0x7c, 31, 0, 0, 0 | PARAVIRT_PATCH_TEMPLATE_OP_JUMP, 0xf },
+	{ "pv_cpu_iret", "cpu.iret", 0x80, 32, 0, 0, 0 | PARAVIRT_PATCH_TEMPLATE_OP_JUMP, 0xf },
+	{ "pv_cpu_swapgs", "cpu.swapgs", 0x84, 33, 0, 0, 0, 0xf },
+	{ "pv_cpu_start_context_switch", "cpu.start_context_switch", 0x88, 34, 1, 0, 0, 0xf },
+	{ "pv_cpu_end_context_switch", "cpu.end_context_switch", 0x8c, 35, 1, 0, 0, 0xf },
 	{ "pv_irq_save_fl", "irq.save_fl", 0x90, 36, 0, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_irq_restore_fl", "irq.restore_fl", 0x94, 37, 1, 0, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_irq_irq_disable", "irq.irq_disable", 0x98, 38, 0, 0, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_irq_irq_enable", "irq.irq_enable", 0x9c, 39, 0, 0, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
-	{ "pv_irq_safe_halt", "irq.safe_halt", 0xa0, 40, 0, 0, 0, 0x7 },
-	{ "pv_irq_halt", "irq.halt", 0xa4, 41, 0, 0, 0, 0x7 },
-	{ "pv_mmu_flush_tlb_user", "mmu.flush_tlb_user", 0xa8, 42, 0, 0, 0, 0x7 },
-	{ "pv_mmu_flush_tlb_kernel", "mmu.flush_tlb_kernel", 0xac, 43, 0, 0, 0, 0x7 },
-	{ "pv_mmu_flush_tlb_one_user", "mmu.flush_tlb_one_user", 0xb0, 44, 1, 0, 0, 0x7 },
-	{ "pv_mmu_flush_tlb_others", "mmu.flush_tlb_others", 0xb4, 45, 2, 0, 0, 0x7 },
-	{ "pv_mmu_tlb_remove_table", "mmu.tlb_remove_table", 0xb8, 46, 2, 0, 0, 0x7 },
-	{ "pv_mmu_exit_mmap", "mmu.exit_mmap", 0xbc, 47, 1, 0, 0, 0x7 },
+	{ "pv_irq_safe_halt", "irq.safe_halt", 0xa0, 40, 0, 0, 0, 0xf },
+	{ "pv_irq_halt", "irq.halt", 0xa4, 41, 0, 0, 0, 0xf },
+	{ "pv_mmu_flush_tlb_user", "mmu.flush_tlb_user", 0xa8, 42, 0, 0, 0, 0xf },
+	{ "pv_mmu_flush_tlb_kernel", "mmu.flush_tlb_kernel", 0xac, 43, 0, 0, 0, 0xf },
+	{ "pv_mmu_flush_tlb_one_user", "mmu.flush_tlb_one_user", 0xb0, 44, 1, 0, 0, 0xf },
+	{ "pv_mmu_flush_tlb_others", "mmu.flush_tlb_others", 0xb4, 45, 2, 0, 0, 0xf },
+	{ "pv_mmu_tlb_remove_table", "mmu.tlb_remove_table", 0xb8, 46, 2, 0, 0, 0xf },
+	{ "pv_mmu_exit_mmap", "mmu.exit_mmap", 0xbc, 47, 1, 0, 0, 0xf },
 	{ "pv_mmu_read_cr2", "mmu.read_cr2", 0xc0, 48, 0, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
-	{ "pv_mmu_write_cr2", "mmu.write_cr2", 0xc4, 49, 1, 0, 0, 0x7 },
-	{ "pv_mmu_read_cr3", "mmu.read_cr3", 0xc8, 50, 0, 4, 0, 0x7 },
-	{ "pv_mmu_write_cr3", "mmu.write_cr3", 0xcc, 51, 1, 0, 0, 0x7 },
-	{ "pv_mmu_activate_mm", "mmu.activate_mm", 0xd0, 52, 2, 0, 0, 0x7 },
-	{ "pv_mmu_dup_mmap", "mmu.dup_mmap", 0xd4, 53, 2, 0, 0, 0x7 },
-	{ "pv_mmu_pgd_alloc", "mmu.pgd_alloc", 0xd8, 54, 1, 4, 0, 0x7 },
-	{ "pv_mmu_pgd_free", "mmu.pgd_free", 0xdc, 55, 2, 0, 0, 0x7 },
-	{ "pv_mmu_alloc_pte", "mmu.alloc_pte", 0xe0, 56, 2, 0, 0, 0x7 },
-	{ "pv_mmu_alloc_pmd", "mmu.alloc_pmd", 0xe4, 57, 2, 0, 0, 0x7 },
-	{ "pv_mmu_alloc_pud", "mmu.alloc_pud", 0xe8, 58, 2, 0, 0, 0x7 },
-	{ "pv_mmu_alloc_p4d", "mmu.alloc_p4d", 0xec, 59, 2, 0, 0, 0x7 },
-	{ "pv_mmu_release_pte", "mmu.release_pte", 0xf0, 60, 1, 0, 0, 0x7 },
-	{ "pv_mmu_release_pmd", "mmu.release_pmd", 0xf4, 61, 1, 0, 0, 0x7 },
-	{ "pv_mmu_release_pud", "mmu.release_pud", 0xf8, 62, 1, 0, 0, 0x7 },
-	{ "pv_mmu_release_p4d", "mmu.release_p4d", 0xfc, 63, 1, 0, 0, 0x7 },
-	{ "pv_mmu_set_pte", "mmu.set_pte", 0x100, 64, 2, 0, 0, 0x7 },
-	{ "pv_mmu_set_pmd", "mmu.set_pmd", 0x104, 65, 2, 0, 0, 0x7 },
-	{ "pv_mmu_ptep_modify_prot_start", "mmu.ptep_modify_prot_start", 0x108, 66, 3, 4, 0, 0x7 },
-	{ "pv_mmu_ptep_modify_prot_commit", "mmu.ptep_modify_prot_commit", 0x10c, 67, 4, 0, 0, 0x7 },
+	{ "pv_mmu_write_cr2", "mmu.write_cr2", 0xc4, 49, 1, 0, 0, 0xf },
+	{ "pv_mmu_read_cr3", "mmu.read_cr3", 0xc8, 50, 0, 4, 0, 0xf },
+	{ "pv_mmu_write_cr3", "mmu.write_cr3", 0xcc, 51, 1, 0, 0, 0xf },
+	{ "pv_mmu_activate_mm", "mmu.activate_mm", 0xd0, 52, 2, 0, 0, 0xf },
+	{ "pv_mmu_dup_mmap", "mmu.dup_mmap", 0xd4, 53, 2, 0, 0, 0xf },
+	{ "pv_mmu_pgd_alloc", "mmu.pgd_alloc", 0xd8, 54, 1, 4, 0, 0xf },
+	{ "pv_mmu_pgd_free", "mmu.pgd_free", 0xdc, 55, 2, 0, 0, 0xf },
+	{ "pv_mmu_alloc_pte", "mmu.alloc_pte", 0xe0, 56, 2, 0, 0, 0xf },
+	{ "pv_mmu_alloc_pmd", "mmu.alloc_pmd", 0xe4, 57, 2, 0, 0, 0xf },
+	{ "pv_mmu_alloc_pud", "mmu.alloc_pud", 0xe8, 58, 2, 0, 0, 0xf },
+	{ "pv_mmu_alloc_p4d", "mmu.alloc_p4d", 0xec, 59, 2, 0, 0, 0xf },
+	{ "pv_mmu_release_pte", "mmu.release_pte", 0xf0, 60, 1, 0, 0, 0xf },
+	{ "pv_mmu_release_pmd", "mmu.release_pmd", 0xf4, 61, 1, 0, 0, 0xf },
+	{ "pv_mmu_release_pud", "mmu.release_pud", 0xf8, 62, 1, 0, 0, 0xf },
+	{ "pv_mmu_release_p4d", "mmu.release_p4d", 0xfc, 63, 1, 0, 0, 0xf },
+	{ "pv_mmu_set_pte", "mmu.set_pte", 0x100, 64, 2, 0, 0, 0xf },
+	{ "pv_mmu_set_pmd", "mmu.set_pmd", 0x104, 65, 2, 0, 0, 0xf },
+	{ "pv_mmu_ptep_modify_prot_start", "mmu.ptep_modify_prot_start", 0x108, 66, 3, 4, 0, 0xf },
+	{ "pv_mmu_ptep_modify_prot_commit", "mmu.ptep_modify_prot_commit", 0x10c, 67, 4, 0, 0, 0xf },
 	{ "pv_mmu_pte_val", "mmu.pte_val", 0x110, 68, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_make_pte", "mmu.make_pte", 0x114, 69, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_pgd_val", "mmu.pgd_val", 0x118, 70, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_make_pgd", "mmu.make_pgd", 0x11c, 71, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
-	{ "pv_mmu_set_pud", "mmu.set_pud", 0x120, 72, 2, 0, 0, 0x7 },
+	{ "pv_mmu_set_pud", "mmu.set_pud", 0x120, 72, 2, 0, 0, 0xf },
 	{ "pv_mmu_pmd_val", "mmu.pmd_val", 0x124, 73, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_make_pmd", "mmu.make_pmd", 0x128, 74, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_pud_val", "mmu.pud_val", 0x12c, 75, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 	{ "pv_mmu_make_pud", "mmu.make_pud", 0x130, 76, 1, 4, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
-	{ "pv_mmu_set_p4d", "mmu.set_p4d", 0x134, 77, 2, 0, 0, 0x7 },
-	{ "pv_mmu_lazy_mode_enter", "mmu.lazy_mode.enter", 0x138, 78, 0, 0, 0, 0x7 },
-	{ "pv_mmu_lazy_mode_leave", "mmu.lazy_mode.leave", 0x13c, 79, 0, 0, 0, 0x7 },
-	{ "pv_mmu_lazy_mode_flush", "mmu.lazy_mode.flush", 0x140, 80, 0, 0, 0, 0x7 },
-	{ "pv_mmu_set_fixmap", "mmu.set_fixmap", 0x144, 81, 3, 0, 0, 0x7 },
-	{ "pv_lock_queued_spin_lock_slowpath", "lock.queued_spin_lock_slowpath", 0x148, 82, 2, 0, 0, 0x7 },
+	{ "pv_mmu_set_p4d", "mmu.set_p4d", 0x134, 77, 2, 0, 0, 0xf },
+	{ "pv_mmu_lazy_mode_enter", "mmu.lazy_mode.enter", 0x138, 78, 0, 0, 0, 0xf },
+	{ "pv_mmu_lazy_mode_leave", "mmu.lazy_mode.leave", 0x13c, 79, 0, 0, 0, 0xf },
+	{ "pv_mmu_lazy_mode_flush", "mmu.lazy_mode.flush", 0x140, 80, 0, 0, 0, 0xf },
+	{ "pv_mmu_set_fixmap", "mmu.set_fixmap", 0x144, 81, 3, 0, 0, 0xf },
+	{ "pv_lock_queued_spin_lock_slowpath", "lock.queued_spin_lock_slowpath", 0x148, 82, 2, 0, 0, 0xf },
 	{ "pv_lock_queued_spin_unlock", "lock.queued_spin_unlock", 0x14c, 83, 1, 0, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
-	{ "pv_lock_wait", "lock.wait", 0x150, 84, 2, 0, 0, 0x7 },
-	{ "pv_lock_kick", "lock.kick", 0x154, 85, 1, 0, 0, 0x7 },
+	{ "pv_lock_wait", "lock.wait", 0x150, 84, 2, 0, 0, 0xf },
+	{ "pv_lock_kick", "lock.kick", 0x154, 85, 1, 0, 0, 0xf },
 	{ "pv_lock_vcpu_is_preempted", "lock.vcpu_is_preempted", 0x158, 86, 1, 1, PARAVIRT_PATCH_TEMPLATE_OP_CALLEE_SAVE, 0x1 },
 };
 
-/* init.patch: slot 0, offset 0x0, clobbers 0x7. Rewrite the site copy in insn_buff (originally at addr); returns bytes used. */
+/* init.patch: slot 0, offset 0x0, clobbers 0xf. Rewrite the site copy in insn_buff (originally at addr); returns bytes used. */
 static inline unsigned int pv_init_patch(u8 type, void *insn_buff, unsigned long addr, unsigned int len)
 {
 	return pv_ops.init.patch(type, insn_buff, addr, len);
 }
 
-/* time.sched_clock: slot 1, offset 0x4, clobbers 0x7 */
+/* time.sched_clock: slot 1, offset 0x4, clobbers 0xf */
 static inline unsigned long long pv_time_sched_clock(void)
 {
 	return pv_ops.time.sched_clock();
 }
 
-/* time.steal_clock: slot 2, offset 0x8, clobbers 0x7. Nanoseconds the given CPU spent waiting for the hypervisor. */
+/* time.steal_clock: slot 2, offset 0x8, clobbers 0xf. Nanoseconds the given CPU spent waiting for the hypervisor. */
 static inline unsigned long long pv_time_steal_clock(int cpu)
 {
 	return pv_ops.time.steal_clock(cpu);
 }
 
-/* cpu.io_delay: slot 3, offset 0xc, clobbers 0x7 */
+/* cpu.io_delay: slot 3, offset 0xc, clobbers 0xf */
 static inline void pv_cpu_io_delay(void)
 {
 	pv_ops.cpu.io_delay();
 }
 
-/* cpu.get_debugreg: slot 4, offset 0x10, clobbers 0x7 */
+/* cpu.get_debugreg: slot 4, offset 0x10, clobbers 0xf */
 static inline unsigned long pv_cpu_get_debugreg(int regno)
 {
 	return pv_ops.cpu.get_debugreg(regno);
 }
 
-/* cpu.set_debugreg: slot 5, offset 0x14, clobbers 0x7 */
+/* cpu.set_debugreg: slot 5, offset 0x14, clobbers 0xf */
 static inline void pv_cpu_set_debugreg(int regno, unsigned long value)
 {
 	pv_ops.cpu.set_debugreg(regno, value);
 }
 
-/* cpu.read_cr0: slot 6, offset 0x18, clobbers 0x7 */
+/* cpu.read_cr0: slot 6, offset 0x18, clobbers 0xf */
 static inline unsigned long pv_cpu_read_cr0(void)
 {
 	return pv_ops.cpu.read_cr0();
 }
 
-/* cpu.write_cr0: slot 7, offset 0x1c, clobbers 0x7 */
+/* cpu.write_cr0: slot 7, offset 0x1c, clobbers 0xf */
 static inline void pv_cpu_write_cr0(unsigned long arg0)
 {
 	pv_ops.cpu.write_cr0(arg0);
 }
 
-/* cpu.write_cr4: slot 8, offset 0x20, clobbers 0x7 */
+/* cpu.write_cr4: slot 8, offset 0x20, clobbers 0xf */
 static inline void pv_cpu_write_cr4(unsigned long arg0)
 {
 	pv_ops.cpu.write_cr4(arg0);
 }
 
-/* cpu.load_tr_desc: slot 9, offset 0x24, clobbers 0x7 */
+/* cpu.load_tr_desc: slot 9, offset 0x24, clobbers 0xf */
 static inline void pv_cpu_load_tr_desc(void)
 {
 	pv_ops.cpu.load_tr_desc();
 }
 
-/* cpu.load_gdt: slot 10, offset 0x28, clobbers 0x7 */
+/* cpu.load_gdt: slot 10, offset 0x28, clobbers 0xf */
 static inline void pv_cpu_load_gdt(const struct desc_ptr *arg0)
 {
 	pv_ops.cpu.load_gdt(arg0);
 }
 
-/* cpu.load_idt: slot 11, offset 0x2c, clobbers 0x7 */
+/* cpu.load_idt: slot 11, offset 0x2c, clobbers 0xf */
 static inline void pv_cpu_load_idt(const struct desc_ptr *arg0)
 {
 	pv_ops.cpu.load_idt(arg0);
 }
 
-/* cpu.set_ldt: slot 12, offset 0x30, clobbers 0x7 */
+/* cpu.set_ldt: slot 12, offset 0x30, clobbers 0xf */
 static inline void pv_cpu_set_ldt(const void *desc, unsigned int entries)
 {
 	pv_ops.cpu.set_ldt(desc, entries);
 }
 
-/* cpu.store_tr: slot 13, offset 0x34, clobbers 0x7 */
+/* cpu.store_tr: slot 13, offset 0x34, clobbers 0xf */
 static inline unsigned long pv_cpu_store_tr(void)
 {
 	return pv_ops.cpu.store_tr();
 }
 
-/* cpu.load_tls: slot 14, offset 0x38, clobbers 0x7 */
+/* cpu.load_tls: slot 14, offset 0x38, clobbers 0xf */
 static inline void pv_cpu_load_tls(struct thread_struct *t, unsigned int cpu)
 {
 	pv_ops.cpu.load_tls(t, cpu);
 }
 
-/* cpu.load_gs_index: slot 15, offset 0x3c, clobbers 0x7 */
+/* cpu.load_gs_index: slot 15, offset 0x3c, clobbers 0xf */
 static inline void pv_cpu_load_gs_index(unsigned int idx)
 {
 	pv_ops.cpu.load_gs_index(idx);
 }
 
-/* cpu.write_ldt_entry: slot 16, offset 0x40, clobbers 0x7 */
+/* cpu.write_ldt_entry: slot 16, offset 0x40, clobbers 0xf */
 static inline void pv_cpu_write_ldt_entry(struct desc_struct *ldt, int entrynum, const void *desc)
 {
 	pv_ops.cpu.write_ldt_entry(ldt, entrynum, desc);
 }
 
-/* cpu.write_gdt_entry: slot 17, offset 0x44, clobbers 0x7 */
+/* cpu.write_gdt_entry: slot 17, offset 0x44, clobbers 0xf */
 static inline void pv_cpu_write_gdt_entry(struct desc_struct *arg0, int entrynum, const void *desc, int size)
 {
 	pv_ops.cpu.write_gdt_entry(arg0, entrynum, desc, size);
 }
 
-/* cpu.write_idt_entry: slot 18, offset 0x48, clobbers 0x7 */
+/* cpu.write_idt_entry: slot 18, offset 0x48, clobbers 0xf */
 static inline void pv_cpu_write_idt_entry(gate_desc *arg0, int entrynum, const gate_desc *gate)
 {
 	pv_ops.cpu.write_idt_entry(arg0, entrynum, gate);
 }
 
-/* cpu.alloc_ldt: slot 19, offset 0x4c, clobbers 0x7 */
+/* cpu.alloc_ldt: slot 19, offset 0x4c, clobbers 0xf */
 static inline void pv_cpu_alloc_ldt(struct desc_struct *ldt, unsigned int entries)
 {
 	pv_ops.cpu.alloc_ldt(ldt, entries);
 }
 
-/* cpu.free_ldt: slot 20, offset 0x50, clobbers 0x7 */
+/* cpu.free_ldt: slot 20, offset 0x50, clobbers 0xf */
 static inline void pv_cpu_free_ldt(struct desc_struct *ldt, unsigned int entries)
 {
 	pv_ops.cpu.free_ldt(ldt, entries);
 }
 
-/* cpu.load_sp0: slot 21, offset 0x54, clobbers 0x7 */
+/* cpu.load_sp0: slot 21, offset 0x54, clobbers 0xf */
 static inline void pv_cpu_load_sp0(unsigned long sp0)
 {
 	pv_ops.cpu.load_sp0(sp0);
 }
 
-/* cpu.invalidate_io_bitmap: slot 22, offset 0x58, clobbers 0x7 */
+/* cpu.invalidate_io_bitmap: slot 22, offset 0x58, clobbers 0xf */
 static inline void pv_cpu_invalidate_io_bitmap(void)
 {
 	pv_ops.cpu.invalidate_io_bitmap();
 }
 
-/* cpu.update_io_bitmap: slot 23, offset 0x5c, clobbers 0x7 */
+/* cpu.update_io_bitmap: slot 23, offset 0x5c, clobbers 0xf */
 static inline void pv_cpu_update_io_bitmap(void)
 {
 	pv_ops.cpu.update_io_bitmap();
 }
 
-/* cpu.wbinvd: slot 24, offset 0x60, clobbers 0x7 */
+/* cpu.wbinvd: slot 24, offset 0x60, clobbers 0xf */
 static inline void pv_cpu_wbinvd(void)
 {
 	pv_ops.cpu.wbinvd();
 }
 
-/* cpu.cpuid: slot 25, offset 0x64, clobbers 0x7 */
+/* cpu.cpuid: slot 25, offset 0x64, clobbers 0xf */
 static inline void pv_cpu_cpuid(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx)
 {
 	pv_ops.cpu.cpuid(eax, ebx, ecx, edx);
 }
 
-/* cpu.read_msr: slot 26, offset 0x68, clobbers 0x7 */
+/* cpu.read_msr: slot 26, offset 0x68, clobbers 0xf */
 static inline u64 pv_cpu_read_msr(unsigned int msr)
 {
 	return pv_ops.cpu.read_msr(msr);
 }
 
-/* cpu.write_msr: slot 27, offset 0x6c, clobbers 0x7 */
+/* cpu.write_msr: slot 27, offset 0x6c, clobbers 0xf */
 static inline void pv_cpu_write_msr(unsigned int msr, unsigned int low, unsigned int high)
 {
 	pv_ops.cpu.write_msr(msr, low, high);
 }
 
-/* cpu.read_msr_safe: slot 28, offset 0x70, clobbers 0x7 */
+/* cpu.read_msr_safe: slot 28, offset 0x70, clobbers 0xf */
 static inline u64 pv_cpu_read_msr_safe(unsigned int msr, int *err)
 {
 	return pv_ops.cpu.read_msr_safe(msr, err);
 }
 
-/* cpu.write_msr_safe: slot 29, offset 0x74, clobbers 0x7 */
+/* cpu.write_msr_safe: slot 29, offset 0x74, clobbers 0xf */
 static inline int pv_cpu_write_msr_safe(unsigned int msr, unsigned int low, unsigned int high)
 {
 	return pv_ops.cpu.write_msr_safe(msr, low, high);
 }
 
-/* cpu.read_pmc: slot 30, offset 0x78, clobbers 0x7 */
+/* cpu.read_pmc: slot 30, offset 0x78, clobbers 0xf */
 static inline u64 pv_cpu_read_pmc(int counter)
 {
 	return pv_ops.cpu.read_pmc(counter);
 }
 
-/* cpu.usergs_sysret64: slot 31, offset 0x7c, jump, clobbers 0x7 */
+/* cpu.usergs_sysret64: slot 31, offset 0x7c, jump, clobbers 0xf */
 static inline void pv_cpu_usergs_sysret64(void)
 {
 	pv_ops.cpu.usergs_sysret64();
 }
 
-/* cpu.iret: slot 32, offset 0x80, jump, clobbers 0x7 */
+/* cpu.iret: slot 32, offset 0x80, jump, clobbers 0xf */
 static inline void pv_cpu_iret(void)
 {
 	pv_ops.cpu.iret();
 }
 
-/* cpu.swapgs: slot 33, offset 0x84, clobbers 0x7 */
+/* cpu.swapgs: slot 33, offset 0x84, clobbers 0xf */
 static inline void pv_cpu_swapgs(void)
 {
 	pv_ops.cpu.swapgs();
 }
 
-/* cpu.start_context_switch: slot 34, offset 0x88, clobbers 0x7 */
+/* cpu.start_context_switch: slot 34, offset 0x88, clobbers 0xf */
 static inline void pv_cpu_start_context_switch(struct task_struct *prev)
 {
 	pv_ops.cpu.start_context_switch(prev);
 }
 
-/* cpu.end_context_switch: slot 35, offset 0x8c, clobbers 0x7 */
+/* cpu.end_context_switch: slot 35, offset 0x8c, clobbers 0xf */
 static inline void pv_cpu_end_context_switch(struct task_struct *next)
 {
 	pv_ops.cpu.end_context_switch(next);
@@ -546,49 +546,49 @@ static inline void pv_irq_irq_enable(void)
 	((void (*)(void))pv_ops.irq.irq_enable.func)();
 }
 
-/* irq.safe_halt: slot 40, offset 0xa0, clobbers 0x7 */
+/* irq.safe_halt: slot 40, offset 0xa0, clobbers 0xf */
 static inline void pv_irq_safe_halt(void)
 {
 	pv_ops.irq.safe_halt();
 }
 
-/* irq.halt: slot 41, offset 0xa4, clobbers 0x7 */
+/* irq.halt: slot 41, offset 0xa4, clobbers 0xf */
 static inline void pv_irq_halt(void)
 {
 	pv_ops.irq.halt();
 }
 
-/* mmu.flush_tlb_user: slot 42, offset 0xa8, clobbers 0x7 */
+/* mmu.flush_tlb_user: slot 42, offset 0xa8, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_user(void)
 {
 	pv_ops.mmu.flush_tlb_user();
 }
 
-/* mmu.flush_tlb_kernel: slot 43, offset 0xac, clobbers 0x7 */
+/* mmu.flush_tlb_kernel: slot 43, offset 0xac, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_kernel(void)
 {
 	pv_ops.mmu.flush_tlb_kernel();
 }
 
-/* mmu.flush_tlb_one_user: slot 44, offset 0xb0, clobbers 0x7 */
+/* mmu.flush_tlb_one_user: slot 44, offset 0xb0, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_one_user(unsigned long addr)
 {
 	pv_ops.mmu.flush_tlb_one_user(addr);
 }
 
-/* mmu.flush_tlb_others: slot 45, offset 0xb4, clobbers 0x7 */
+/* mmu.flush_tlb_others: slot 45, offset 0xb4, clobbers 0xf */
 static inline void pv_mmu_flush_tlb_others(const struct cpumask *cpus, const struct flush_tlb_info *info)
 {
 	pv_ops.mmu.flush_tlb_others(cpus, info);
 }
 
-/* mmu.tlb_remove_table: slot 46, offset 0xb8, clobbers 0x7 */
+/* mmu.tlb_remove_table: slot 46, offset 0xb8, clobbers 0xf */
 static inline void pv_mmu_tlb_remove_table(struct mmu_gather *tlb, void *table)
 {
 	pv_ops.mmu.tlb_remove_table(tlb, table);
 }
 
-/* mmu.exit_mmap: slot 47, offset 0xbc, clobbers 0x7 */
+/* mmu.exit_mmap: slot 47, offset 0xbc, clobbers 0xf */
 static inline void pv_mmu_exit_mmap(struct mm_struct *mm)
 {
 	pv_ops.mmu.exit_mmap(mm);
@@ -600,115 +600,115 @@ static inline unsigned long pv_mmu_read_cr2(void)
 	return ((unsigned long (*)(void))pv_ops.mmu.read_cr2.func)();
 }
 
-/* mmu.write_cr2: slot 49, offset 0xc4, clobbers 0x7 */
+/* mmu.write_cr2: slot 49, offset 0xc4, clobbers 0xf */
 static inline void pv_mmu_write_cr2(unsigned long arg0)
 {
 	pv_ops.mmu.write_cr2(arg0);
 }
 
-/* mmu.read_cr3: slot 50, offset 0xc8, clobbers 0x7 */
+/* mmu.read_cr3: slot 50, offset 0xc8, clobbers 0xf */
 static inline unsigned long pv_mmu_read_cr3(void)
 {
 	return pv_ops.mmu.read_cr3();
 }
 
-/* mmu.write_cr3: slot 51, offset 0xcc, clobbers 0x7 */
+/* mmu.write_cr3: slot 51, offset 0xcc, clobbers 0xf */
 static inline void pv_mmu_write_cr3(unsigned long arg0)
 {
 	pv_ops.mmu.write_cr3(arg0);
 }
 
-/* mmu.activate_mm: slot 52, offset 0xd0, clobbers 0x7 */
+/* mmu.activate_mm: slot 52, offset 0xd0, clobbers 0xf */
 static inline void pv_mmu_activate_mm(struct mm_struct *prev, struct mm_struct *next)
 {
 	pv_ops.mmu.activate_mm(prev, next);
 }
 
-/* mmu.dup_mmap: slot 53, offset 0xd4, clobbers 0x7 */
+/* mmu.dup_mmap: slot 53, offset 0xd4, clobbers 0xf */
 static inline void pv_mmu_dup_mmap(struct mm_struct *oldmm, struct mm_struct *mm)
 {
 	pv_ops.mmu.dup_mmap(oldmm, mm);
 }
 
-/* mmu.pgd_alloc: slot 54, offset 0xd8, clobbers 0x7 */
+/* mmu.pgd_alloc: slot 54, offset 0xd8, clobbers 0xf */
 static inline int pv_mmu_pgd_alloc(struct mm_struct *mm)
 {
 	return pv_ops.mmu.pgd_alloc(mm);
 }
 
-/* mmu.pgd_free: slot 55, offset 0xdc, clobbers 0x7 */
+/* mmu.pgd_free: slot 55, offset 0xdc, clobbers 0xf */
 static inline void pv_mmu_pgd_free(struct mm_struct *mm, pgd_t *pgd)
 {
 	pv_ops.mmu.pgd_free(mm, pgd);
 }
 
-/* mmu.alloc_pte: slot 56, offset 0xe0, clobbers 0x7 */
+/* mmu.alloc_pte: slot 56, offset 0xe0, clobbers 0xf */
 static inline void pv_mmu_alloc_pte(struct mm_struct *mm, unsigned long pfn)
 {
 	pv_ops.mmu.alloc_pte(mm, pfn);
 }
 
-/* mmu.alloc_pmd: slot 57, offset 0xe4, clobbers 0x7 */
+/* mmu.alloc_pmd: slot 57, offset 0xe4, clobbers 0xf */
 static inline void pv_mmu_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 {
 	pv_ops.mmu.alloc_pmd(mm, pfn);
 }
 
-/* mmu.alloc_pud: slot 58, offset 0xe8, clobbers 0x7 */
+/* mmu.alloc_pud: slot 58, offset 0xe8, clobbers 0xf */
 static inline void pv_mmu_alloc_pud(struct mm_struct *mm, unsigned long pfn)
 {
 	pv_ops.mmu.alloc_pud(mm, pfn);
 }
 
-/* mmu.alloc_p4d: slot 59, offset 0xec, clobbers 0x7 */
+/* mmu.alloc_p4d: slot 59, offset 0xec, clobbers 0xf */
 static inline void pv_mmu_alloc_p4d(struct mm_struct *mm, unsigned long pfn)
 {
 	pv_ops.mmu.alloc_p4d(mm, pfn);
 }
 
-/* mmu.release_pte: slot 60, offset 0xf0, clobbers 0x7 */
+/* mmu.release_pte: slot 60, offset 0xf0, clobbers 0xf */
 static inline void pv_mmu_release_pte(unsigned long pfn)
 {
 	pv_ops.mmu.release_pte(pfn);
 }
 
-/* mmu.release_pmd: slot 61, offset 0xf4, clobbers 0x7 */
+/* mmu.release_pmd: slot 61, offset 0xf4, clobbers 0xf */
 static inline void pv_mmu_release_pmd(unsigned long pfn)
 {
 	pv_ops.mmu.release_pmd(pfn);
 }
 
-/* mmu.release_pud: slot 62, offset 0xf8, clobbers 0x7 */
+/* mmu.release_pud: slot 62, offset 0xf8, clobbers 0xf */
 static inline void pv_mmu_release_pud(unsigned long pfn)
 {
 	pv_ops.mmu.release_pud(pfn);
 }
 
-/* mmu.release_p4d: slot 63, offset 0xfc, clobbers 0x7 */
+/* mmu.release_p4d: slot 63, offset 0xfc, clobbers 0xf */
 static inline void pv_mmu_release_p4d(unsigned long pfn)
 {
 	pv_ops.mmu.release_p4d(pfn);
 }
 
-/* mmu.set_pte: slot 64, offset 0x100, clobbers 0x7 */
+/* mmu.set_pte: slot 64, offset 0x100, clobbers 0xf */
 static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pteval)
 {
 	pv_ops.mmu.set_pte(ptep, pteval);
 }
 
-/* mmu.set_pmd: slot 65, offset 0x104, clobbers 0x7 */
+/* mmu.set_pmd: slot 65, offset 0x104, clobbers 0xf */
 static inline void pv_mmu_set_pmd(pmd_t *pmdp, pmd_t pmdval)
 {
 	pv_ops.mmu.set_pmd(pmdp, pmdval);
 }
 
-/* mmu.ptep_modify_prot_start: slot 66, offset 0x108, clobbers 0x7 */
+/* mmu.ptep_modify_prot_start: slot 66, offset 0x108, clobbers 0xf */
 static inline pte_t pv_mmu_ptep_modify_prot_start(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep)
 {
 	return pv_ops.mmu.ptep_modify_prot_start(vma, addr, ptep);
 }
 
-/* mmu.ptep_modify_prot_commit: slot 67, offset 0x10c, clobbers 0x7 */
+/* mmu.ptep_modify_prot_commit: slot 67, offset 0x10c, clobbers 0xf */
 static inline void pv_mmu_ptep_modify_prot_commit(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep, pte_t pte)
 {
 	pv_ops.mmu.ptep_modify_prot_commit(vma, addr, ptep, pte);
@@ -738,7 +738,7 @@ static inline pgd_t pv_mmu_make_pgd(pgdval_t pgd)
 	return ((pgd_t (*)(pgdval_t))pv_ops.mmu.make_pgd.func)(pgd);
 }
 
-/* mmu.set_pud: slot 72, offset 0x120, clobbers 0x7 */
+/* mmu.set_pud: slot 72, offset 0x120, clobbers 0xf */
 static inline void pv_mmu_set_pud(pud_t *pudp, pud_t pudval)
 {
 	pv_ops.mmu.set_pud(pudp, pudval);
@@ -768,37 +768,37 @@ static inline pud_t pv_mmu_make_pud(pudval_t pud)
 	return ((pud_t (*)(pudval_t))pv_ops.mmu.make_pud.func)(pud);
 }
 
-/* mmu.set_p4d: slot 77, offset 0x134, clobbers 0x7 */
+/* mmu.set_p4d: slot 77, offset 0x134, clobbers 0xf */
 static inline void pv_mmu_set_p4d(p4d_t *p4dp, p4d_t p4dval)
 {
 	pv_ops.mmu.set_p4d(p4dp, p4dval);
 }
 
-/* mmu.lazy_mode.enter: slot 78, offset 0x138, clobbers 0x7 */
+/* mmu.lazy_mode.enter: slot 78, offset 0x138, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_enter(void)
 {
 	pv_ops.mmu.lazy_mode.enter();
 }
 
-/* mmu.lazy_mode.leave: slot 79, offset 0x13c, clobbers 0x7 */
+/* mmu.lazy_mode.leave: slot 79, offset 0x13c, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_leave(void)
 {
 	pv_ops.mmu.lazy_mode.leave();
 }
 
-/* mmu.lazy_mode.flush: slot 80, offset 0x140, clobbers 0x7 */
+/* mmu.lazy_mode.flush: slot 80, offset 0x140, clobbers 0xf */
 static inline void pv_mmu_lazy_mode_flush(void)
 {
 	pv_ops.mmu.lazy_mode.flush();
 }
 
-/* mmu.set_fixmap: slot 81, offset 0x144, clobbers 0x7. Map a fixmap slot; phys may be a pfn or an mfn depending on idx. */
+/* mmu.set_fixmap: slot 81, offset 0x144, clobbers 0xf. Map a fixmap slot; phys may be a pfn or an mfn depending on idx. */
 static inline void pv_mmu_set_fixmap(unsigned int idx, phys_addr_t phys, pgprot_t flags)
 {
 	pv_ops.mmu.set_fixmap(idx, phys, flags);
 }
 
-/* lock.queued_spin_lock_slowpath: slot 82, offset 0x148, clobbers 0x7 */
+/* lock.queued_spin_lock_slowpath: slot 82, offset 0x148, clobbers 0xf */
 static inline void pv_lock_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 {
 	pv_ops.lock.queued_spin_lock_slowpath(lock, val);
@@ -810,13 +810,13 @@ static inline void pv_lock_queued_spin_unlock(struct qspinlock *lock)
 	((void (*)(struct qspinlock *))pv_ops.lock.queued_spin_unlock.func)(lock);
 }
 
-/* lock.wait: slot 84, offset 0x150, clobbers 0x7 */
+/* lock.wait: slot 84, offset 0x150, clobbers 0xf */
 static inline void pv_lock_wait(u8 *ptr, u8 val)
 {
 	pv_ops.lock.wait(ptr, val);
 }
 
-/* lock.kick: slot 85, offset 0x154, clobbers 0x7 */
+/* lock.kick: slot 85, offset 0x154, clobbers 0xf */
 static inline void pv_lock_kick(int cpu)
 {
 	pv_ops.lock.kick(cpu);

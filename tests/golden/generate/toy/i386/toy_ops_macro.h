@@ -41,7 +41,7 @@ _Static_assert(__builtin_offsetof(struct toy_ops, read_tsc) == 28, "struct toy_o
 	".short " #clobbers "\n\t" \
 	".popsection\n"
 
-/* irq.save_fl: slot 0, offset 0x0, clobbers 0x7. Return the current interrupt flags word. */
+/* irq.save_fl: slot 0, offset 0x0, clobbers 0xf. Return the current interrupt flags word. */
 static inline unsigned long pv_irq_save_fl(void)
 {
 	unsigned long __pv_eax;
@@ -49,14 +49,14 @@ static inline unsigned long pv_irq_save_fl(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(0, 0x7)
+		TOY_OPS_PV_RECORD(0, 0xf)
 		: "=a"(__pv_eax)
 		: [__pv_op] "i"(&toy_ops.irq.save_fl)
 		: "ecx", "edx", "memory", "cc");
 	return (unsigned long)__pv_eax;
 }
 
-/* irq.restore_fl: slot 1, offset 0x4, clobbers 0x7. Restore a flags word previously returned by save_fl. */
+/* irq.restore_fl: slot 1, offset 0x4, clobbers 0xf. Restore a flags word previously returned by save_fl. */
 static inline void pv_irq_restore_fl(unsigned long flags)
 {
 	unsigned long __pv_a0 = (unsigned long)(flags);
@@ -64,39 +64,39 @@ static inline void pv_irq_restore_fl(unsigned long flags)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(1, 0x7)
+		TOY_OPS_PV_RECORD(1, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.irq.restore_fl)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* irq.irq_disable: slot 2, offset 0x8, clobbers 0x7. Mask interrupts on this CPU. */
+/* irq.irq_disable: slot 2, offset 0x8, clobbers 0xf. Mask interrupts on this CPU. */
 static inline void pv_irq_irq_disable(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(2, 0x7)
+		TOY_OPS_PV_RECORD(2, 0xf)
 		:
 		: [__pv_op] "i"(&toy_ops.irq.irq_disable)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* irq.irq_enable: slot 3, offset 0xc, clobbers 0x7 */
+/* irq.irq_enable: slot 3, offset 0xc, clobbers 0xf */
 static inline void pv_irq_irq_enable(void)
 {
 	__asm__ __volatile__(
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(3, 0x7)
+		TOY_OPS_PV_RECORD(3, 0xf)
 		:
 		: [__pv_op] "i"(&toy_ops.irq.irq_enable)
 		: "eax", "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.write_cr3: slot 4, offset 0x10, clobbers 0x7. Switch to the page-table root at physical address val. */
+/* mmu.write_cr3: slot 4, offset 0x10, clobbers 0xf. Switch to the page-table root at physical address val. */
 static inline void pv_mmu_write_cr3(unsigned long val)
 {
 	unsigned long __pv_a0 = (unsigned long)(val);
@@ -104,13 +104,13 @@ static inline void pv_mmu_write_cr3(unsigned long val)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(4, 0x7)
+		TOY_OPS_PV_RECORD(4, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.mmu.write_cr3)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* mmu.set_pte: slot 5, offset 0x14, clobbers 0x7 */
+/* mmu.set_pte: slot 5, offset 0x14, clobbers 0xf */
 static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pte)
 {
 	unsigned long __pv_a0 = (unsigned long)(ptep);
@@ -120,13 +120,13 @@ static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pte)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(5, 0x7)
+		TOY_OPS_PV_RECORD(5, 0xf)
 		: "+a"(__pv_a0), "+d"(__pv_a1)
 		: [__pv_op] "i"(&toy_ops.mmu.set_pte)
 		: "ecx", "memory", "cc");
 }
 
-/* mmu.flush_tlb_one: slot 6, offset 0x18, clobbers 0x7. Drop the TLB entry that maps addr. */
+/* mmu.flush_tlb_one: slot 6, offset 0x18, clobbers 0xf. Drop the TLB entry that maps addr. */
 static inline void pv_mmu_flush_tlb_one(unsigned long addr)
 {
 	unsigned long __pv_a0 = (unsigned long)(addr);
@@ -134,13 +134,13 @@ static inline void pv_mmu_flush_tlb_one(unsigned long addr)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(6, 0x7)
+		TOY_OPS_PV_RECORD(6, 0xf)
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.mmu.flush_tlb_one)
 		: "ecx", "edx", "memory", "cc");
 }
 
-/* read_tsc: slot 7, offset 0x1c, clobbers 0x7. Read the CPU time-stamp counter. */
+/* read_tsc: slot 7, offset 0x1c, clobbers 0xf. Read the CPU time-stamp counter. */
 static inline u64 pv_read_tsc(void)
 {
 	unsigned long __pv_eax, __pv_edx;
@@ -148,7 +148,7 @@ static inline u64 pv_read_tsc(void)
 		"771:\n\t"
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
-		TOY_OPS_PV_RECORD(7, 0x7)
+		TOY_OPS_PV_RECORD(7, 0xf)
 		: "=a"(__pv_eax), "=d"(__pv_edx)
 		: [__pv_op] "i"(&toy_ops.read_tsc)
 		: "ecx", "memory", "cc");

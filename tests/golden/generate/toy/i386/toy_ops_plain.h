@@ -59,59 +59,59 @@ struct toy_ops_op_meta {
 
 /* One entry per wrapper, in slot order. */
 static const struct toy_ops_op_meta toy_ops_op_meta[] __attribute__((__unused__)) = {
-	{ "pv_irq_save_fl", "irq.save_fl", 0x0, 0, 0, 4, 0, 0x7 },
-	{ "pv_irq_restore_fl", "irq.restore_fl", 0x4, 1, 1, 0, 0, 0x7 },
-	{ "pv_irq_irq_disable", "irq.irq_disable", 0x8, 2, 0, 0, 0, 0x7 },
-	{ "pv_irq_irq_enable", "irq.irq_enable", 0xc, 3, 0, 0, 0, 0x7 },
-	{ "pv_mmu_write_cr3", "mmu.write_cr3", 0x10, 4, 1, 0, 0, 0x7 },
-	{ "pv_mmu_set_pte", "mmu.set_pte", 0x14, 5, 2, 0, 0, 0x7 },
-	{ "pv_mmu_flush_tlb_one", "mmu.flush_tlb_one", 0x18, 6, 1, 0, 0, 0x7 },
-	{ "pv_read_tsc", "read_tsc", 0x1c, 7, 0, 8, 0, 0x7 },
+	{ "pv_irq_save_fl", "irq.save_fl", 0x0, 0, 0, 4, 0, 0xf },
+	{ "pv_irq_restore_fl", "irq.restore_fl", 0x4, 1, 1, 0, 0, 0xf },
+	{ "pv_irq_irq_disable", "irq.irq_disable", 0x8, 2, 0, 0, 0, 0xf },
+	{ "pv_irq_irq_enable", "irq.irq_enable", 0xc, 3, 0, 0, 0, 0xf },
+	{ "pv_mmu_write_cr3", "mmu.write_cr3", 0x10, 4, 1, 0, 0, 0xf },
+	{ "pv_mmu_set_pte", "mmu.set_pte", 0x14, 5, 2, 0, 0, 0xf },
+	{ "pv_mmu_flush_tlb_one", "mmu.flush_tlb_one", 0x18, 6, 1, 0, 0, 0xf },
+	{ "pv_read_tsc", "read_tsc", 0x1c, 7, 0, 8, 0, 0xf },
 };
 
-/* irq.save_fl: slot 0, offset 0x0, clobbers 0x7. Return the current interrupt flags word. */
+/* irq.save_fl: slot 0, offset 0x0, clobbers 0xf. Return the current interrupt flags word. */
 static inline unsigned long pv_irq_save_fl(void)
 {
 	return toy_ops.irq.save_fl();
 }
 
-/* irq.restore_fl: slot 1, offset 0x4, clobbers 0x7. Restore a flags word previously returned by save_fl. */
+/* irq.restore_fl: slot 1, offset 0x4, clobbers 0xf. Restore a flags word previously returned by save_fl. */
 static inline void pv_irq_restore_fl(unsigned long flags)
 {
 	toy_ops.irq.restore_fl(flags);
 }
 
-/* irq.irq_disable: slot 2, offset 0x8, clobbers 0x7. Mask interrupts on this CPU. */
+/* irq.irq_disable: slot 2, offset 0x8, clobbers 0xf. Mask interrupts on this CPU. */
 static inline void pv_irq_irq_disable(void)
 {
 	toy_ops.irq.irq_disable();
 }
 
-/* irq.irq_enable: slot 3, offset 0xc, clobbers 0x7 */
+/* irq.irq_enable: slot 3, offset 0xc, clobbers 0xf */
 static inline void pv_irq_irq_enable(void)
 {
 	toy_ops.irq.irq_enable();
 }
 
-/* mmu.write_cr3: slot 4, offset 0x10, clobbers 0x7. Switch to the page-table root at physical address val. */
+/* mmu.write_cr3: slot 4, offset 0x10, clobbers 0xf. Switch to the page-table root at physical address val. */
 static inline void pv_mmu_write_cr3(unsigned long val)
 {
 	toy_ops.mmu.write_cr3(val);
 }
 
-/* mmu.set_pte: slot 5, offset 0x14, clobbers 0x7 */
+/* mmu.set_pte: slot 5, offset 0x14, clobbers 0xf */
 static inline void pv_mmu_set_pte(pte_t *ptep, pte_t pte)
 {
 	toy_ops.mmu.set_pte(ptep, pte);
 }
 
-/* mmu.flush_tlb_one: slot 6, offset 0x18, clobbers 0x7. Drop the TLB entry that maps addr. */
+/* mmu.flush_tlb_one: slot 6, offset 0x18, clobbers 0xf. Drop the TLB entry that maps addr. */
 static inline void pv_mmu_flush_tlb_one(unsigned long addr)
 {
 	toy_ops.mmu.flush_tlb_one(addr);
 }
 
-/* read_tsc: slot 7, offset 0x1c, clobbers 0x7. Read the CPU time-stamp counter. */
+/* read_tsc: slot 7, offset 0x1c, clobbers 0xf. Read the CPU time-stamp counter. */
 static inline u64 pv_read_tsc(void)
 {
 	return toy_ops.read_tsc();

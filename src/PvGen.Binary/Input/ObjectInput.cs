@@ -1,0 +1,129 @@
+using System.IO.MemoryMappedFiles;
+
+namespace PvGen.Binary.Input;
+
+/// <summary>
+/// The bytes of one input file as the ELF reader sees them: a small plain file read once into memory, a large one
+/// (a vmlinux) mapped so that only the pages of the sections read count, a compressed one decompressed (bounded by
+/// <see cref="Decompression"/>). Compression is told by the first bytes; a name that promises one it does not hold is
+/// an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
+/// </summary>
+internal sealed class ObjectInput : IDisposable
+{
+    /// <summary>Plain files larger than this are mapped instead of read.</summary>
+    public const long MapThreshold = 256L << 20;
+
+    /// <summary>Each scanning thread keeps its read buffer up to this size: no allocation per file for a kernel's modules.</summary>
+    private const int KeptBufferLimit = 64 << 20;
+
+    [ThreadStatic]
+    private static byte[]? threadBuffer;
+
+    private readonly IDisposable? owner;
+
+    private ObjectInput(Stream stream, ObjectCompression compression, IDisposable? owner = null)
+    {
+        Stream = stream;
+        Compression = compression;
+        this.owner = owner;
+    }
+
+    public Stream Stream { get; }
+
+    public ObjectCompression Compression { get; }
+
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="InvalidDataException">Its compression is unsupported, corrupt, or not what its name says.</exception>
+    public static ObjectInput Open(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        bool handedOver = false;
+        try
+        {
+            long length = file.Length;
+            var compression = Sniff(file, path);
+            if (compression != ObjectCompression.None)
+            {
+                using var buffered = new BufferedStream(file, 1 << 16);
+                byte[] buffer = threadBuffer ?? new byte[1 << 20];
+                int size = Decompression.DecompressElf(buffered, compression, ref buffer);
+                Keep(buffer);
+                return new ObjectInput(new MemoryStream(buffer, 0, size, writable: false, publiclyVisible: true), compression);
+            }
+
+            if (length > MapThreshold)
+            {
+                var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+                handedOver = true;
+                return new ObjectInput(map.CreateViewStream(0, length, MemoryMappedFileAccess.Read), ObjectCompression.None, map);
+            }
+
+            // One read per file: the symbol search and LibObjectFile's sub-streams then work on the same bytes.
+            var whole = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
+            Keep(whole);
+            file.Position = 0;
+            file.ReadExactly(whole, 0, (int)length);
+            return new ObjectInput(new MemoryStream(whole, 0, (int)length, writable: false, publiclyVisible: true), ObjectCompression.None);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                file.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Wraps a seekable stream (an archive member, a test's bytes), decompressing it into a buffer of its own when compressed.</summary>
+    public static ObjectInput FromStream(Stream stream, string path)
+    {
+        var compression = Sniff(stream, path);
+        if (compression == ObjectCompression.None)
+        {
+            return new ObjectInput(stream, compression);
+        }
+
+        byte[] buffer = new byte[1 << 16];
+        int size = Decompression.DecompressElf(stream, compression, ref buffer);
+        return new ObjectInput(new MemoryStream(buffer, 0, size, writable: false, publiclyVisible: true), compression);
+    }
+
+    public void Dispose()
+    {
+        Stream.Dispose();
+        owner?.Dispose();
+    }
+
+    /// <summary>The compression the first bytes show; leaves the stream at 0.</summary>
+    private static ObjectCompression Sniff(Stream stream, string path)
+    {
+        Span<byte> head = stackalloc byte[6];
+        stream.Position = 0;
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        var found = Decompression.Detect(head[..read]);
+        var named = Decompression.FromName(path);
+        if (named != ObjectCompression.None && found != named)
+        {
+            string suffix = Path.GetExtension(path);
+            throw new InvalidDataException(found == ObjectCompression.None
+                ? $"named {suffix} but not {Decompression.Name(named)} data"
+                : $"named {suffix} but holds {Decompression.Name(found)} data");
+        }
+
+        if (found == ObjectCompression.None && Decompression.UnsupportedSuffix(path) is { } unsupported)
+        {
+            throw new InvalidDataException($"compressed as {unsupported}, which pvgen does not read (it reads {string.Join(", ", Decompression.Suffixes)})");
+        }
+
+        return found;
+    }
+
+    private static void Keep(byte[] buffer)
+    {
+        if (buffer.Length <= KeptBufferLimit)
+        {
+            threadBuffer = buffer;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PvGen.TestSupport;
+
+namespace PvGen.Binary.Tests;
+
+/// <summary>One .altinstructions entry as binutils shows it: where its original is (relocation symbol + addend) and its flags and lengths.</summary>
+public sealed record OracleAltEntry(string Object, long RecordOffset, string SiteSection, long SiteOffset, string ReplacementSection, long ReplacementOffset, uint FtFlags, int InstrLength, int ReplacementLength)
+{
+    public bool DirectCall => ((FtFlags >> 16) & 2) != 0;
+
+    public bool Not => ((FtFlags >> 16) & 1) != 0;
+}
+
+/// <summary>
+/// An independent reader of <c>.altinstructions</c>: the section's bytes from <c>objdump -s</c>, its relocations from
+/// <c>readelf -rW</c>, the entry stride from the distance between relocation pairs, and the kernel's 6.3+ field
+/// offsets (ft_flags at +8, instrlen +12, replacementlen +13). Neither LibObjectFile nor PvGen.X86 is involved.
+/// </summary>
+public static partial class AltOracle
+{
+    [GeneratedRegex(@"^ ([0-9a-f]{4,}) ((?:[0-9a-f]{2,8} ?){1,4})")]
+    private static partial Regex DumpLine();
+
+    [GeneratedRegex(@"^(?<offset>[0-9a-f]+)\s+[0-9a-f]+\s+(?<type>R_\S+)\s+[0-9a-f]+\s+(?<symbol>\S+)(\s*(?<sign>[+-])\s*(?<addend>[0-9a-f]+))?\s*$")]
+    private static partial Regex RelocationLine();
+
+    /// <summary>Every entry of every object (objects without .altinstructions contribute none). Runs binutils once per batch.</summary>
+    public static List<OracleAltEntry> Entries(IReadOnlyList<string> objects)
+    {
+        var entries = new List<OracleAltEntry>();
+        foreach (var batch in objects.Chunk(100))
+        {
+            var bytes = SectionDumps(batch);
+            var relocations = RelocationLists(batch);
+            foreach (string obj in batch)
+            {
+                if (!bytes.TryGetValue(obj, out var data) || !relocations.TryGetValue(obj, out var relocs) || relocs.Count == 0)
+                {
+                    continue;
+                }
+
+                relocs.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+                int stride = relocs.Count >= 4 ? (int)(relocs[2].Offset - relocs[0].Offset) : data.Length;
+                if (relocs.Count % 2 != 0 || data.Length != stride * (relocs.Count / 2))
+                {
+                    throw new InvalidDataException($"{obj}: {relocs.Count} relocations do not pair up over {data.Length} bytes with stride {stride}");
+                }
+
+                if (stride != 14)
+                {
+                    throw new InvalidDataException($"{obj}: .altinstructions stride {stride}, not the 6.3+ 14 bytes this oracle reads");
+                }
+
+                for (int i = 0; i < relocs.Count / 2; i++)
+                {
+                    var instr = relocs[2 * i];
+                    var repl = relocs[2 * i + 1];
+                    int at = i * stride;
+                    if (instr.Offset != at || repl.Offset != at + 4)
+                    {
+                        throw new InvalidDataException($"{obj}: entry {i}: relocations at 0x{instr.Offset:x}/0x{repl.Offset:x}");
+                    }
+
+                    entries.Add(new OracleAltEntry(obj, at, instr.Symbol, instr.Addend, repl.Symbol, repl.Addend,
+                        BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 8)), data[at + 12], data[at + 13]));
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    private static Dictionary<string, byte[]> SectionDumps(string[] objects)
+    {
+        var run = Tool.Run("objdump", ["-s", "-j", ".altinstructions", .. objects]);
+        var dumps = new Dictionary<string, List<byte>>();
+        List<byte>? current = null;
+        foreach (string line in run.Stdout.Split('\n'))
+        {
+            if (line.EndsWith("file format elf64-x86-64", StringComparison.Ordinal) || line.EndsWith("file format elf32-i386", StringComparison.Ordinal))
+            {
+                string obj = line[..line.LastIndexOf(':', line.IndexOf("file format", StringComparison.Ordinal))].Trim();
+                current = [];
+                dumps[obj] = current;
+                continue;
+            }
+
+            var m = DumpLine().Match(line);
+            if (current is not null && m.Success)
+            {
+                current.AddRange(Convert.FromHexString(m.Groups[2].Value.Replace(" ", string.Empty, StringComparison.Ordinal)));
+            }
+        }
+
+        return dumps.Where(d => d.Value.Count > 0).ToDictionary(d => d.Key, d => d.Value.ToArray());
+    }
+
+    private static Dictionary<string, List<(long Offset, string Symbol, long Addend)>> RelocationLists(string[] objects)
+    {
+        var run = Tool.Run("readelf", ["-rW", .. objects]);
+        var lists = new Dictionary<string, List<(long, string, long)>>();
+        string? obj = objects.Length == 1 ? objects[0] : null;
+        bool inside = false;
+        foreach (string line in run.Stdout.Split('\n'))
+        {
+            if (line.StartsWith("File: ", StringComparison.Ordinal))
+            {
+                obj = line["File: ".Length..].Trim();
+                inside = false;
+                continue;
+            }
+
+            if (line.StartsWith("Relocation section", StringComparison.Ordinal))
+            {
+                inside = line.Contains("'.rela.altinstructions'", StringComparison.Ordinal);
+                continue;
+            }
+
+            var m = RelocationLine().Match(line);
+            if (inside && obj is not null && m.Success)
+            {
+                long addend = m.Groups["addend"].Success ? long.Parse(m.Groups["addend"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) : 0;
+                if (!lists.TryGetValue(obj, out var list))
+                {
+                    lists[obj] = list = [];
+                }
+
+                list.Add((long.Parse(m.Groups["offset"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture), m.Groups["symbol"].Value,
+                    m.Groups["sign"].Value == "-" ? -addend : addend));
+            }
+        }
+
+        return lists;
+    }
+}
