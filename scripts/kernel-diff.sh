@@ -41,14 +41,15 @@ python3 - "$OUT" <<'EOF'
 import json, sys, pathlib
 out = pathlib.Path(sys.argv[1])
 print()
-print("| kernel | objects | macro sites | reloc: in place | lost: retpoline / tail jump / load / address | code bytes macro / plain | saves macro / plain | records reproduced | byte-identical |")
+print("| kernel | objects | macro sites (records) | reloc: in place / references | lost: retpoline / tail jump / load / other | code bytes macro / plain | saves macro / plain | records reproduced | byte-identical |")
 print("|---|---:|---:|---:|---|---|---|---|---|")
 for kernel in ("6.1", "6.12"):
     d = json.loads((out / f"linux-{kernel}.json").read_text())
     t, k = d["totals"], d["kernel"]
     q = k["equivalence"]
-    print(f"| {k['version']} | {q['objects']} | {t['macro_sites']} | {t['reloc_sites']} of {t['reloc_references']} | "
-          f"{t['lost_retpoline']} / {t['lost_tail_jumps']} / {t['lost_loads']} / {t['lost_addresses']} | "
-          f"{t['macro_bytes']} / {t['plain_bytes']} ({t['net_bytes']:+}) | {t['macro_save_instructions']} / {t['plain_save_instructions']} ({t['net_save_instructions']:+}) | "
+    print(f"| {k['version']} | {q['objects']} | {t['macro_sites']} | {t['reloc_sites']} / {t['reloc_references']} | "
+          f"{t['lost_retpoline']} / {t['lost_tail_jumps']} / {t['lost_loads']} / {t['lost'] - t['lost_retpoline'] - t['lost_tail_jumps'] - t['lost_loads'] - t['lost_got'] - t['lost_addresses']} | "
+          f"{t['macro_bytes']} / {t['plain_bytes']} ({t['net_bytes']:+}, {100 * t['net_bytes'] / t['macro_bytes']:+.1f}%) | "
+          f"{t['macro_save_instructions']} / {t['plain_save_instructions']} ({t['net_save_instructions']:+}) | "
           f"{q['records_equal']} of {q['objects']} | {q['identical']} of {q['objects']} |")
 EOF

@@ -141,8 +141,8 @@ public static class Kbuild
         }
 
         // Kconfig probes the compiler (cc-option, the stack-protector test); a probe that cannot run (a machine out of
-        // processes) silently turns an option off, and the trees would then differ. An option the distribution enables
-        // that olddefconfig drops with the distribution's own compiler is such a failure: run it again.
+        // processes, /dev/null not a device) silently turns an option off, and the trees would then differ. An option the
+        // distribution enables that olddefconfig drops may be such a failure: run it again until two runs agree.
         IReadOnlyList<string> dropped = [];
         for (int attempt = 1; attempt <= 3; attempt++)
         {
@@ -166,8 +166,11 @@ public static class Kbuild
                 throw Failed(tree, "make olddefconfig", olddefconfig);
             }
 
-            dropped = config.Dropped(File.ReadAllText(dotConfig));
-            if (dropped.Count == 0)
+            // The same options dropped twice is the compiler's answer (6.12's BTF options need pahole), not a failed probe.
+            var now = config.Dropped(File.ReadAllText(dotConfig));
+            bool stable = now.SequenceEqual(dropped);
+            dropped = now;
+            if (dropped.Count == 0 || stable)
             {
                 break;
             }

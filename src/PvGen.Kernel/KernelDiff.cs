@@ -58,10 +58,12 @@ public static class KernelDiff
 
     public static DiffReport Run(KernelDiffRequest request, Action<KernelProgress>? progress, List<Diagnostic> diagnostics)
     {
+        // Everything that can be checked before any work is: the objects' spelling, the configuration.
+        CheckObjectPaths(request.Objects);
+        var config = KbuildConfig.Load(request.Build);
         var cache = KernelCache.Resolve(request.Cache);
         var source = cache.Source(request.Source, progress);
-        var config = KbuildConfig.Load(request.Build);
-        CheckObjects(source, request.Objects);
+        CheckObjectSources(source, request.Objects);
         string cc = request.Compiler ?? config.CompilerCommand ?? "gcc";
         var compiler = CompilerDriver.Discover([cc]).Single();
         string key = Processes.Sha256($"{source.Root}\n{config.Text}\n{cc}")[..12];
@@ -149,31 +151,35 @@ public static class KernelDiff
         return DiffRunner.Report(import.Model, request.Objects, [build], kernel);
     }
 
-    /// <summary>Objects are tree paths of C or assembler sources, e.g. mm/memory.o.</summary>
-    private static void CheckObjects(KernelSource source, IReadOnlyList<string> objects)
+    /// <summary>Objects are tree paths, e.g. mm/memory.o, each named once.</summary>
+    private static void CheckObjectPaths(IReadOnlyList<string> objects)
     {
         if (objects.Count == 0)
         {
             throw KernelTrees.Unusable("no objects to build");
         }
 
-        foreach (string obj in objects)
+        foreach (string obj in objects.Where(o => !o.EndsWith(".o", StringComparison.Ordinal) || o.Length < 3 || Path.IsPathRooted(o) || o.Split('/').Contains("..")))
         {
-            if (!obj.EndsWith(".o", StringComparison.Ordinal) || Path.IsPathRooted(obj) || obj.Split('/').Contains(".."))
-            {
-                throw KernelTrees.Unusable($"'{obj}' is not an object path inside the tree (such as mm/memory.o)");
-            }
-
-            string stem = Path.Combine(source.Root, obj[..^2]);
-            if (!File.Exists(stem + ".c") && !File.Exists(stem + ".S"))
-            {
-                throw KernelTrees.Unusable($"'{obj}': the tree has no {obj[..^2]}.c or .S to build it from");
-            }
+            throw KernelTrees.Unusable($"'{obj}' is not an object path inside the tree (such as mm/memory.o)");
         }
 
         if (objects.GroupBy(o => o, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw KernelTrees.Unusable($"'{twice.Key}' is named twice");
+        }
+    }
+
+    /// <summary>Each object is built from a C or assembler source of the tree.</summary>
+    private static void CheckObjectSources(KernelSource source, IReadOnlyList<string> objects)
+    {
+        foreach (string obj in objects)
+        {
+            string stem = Path.Combine(source.Root, obj[..^2]);
+            if (!File.Exists(stem + ".c") && !File.Exists(stem + ".S"))
+            {
+                throw KernelTrees.Unusable($"'{obj}': the tree has no {obj[..^2]}.c or .S to build it from");
+            }
         }
     }
 
