@@ -98,6 +98,18 @@ if [[ " $sections " == *" 6.12 "* && -n ${PVGEN_KERNEL612_MODULES_CLOUD_AMD64:-}
   measure "pvgen scan .ko.xz -j 1" "${pvgen[@]}" scan "$shipped" --format json --jobs 1
   measure "xz -dc (xargs -P $jobs)" xargs -a "$work/xz" -P "$jobs" -n 64 xz -dc
   measure "xz -dc (serial)" xargs -a "$work/xz" -n 64 xz -dc
+  # The decoders themselves on the same files (through PvGen's bounded DecompressElf for xz), to pick with numbers.
+  dotnet build "$root/scripts/bench-decoders/bench-decoders.csproj" -c Release --artifacts-path "$artifacts" -v q -nologo >/dev/null
+  decoders=("dotnet" "$artifacts/bin/bench-decoders/release/bench-decoders.dll")
+  for j in 1 "$jobs"; do
+    measure "decoder liblzma -j $j" "${decoders[@]}" liblzma "$j" "$work/xz"
+    measure "decoder SharpCompress XZStream -j $j" "${decoders[@]}" sharpcompress-xz "$j" "$work/xz"
+    measure "decoder ZstdSharp -j $j" "${decoders[@]}" zstdsharp "$j" "$work/zst.list"
+    measure "decoder SharpCompress zstd -j $j" "${decoders[@]}" sharpcompress-zstd "$j" "$work/zst.list"
+    measure "decoder GZipStream -j $j" "${decoders[@]}" gzip "$j" "$work/gz.list"
+  done
+  measure "zstd -dc (serial)" xargs -a "$work/zst.list" -n 64 zstd -qdc
+  measure "gzip -dc (serial)" xargs -a "$work/gz.list" -n 64 gzip -dc
   measure "pvgen scan plain .ko -j $jobs" "${pvgen[@]}" scan "$plain" --format json --jobs "$jobs"
   measure "pvgen scan .ko.zst -j $jobs" "${pvgen[@]}" scan "$work/zst" --format json --jobs "$jobs"
   measure "zstd -dc (xargs -P $jobs)" xargs -a "$work/zst.list" -P "$jobs" -n 64 zstd -qdc

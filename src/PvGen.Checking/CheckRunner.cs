@@ -2,6 +2,7 @@ using PvGen.Binary;
 using PvGen.Checking.Annotations;
 using PvGen.Checking.Toolchain;
 using PvGen.Checking.TypeSafety;
+using PvGen.Generation;
 using PvGen.Model;
 
 namespace PvGen.Checking;
@@ -49,7 +50,9 @@ public static class CheckRunner
 
     public static CheckReport Check(GeneratedOutput output, IReadOnlyList<Compiler> compilers, IReadOnlyList<string> optimizations, string workDirectory, IReadOnlyList<string>? extraFlags = null, Action<string>? progress = null)
     {
-        IReadOnlyList<string> flags = [.. output.Environment.Flags(), .. extraFlags ?? []];
+        // The kernel's include directories as system headers: the exerciser is compiled under -Wextra -Werror, which holds
+        // PvGen's generated code to it, while the kernel's own headers are not -Wextra clean (nor built with it).
+        IReadOnlyList<string> flags = [.. output.Environment.Flags(kernelDirsAsSystem: true), .. extraFlags ?? []];
         Directory.CreateDirectory(workDirectory);
         var model = output.Model;
         var builds = new List<BuildCheck>();
@@ -99,7 +102,9 @@ public static class CheckRunner
         if (style == "macro")
         {
             findings.AddRange(verification!.Findings);
-            coverage = verification.Coverage;
+            var (slotFindings, slotCoverage) = VerifyWrapperSlots(scanned, output.Ops);
+            findings.AddRange(slotFindings);
+            coverage = [.. verification.Coverage.Where(c => c.Id != slotCoverage.Id), slotCoverage];
             if (scanned.Annotations.Count != output.AnnotatedWrappers)
             {
                 findings.Add(new Finding(DiagnosticIds.SiteCountMismatch, Severity.Error,
@@ -107,7 +112,7 @@ public static class CheckRunner
             }
 
             // The generated records must be read back in the format generate wrote them in.
-            if (output.RecordFormat is { } written && scanned.Annotations.Count > 0 && scanned.AnnotationFormat?.Name != written)
+            if (output.Manifest.Record.Format is { } written && scanned.Annotations.Count > 0 && scanned.AnnotationFormat?.Name != written)
             {
                 findings.Add(new Finding(DiagnosticIds.RecordFormatMismatch, Severity.Error,
                     $"generate wrote {written} records but the object's pv records read as {scanned.AnnotationFormat?.Name ?? "none"}", obj));
@@ -115,6 +120,43 @@ public static class CheckRunner
         }
 
         return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, scanned.Annotations.Count, findings, scanned.AnnotationFormat?.Name, coverage);
+    }
+
+    /// <summary>The exerciser's function for a wrapper: each wrapper is called once, from its own function.</summary>
+    public const string ExerciserPrefix = "pvgen_exercise_";
+
+    /// <summary>
+    /// Every record of an exerciser object annotates a call through the slot of the wrapper whose function it lies in
+    /// (the wrapper's own, or the exerciser function that inlined it).
+    /// For .altinstructions entries, which name no slot, this is the only proof that a wrapper calls its own op.
+    /// </summary>
+    public static (IReadOnlyList<Finding> Findings, CheckCoverage Coverage) VerifyWrapperSlots(ScannedObject scanned, IReadOnlyList<ManifestOp> ops)
+    {
+        // Inlined (-O2) the site lies in the exerciser's function; not inlined (-O0) in the wrapper itself.
+        var byFunction = ops.Where(o => o.Wrapper is not null && !o.Skipped)
+            .SelectMany(o => new[] { (ExerciserPrefix + o.Wrapper, o), (o.Wrapper!, o) })
+            .ToDictionary(p => p.Item1, p => p.o, StringComparer.Ordinal);
+        int pointerSize = scanned.Machine == "i386" ? 4 : 8;
+        var findings = new List<Finding>();
+        int examined = 0;
+        foreach (var record in scanned.Annotations)
+        {
+            var site = scanned.Sites.FirstOrDefault(s => s.Section == record.Section && s.Offset >= record.Offset && s.Offset < record.Offset + Math.Max(record.Length, 1));
+            if (site?.FunctionSymbol is not { } function || !byFunction.TryGetValue(function, out var op))
+            {
+                continue;
+            }
+
+            examined++;
+            if (site.TargetOffset != (long)op.Slot * pointerSize)
+            {
+                findings.Add(new Finding(DiagnosticIds.WrongSlot, Severity.Error,
+                    $"{op.Wrapper}'s site (in {function}) calls {site.Op ?? $"slot {site.Slot}"} (table offset {site.TargetOffset}), not {op.Path}'s slot {op.Slot}",
+                    scanned.Path, site.Section, site.Offset, site.Function));
+            }
+        }
+
+        return (findings, new CheckCoverage(DiagnosticIds.WrongSlot, scanned.AnnotationFormat?.Name ?? "none", examined, findings.Count));
     }
 
     /// <summary>`pvgen check --object`: verify objects built by anyone against a model and its configuration.</summary>

@@ -325,6 +325,14 @@ public static unsafe class HeaderParser
         {
             foreach (var field in ClangApi.Children(record))
             {
+                if (field.Kind is CXCursorKind.StructDecl or CXCursorKind.UnionDecl && LibClang.clang_Cursor_isAnonymousRecordDecl(field) != 0)
+                {
+                    // An anonymous member (struct { ... }; inside the table): libclang shows only its record, not the
+                    // implicit field. Its members are the enclosing record's in C, so their paths keep the prefix.
+                    WalkAnonymousMember(record, field, baseOffset, prefix);
+                    continue;
+                }
+
                 if (field.Kind != CXCursorKind.FieldDecl)
                 {
                     continue;
@@ -375,7 +383,58 @@ public static unsafe class HeaderParser
             }
         }
 
-        private void WalkRecordMember(CXCursor field, string path, string name, long offset, CXType canonical, string spelled, SourceLocation location)
+        /// <summary>
+        /// Where an anonymous member starts: a named field inside it, found by name from the enclosing record (C11 makes
+        /// the names visible there), minus its offset inside the anonymous record.
+        /// </summary>
+        private void WalkAnonymousMember(CXCursor parent, CXCursor anonymous, long baseOffset, string prefix)
+        {
+            var location = Locate(anonymous);
+            CXType type = LibClang.clang_getCursorType(anonymous);
+            if (FirstNamedField(anonymous) is not { } leaf)
+            {
+                return;
+            }
+
+            long inParent = LibClang.clang_Type_getOffsetOf(LibClang.clang_getCursorType(parent), leaf);
+            long inAnonymous = LibClang.clang_Type_getOffsetOf(type, leaf);
+            if (inParent < 0 || inAnonymous < 0)
+            {
+                Error(DiagnosticIds.ClangError, $"cannot lay out the anonymous member that holds '{prefix}{leaf}' (libclang error {Math.Min(inParent, inAnonymous)})", location);
+                return;
+            }
+
+            long offset = baseOffset + (inParent - inAnonymous) / 8;
+            // libclang spells the type with the file's absolute path; the model stays machine-independent.
+            string spelled = anonymous.Kind == CXCursorKind.UnionDecl ? "union (anonymous)" : "struct (anonymous)";
+            WalkRecordMember(anonymous, prefix, string.Empty, offset, LibClang.clang_getCanonicalType(type), spelled, location, dataPath: prefix + leaf);
+        }
+
+        /// <summary>An anonymous member's data is named by the field that reaches it (its path's last part).</summary>
+        private static string DataName(string? dataPath, string name) => dataPath is null ? name : dataPath[(dataPath.LastIndexOf('.') + 1)..];
+
+        /// <summary>The first named field of a record, looking through nested anonymous members.</summary>
+        private static string? FirstNamedField(CXCursor record)
+        {
+            foreach (var child in ClangApi.Children(record))
+            {
+                if (child.Kind == CXCursorKind.FieldDecl && ClangApi.Spelling(child) is { Length: > 0 } name)
+                {
+                    return name;
+                }
+
+                if (child.Kind is CXCursorKind.StructDecl or CXCursorKind.UnionDecl && LibClang.clang_Cursor_isAnonymousRecordDecl(child) != 0
+                    && FirstNamedField(child) is { } nested)
+                {
+                    return nested;
+                }
+            }
+
+            return null;
+        }
+
+        /// <param name="dataPath">For an anonymous member: the C path that reaches its start (its first named field), used when it is data.</param>
+        private void WalkRecordMember(CXCursor field, string path, string name, long offset, CXType canonical, string spelled, SourceLocation location, string? dataPath = null)
         {
             CXCursor decl = LibClang.clang_getTypeDeclaration(canonical);
             string recordName = ClangApi.Spelling(decl);
@@ -386,14 +445,15 @@ public static unsafe class HeaderParser
             }
             else if (decl.Kind == CXCursorKind.UnionDecl)
             {
+                string what = anonymous ? $"anonymous union{(path.Length > 0 ? $" in '{path.TrimEnd('.')}'" : string.Empty)}" : $"union member '{path}'";
                 if (HoldsFunctionPointers(canonical))
                 {
-                    Error(DiagnosticIds.UnionMember, $"union member '{path}' holds function pointers; which one a site calls is ambiguous", location);
+                    Error(DiagnosticIds.UnionMember, $"{what} holds function pointers; which one a site calls is ambiguous", location);
                 }
                 else
                 {
-                    Warn(DiagnosticIds.UnionMember, $"union member '{(anonymous ? "(anonymous)" : path)}' is treated as data", location);
-                    AddData(path, name, offset, canonical, spelled, location);
+                    Warn(DiagnosticIds.UnionMember, $"{what} is treated as data", location);
+                    AddData(dataPath ?? path, DataName(dataPath, name), offset, canonical, spelled, location);
                 }
             }
             else if (HoldsFunctionPointers(canonical))
@@ -403,7 +463,7 @@ public static unsafe class HeaderParser
             }
             else
             {
-                AddData(path, name, offset, canonical, spelled, location);
+                AddData(dataPath ?? path, DataName(dataPath, name), offset, canonical, spelled, location);
             }
         }
 

@@ -88,7 +88,7 @@ public sealed record GenerationManifest(
             model.Target.PointerSize,
             model.StructSize,
             request.Styles,
-            environment.Flags(display: Relative),
+            environment.Flags(kernelDirsAsSystem: true, display: Relative),
             new ManifestEnvironment(
                 environment.KernelTree is { } tree ? Relative(tree) : null,
                 environment.KernelBuild is { } build ? Relative(build) : null,

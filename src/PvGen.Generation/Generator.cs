@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using PvGen.Model;
 using PvGen.Model.Json;
-using PvGen.X86;
 
 namespace PvGen.Generation;
 

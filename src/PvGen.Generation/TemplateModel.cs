@@ -182,7 +182,8 @@ public static class TemplateModelBuilder
 {
     public static readonly string Version = typeof(TemplateModelBuilder).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    public sealed record Plan(ModelNode Root, IReadOnlyList<OpPlan> Ops, string BaseName, RecordFormat Format, string Section, string CallForm, ClobberEra ClobberEra);
+    /// <param name="FormatSource">Where the record format came from ("the kernel tree: ...", "pvgen.json"), for the run's summary.</param>
+    public sealed record Plan(ModelNode Root, IReadOnlyList<OpPlan> Ops, string BaseName, RecordFormat Format, string Section, string CallForm, ClobberEra ClobberEra, string FormatSource);
 
     public static Plan Build(GenerationRequest request, List<Diagnostic> diagnostics)
     {
@@ -193,26 +194,32 @@ public static class TemplateModelBuilder
         string prefix = settings.Prefix ?? "pv_";
         string upperBase = CNames.Upper(baseName);
         var configuration = request.Config ?? OpsConfig.Empty;
-        var formatWhere = settings.Locations.GetValueOrDefault("record_format");
-        var format = request.RecordFormat
-            ?? (settings.RecordFormat is { } named ? RecordFormats.Find(named) : null)
-            ?? request.TreeFacts?.RecordFormat
-            ?? RecordFormats.DefaultFor(model.Target.PointerSize);
+        SourceLocation? Where(string key) => settings.Locations.GetValueOrDefault(key);
+        var (format, formatSource) = request.RecordFormat is { } given ? (given, "the request")
+            : settings.RecordFormat is { } named && RecordFormats.Find(named) is { } chosen ? (chosen, Where("record_format") is null ? "the command line" : "pvgen.json")
+            : request.TreeFacts?.RecordFormat is { } tree ? (tree, $"the kernel tree: {request.TreeFacts.Evidence}")
+            : (RecordFormats.DefaultFor(model.Target.PointerSize), $"the default for {model.Target.Arch}");
         if (!format.FitsPointerSize(model.Target.PointerSize))
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
                 $"record format {format.Name} ({format.Description}) is for {format.PointerSize * 8}-bit objects, not {model.Target.Arch}; use one of: "
-                + string.Join(", ", RecordFormats.All.Where(f => f.FitsPointerSize(model.Target.PointerSize)).Select(f => f.Name)), formatWhere);
+                + string.Join(", ", RecordFormats.All.Where(f => f.FitsPointerSize(model.Target.PointerSize)).Select(f => f.Name)), Where("record_format"));
         }
 
         var era = (settings.ClobberEra is { } eraName ? ClobberMasks.Parse(eraName) : null) ?? request.TreeFacts?.ClobberEra ?? ClobberMasks.DefaultEra;
         string section = settings.Section ?? format.Section;
         string callForm = model.Target.PointerSize == 8 ? settings.CallForm ?? "rip" : "abs";
-        if (format.Family == RecordFamily.AltInstructions && callForm != "rip" && model.Target.PointerSize == 8)
+        bool alternatives = format.Family == RecordFamily.AltInstructions;
+        if (alternatives && callForm != "rip" && model.Target.PointerSize == 8)
         {
             throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
-                $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel",
-                settings.Locations.GetValueOrDefault("call_form") ?? formatWhere);
+                $"record format {format.Name} annotates 6-byte 'ff 15' sites; call form abs (ff 14 25, 7 bytes) cannot be patched by a 6.8+ kernel", Where("call_form"));
+        }
+
+        if (!format.CanRecordPvSites)
+        {
+            throw PvGenException.Error(DiagnosticIds.BadGenerateConfig,
+                $"record format {format.Name} ({format.Kernels}) cannot mark a pv call site: those kernels recorded pv sites in .parainstructions; use alt14 (6.8+) or a para* format", Where("record_format"));
         }
 
         string directCallSymbol = settings.DirectCallSymbol ?? Alternatives.DefaultDirectCallSymbol;
@@ -263,6 +270,14 @@ public static class TemplateModelBuilder
             {
                 native = NativeBytes.Normalise(hex) ?? throw new PvGenException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", configWhere));
+
+                // A 6.8+ site is exactly the 6-byte call: a longer native alternative would pad it and alt_replace_call() would BUG().
+                int room = SiteEncodings.DirectCallOriginal(model.Target.PointerSize).Length;
+                if (alternatives && native.Split(' ').Length > room)
+                {
+                    throw new PvGenException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
+                        $"op '{op.Path}': native bytes \"{native}\" are {native.Split(' ').Length} bytes; a {format.Name} site is the {room}-byte call, so its native alternative must fit in {room}", configWhere));
+                }
             }
 
             bool skipped = false;
@@ -295,7 +310,9 @@ public static class TemplateModelBuilder
             string callTarget = op.CalleeSave ? $"{member}.{calleeSaveField}" : member;
             var binding = skipped
                 ? new MacroBinding { IsAsm = false, Reason = skipReason }
-                : MacroBinder.Bind(op, abi, clobberNames);
+                : alternatives && config?.Jump == true
+                ? new MacroBinding { IsAsm = false, Reason = $"a jump op: {format.Name} DIRECT_CALL entries turn calls into direct calls, never jumps" }
+                : MacroBinder.Bind(op, abi, clobberNames, maxSlot: alternatives ? int.MaxValue : 255);
             if (!skipped && !binding.IsAsm)
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.MacroPlainFallback, Severity.Warning,
@@ -346,7 +363,7 @@ public static class TemplateModelBuilder
             .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
             .Add("plain_fallbacks", plans.Where(p => !p.Skipped && !p.Binding.IsAsm).Select(p => new ModelNode().Add("path", p.Op.Path).Add("wrapper", p.Wrapper).Add("reason", p.Binding.Reason)).ToList());
-        return new Plan(root, plans, baseName, format, section, callForm, era);
+        return new Plan(root, plans, baseName, format, section, callForm, era, formatSource);
     }
 
     /// <summary>The C lvalue of the op's pointer: sym.path, or for split tables (2.6.23-4.19 pv_*_ops variables) the path itself.</summary>
@@ -430,6 +447,7 @@ public static class TemplateModelBuilder
             .Add("function_type", $"{returnType} (*)({paramTypes})")
             .Add("native", plan.Native)
             .Add("native_length", plan.Native is null ? 0 : plan.Native.Split(' ').Length)
+            .Add("native_directive", plan.Native is null ? null : ".byte " + string.Join(", ", plan.Native.Split(' ').Select(b => "0x" + b)))
             .Add("clobbers", new ModelNode()
                 .Add("names", plan.Clobbers.Select(r => r.Name).ToList())
                 .Add("mask", plan.ClobberMask)

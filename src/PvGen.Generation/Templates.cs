@@ -174,6 +174,9 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
             // Kept, but sized for real tables: the limit counts every iteration of every loop in one render.
             LoopLimit = 1_000_000,
             RecursiveLimit = 100,
+
+            // Scriban cuts any string longer than LimitToString (1 MiB by default) to "...": a big table's header must never be cut.
+            LimitToString = 0,
             MemberRenamer = member => member.Name,
         };
         var functions = new ScriptObject();

@@ -25,6 +25,11 @@ public static class GenerateSummary
         var plan = result.Output.Plan;
         Console.Out.WriteLine($"{display}: {plan.Ops.Count(o => !o.Skipped)} wrappers ({plan.Ops.Count(o => !o.Skipped && o.Binding.IsAsm)} annotated sites in macro style), "
             + $"{result.Written.Count} file(s) written, {result.Unchanged.Count} unchanged");
+        if (result.Output.Files.Any(f => f.Path.EndsWith("_macro.h", StringComparison.Ordinal)))
+        {
+            Console.Out.WriteLine($"  records   {plan.Format.Name} in {plan.Section} ({plan.Format.Description}; from {plan.FormatSource})");
+        }
+
         foreach (string path in result.Written)
         {
             Console.Out.WriteLine($"  wrote     {path}");

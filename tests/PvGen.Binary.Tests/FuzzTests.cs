@@ -173,8 +173,32 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 .short 0x1ff
                 .popsection
             """;
+        const string directCall = """
+                .text
+            f:
+            771: call *pv_ops+16(%rip)
+            772: ret
+                .pushsection .altinstructions, "a"
+                .long 771b - .
+                .long 781f - .
+                .4byte 0x00020075
+                .byte 772b-771b
+                .byte 782f-781f
+                .long 771b - .
+                .long 782f - .
+                .4byte 0x00010110
+                .byte 772b-771b
+                .byte 783f-782f
+                .popsection
+                .pushsection .altinstr_replacement, "ax"
+            781: call BUG_func
+            782: pushf; pop %rax
+            783:
+                .popsection
+            """;
         var objects = new List<(string, string)>
         {
+            ("altinstructions", Build.Compile("fuzzalt.s", directCall, ["-c", "-m64"])),
             ("x86_64", Build.Compile("fuzz64.c", source, Build.KernelFlags("x86_64"))),
             ("i386", Build.Compile("fuzz32.c", source, Build.KernelFlags("i386"))),
             ("pic", Build.Compile("fuzzpic.c", source, Build.PicFlags("x86_64"))),

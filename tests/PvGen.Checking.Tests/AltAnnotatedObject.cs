@@ -20,10 +20,10 @@ internal static class AltAnnotatedObject
     public const int CallAlways = 0x00020075;
     public const int NotXen = 0x00010110;
 
-    public static string Build(string arch, string symbol, IReadOnlyList<Insn> body, IReadOnlyList<AltEntryAsm> entries)
+    public static string Build(string arch, string symbol, IReadOnlyList<Insn> body, IReadOnlyList<AltEntryAsm> entries, string function = "probe_function")
     {
         var asm = new StringBuilder();
-        asm.Append("\t.text\n\t.globl probe_function\n\t.type probe_function, @function\nprobe_function:\n");
+        asm.Append(CultureInfo.InvariantCulture, $"\t.text\n\t.globl {function}\n\t.type {function}, @function\n{function}:\n");
         foreach (var insn in body)
         {
             asm.Append(CultureInfo.InvariantCulture, $"{insn.Label}:\n");
@@ -38,7 +38,7 @@ internal static class AltAnnotatedObject
             }
         }
 
-        asm.Append("\tret\n\t.size probe_function, .-probe_function\n");
+        asm.Append(CultureInfo.InvariantCulture, $"\tret\n\t.size {function}, .-{function}\n");
         for (int i = 0; i < entries.Count; i++)
         {
             var e = entries[i];

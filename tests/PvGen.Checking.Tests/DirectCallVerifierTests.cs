@@ -143,6 +143,24 @@ public sealed class DirectCallVerifierTests
         Assert.Equal(new AltSummary(RecordFormats.Alt14, 4, 2, 1, 1), scanned.Alternatives);
     }
 
+    /// <summary>In an exerciser, a wrapper's DIRECT_CALL site must call its own op's slot: entries name none, so the function does.</summary>
+    [Theory]
+    [InlineData(0, 0, "pvgen_exercise_pv_irq_save_fl")]
+    [InlineData(2, 1, "pvgen_exercise_pv_irq_save_fl")]
+    [InlineData(2, 1, "pv_irq_save_fl")]
+    public void AWrapperWhoseSiteCallsAnotherSlotIsCaught(int slot, int failures, string function)
+    {
+        var model = ToyModel("x86_64");
+        string obj = AltAnnotatedObject.Build("x86_64", model.TableSymbol!, [new("s0", Slot: slot), new("e0")], [Direct("s0", "e0")], function: function);
+        var scanned = Assert.Single(ObjectScanner.ScanFile(obj, ScanOptions.ForModel(model)));
+        PvGen.Generation.ManifestOp[] ops = [new("pv_irq_save_fl", "irq.save_fl", 0, 0, 0, 0, 8, false, false, false, ["rax"], 0x1ff, null, "pv_irq_save_fl", "asm", null)];
+
+        var (findings, coverage) = CheckRunner.VerifyWrapperSlots(scanned, ops);
+
+        Assert.Equal((1, failures), (coverage.Checked, coverage.Failed));
+        Assert.Equal(failures, findings.Count(f => f.Id == DiagnosticIds.WrongSlot));
+    }
+
     private static void AssertOnly(IReadOnlyList<Finding> findings, params string[] ids) =>
         Assert.True(findings.Select(f => f.Id).Order().SequenceEqual(ids.Order()), "expected exactly " + string.Join(", ", ids) + ", got:\n" + string.Join("\n", findings));
 

@@ -10,7 +10,7 @@ namespace PvGen.Checking.Tests;
 /// `pvgen check --object` on Debian 12's 6.12 cloud-amd64 modules (decompressed), whose pv sites are .altinstructions
 /// DIRECT_CALL entries: every one verifies against the model parsed from the same kernel's headers, the checks alt
 /// entries cannot carry are reported n/a, and a copy with one entry corrupted (its length; its site moved by a byte)
-/// is rejected.
+/// is rejected, plain and compressed as <c>.ko.xz</c> alike.
 /// </summary>
 public sealed class Kernel612ModuleTests
 {
@@ -77,6 +77,14 @@ public sealed class Kernel612ModuleTests
         Assert.True(original.ExitCode == 0, original.ToString());
         Assert.Equal(1, broken.ExitCode);
         Assert.Single(broken.Stderr.Split('\n'), l => l.Contains($"[{id}]", StringComparison.Ordinal));
+
+        // The same corrupted module compressed as the kernel ships it is rejected with the same findings, named by its path.
+        Skip.If(Tool.Find("xz") is null, "xz is not installed");
+        Assert.Equal(0, Tool.Run("xz", ["--check=crc32", "--lzma2=dict=1MiB", "-k", "-T1", copy]).ExitCode);
+        var compressed = Tool.Pvgen(["check", "--object", copy + ".xz", "--model", model]);
+        Assert.Equal(1, compressed.ExitCode);
+        Assert.Equal(broken.Stderr.Replace(copy, copy + ".xz", StringComparison.Ordinal), compressed.Stderr);
+        Assert.Equal(broken.Stdout, compressed.Stdout);
     }
 
     private static (long AltInstructions, long Rela) Sections(string path)

@@ -45,37 +45,6 @@ public sealed record DebianKernels(string Abi, string Source, string BuildAmd64,
 }
 
 /// <summary>
-/// Debian 12's current 6.12 kernel as shipped (PVGEN_KERNEL612_* in kernels.env): headers, and the cloud-amd64 modules
-/// compressed as <c>.ko.xz</c>, with a plain copy made by <c>xz -dc</c> for oracles that cannot read xz (objdump).
-/// </summary>
-/// <param name="Modules">The shipped tree: every module a <c>.ko.xz</c>.</param>
-/// <param name="PlainModules">The same tree decompressed by xz, <c>X.ko</c> for each <c>X.ko.xz</c>.</param>
-public sealed record DebianKernel612(string Abi, string Source, string BuildAmd64, string BuildCloudAmd64, string Modules, string PlainModules)
-{
-    public static DebianKernel612? Instance { get; } = Load();
-
-    public static string Reason => $"Debian 12's 6.12 kernel packages not unpacked (no PVGEN_KERNEL612_* keys in {DebianKernels.EnvFile}): run scripts/fetch-debian-kernels.sh";
-
-    /// <summary>The plain copy of a shipped module (<c>X.ko.xz</c> to <c>X.ko</c>).</summary>
-    public string PlainOf(string compressed) =>
-        Path.Combine(PlainModules, Path.GetRelativePath(Modules, compressed)[..^".xz".Length]);
-
-    private static DebianKernel612? Load()
-    {
-        var values = DebianKernels.Values;
-        string? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
-        if (Get("PVGEN_KERNEL612_ABI") is not { } abi || Get("PVGEN_KERNEL612_SRC") is not { } source || Get("PVGEN_KERNEL612_BUILD_AMD64") is not { } amd64
-            || Get("PVGEN_KERNEL612_BUILD_CLOUD_AMD64") is not { } cloud || Get("PVGEN_KERNEL612_MODULES_CLOUD_AMD64") is not { } modules
-            || Get("PVGEN_KERNEL612_MODULES_CLOUD_AMD64_PLAIN") is not { } plain)
-        {
-            return null;
-        }
-
-        return Directory.Exists(source) && Directory.Exists(modules) && Directory.Exists(plain) ? new DebianKernel612(abi, source, amd64, cloud, modules, plain) : null;
-    }
-}
-
-/// <summary>
 /// The vmlinux of two Debian -dbg packages (keys separate from the modules, so a missing -dbg package skips only these):
 /// 6.1 (linked with --emit-relocs, relocations kept) and 6.12 (relocations stripped, as from 6.5 on).
 /// </summary>

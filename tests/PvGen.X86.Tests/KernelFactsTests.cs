@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PvGen.Clang;
 using PvGen.Model;
 using PvGen.TestSupport;
 using PvGen.X86;

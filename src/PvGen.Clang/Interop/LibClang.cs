@@ -90,6 +90,10 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)]
     public static partial uint clang_Cursor_isAnonymousRecordDecl(CXCursor cursor);
 
+    /// <summary>Offset in bits of a field found by name, also through anonymous members (C11 makes their names the record's).</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial long clang_Type_getOffsetOf(CXType type, string fieldName);
+
     [LibraryImport(Lib)]
     public static partial CXString clang_Cursor_getRawCommentText(CXCursor cursor);
 

@@ -193,9 +193,9 @@ public static class OptionTable
         public static readonly OptionSpec RecordFormat = new()
         {
             Name = "record-format", Kind = OptionKind.Choice, ValueName = "FORMAT", JsonKey = "record_format", JsonAliases = ["record_layout"], Section = Section,
-            Help = "Record format of the site table: " + string.Join(", ", RecordFormats.All.Select(f => $"{f.Name} ({f.Stride}-byte {f.Section}, {f.Kernels})")) + ".",
+            Help = "Record format of the site table (those that can mark a pv site): " + string.Join(", ", RecordFormats.All.Where(f => f.CanRecordPvSites).Select(f => $"{f.Name} ({f.Stride}-byte {f.Section}, {f.Kernels})")) + ".",
             Default = "the kernel tree's (ALT_FLAG_DIRECT_CALL defined: alt14; else its .parainstructions layout), else para16 on x86_64 and para8 on i386",
-            Choices = RecordFormats.Names, ChoiceAliases = RecordFormats.LegacyAliases,
+            Choices = RecordFormats.GeneratableNames, ChoiceAliases = RecordFormats.LegacyAliases,
         };
 
         public static readonly OptionSpec ClobberEra = new()
@@ -221,7 +221,7 @@ public static class OptionTable
         public static readonly OptionSpec RecordSection = new()
         {
             Name = "section", Kind = OptionKind.Text, ValueName = "NAME", JsonKey = "section", Section = Section,
-            Help = "Section that receives the site records.", Default = ".parainstructions",
+            Help = "Section that receives the site records.", Default = "the record format's (.parainstructions, .altinstructions)",
         };
 
         public static readonly OptionSpec CallForm = new()

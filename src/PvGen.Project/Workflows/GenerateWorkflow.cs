@@ -94,6 +94,7 @@ public static class GenerateWorkflow
             Invocation = Invocation.Render(settings, outputDirectory),
             Styles = styles ?? Styles(settings),
             Environment = environment,
+            TreeFacts = environment.KernelTree is { } tree ? X86.Records.KernelTreeFacts.Read(tree, model.Target.PointerSize) : null,
             OutputDirectory = outputDirectory,
             ModelBaseDirectory = settings.WorkingDirectory,
             CSharp = new CSharpSettings(settings.Text(OptionTable.CSharp.Namespace), settings.Text(OptionTable.CSharp.TypeName), settings.Choice(OptionTable.CSharp.OpaquePointers))

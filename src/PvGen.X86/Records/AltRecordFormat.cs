@@ -14,6 +14,8 @@ public abstract class AltRecordFormat : RecordFormat
     /// <summary>Whether a flag can be stored in this layout (alt13 has none, alt12 only NOT, alt14 all).</summary>
     public abstract AltFlags StorableFlags { get; }
 
+    public override bool CanRecordPvSites => (StorableFlags & AltFlags.DirectCall) != 0;
+
     protected static EncodedRecord Start(int stride, AltRecord alt, bool implicitAddends, out byte[] bytes)
     {
         bytes = new byte[stride];

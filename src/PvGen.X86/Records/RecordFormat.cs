@@ -94,6 +94,9 @@ public abstract class RecordFormat
     /// <summary>Whether records carry a CLBR_* clobber mask that a checker can compare.</summary>
     public virtual bool HasClobbers => false;
 
+    /// <summary>Whether the layout can mark a pv call site, so generate can write it (alt12/alt13 cannot: no DIRECT_CALL flag).</summary>
+    public virtual bool CanRecordPvSites => true;
+
     /// <summary>The template that renders this layout in generated wrappers.</summary>
     public string Template => $"records/{Name}.sbn-c";
 

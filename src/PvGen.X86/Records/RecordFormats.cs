@@ -41,6 +41,9 @@ public static class RecordFormats
     /// <summary>Canonical names, for help texts and "use one of" messages.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(f => f.Name)];
 
+    /// <summary>The formats generate can write: those that can mark a pv call site.</summary>
+    public static IReadOnlyList<string> GeneratableNames { get; } = [.. All.Where(f => f.CanRecordPvSites).Select(f => f.Name)];
+
     /// <summary>Every accepted name: canonical names, then the legacy aliases.</summary>
     public static IReadOnlyList<string> AcceptedNames { get; } = [.. Names, .. LegacyAliases.Keys];
 

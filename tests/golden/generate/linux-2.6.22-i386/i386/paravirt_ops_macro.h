@@ -7,8 +7,9 @@
  *   pvgen generate --config pvgen.json --target i386 -o .
  *
  * Each wrapper is typed exactly as its op and calls it from inline asm: arguments bound to registers
- * by hand, the site "call *TABLE+OFF" recorded in .parainstructions as
- * (site address, type = slot, length, clobbers). Only the typed wrappers escape this file.
+ * by hand, the site "call *TABLE+OFF" recorded in .parainstructions
+ * as (para8: site address, type = slot, length, clobbers).
+ * Only the typed wrappers escape this file.
  * Clobber mask bits (the kernel's CLBR_* numbering): eax 0x1 ecx 0x2 edx 0x4.
  * The callee ABI is the kernel's: -mregparm=3 and -freg-struct-return; a fourth argument word is pushed
  * before the site and dropped after it, outside the annotated bytes.

@@ -7,8 +7,9 @@
  *   pvgen generate --config pvgen.json --target x86_64 -o .
  *
  * Each wrapper is typed exactly as its op and calls it from inline asm: arguments bound to registers
- * by hand, the site "call *TABLE+OFF(%rip)" recorded in .parainstructions as
- * (site address, type = slot, length, clobbers). Only the typed wrappers escape this file.
+ * by hand, the site "call *TABLE+OFF(%rip)" recorded in .parainstructions
+ * as (para16: site address, type = slot, length, clobbers).
+ * Only the typed wrappers escape this file.
  * Clobber mask bits (the kernel's CLBR_* numbering): rax 0x1 rcx 0x2 rdx 0x4 rdi 0x8 rsi 0x10 r8 0x20 r9 0x40 r10 0x80 r11 0x100.
  * Build callers with -mno-red-zone (as the kernel does): the call inside the asm pushes a return address.
  */

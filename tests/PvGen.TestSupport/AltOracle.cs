@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using PvGen.TestSupport;
-
-namespace PvGen.Binary.Tests;
+namespace PvGen.TestSupport;
 
 /// <summary>One .altinstructions entry as binutils shows it: where its original is (relocation symbol + addend) and its flags and lengths.</summary>
 public sealed record OracleAltEntry(string Object, long RecordOffset, string SiteSection, long SiteOffset, string ReplacementSection, long ReplacementOffset, uint FtFlags, int InstrLength, int ReplacementLength)
@@ -63,7 +61,8 @@ public static partial class AltOracle
                         throw new InvalidDataException($"{obj}: entry {i}: relocations at 0x{instr.Offset:x}/0x{repl.Offset:x}");
                     }
 
-                    entries.Add(new OracleAltEntry(obj, at, instr.Symbol, instr.Addend, repl.Symbol, repl.Addend,
+                    long Addend((long Offset, string Symbol, long? Addend) r) => r.Addend ?? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan((int)r.Offset));
+                    entries.Add(new OracleAltEntry(obj, at, instr.Symbol, Addend(instr), repl.Symbol, Addend(repl),
                         BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 8)), data[at + 12], data[at + 13]));
                 }
             }
@@ -72,9 +71,12 @@ public static partial class AltOracle
         return entries;
     }
 
-    private static Dictionary<string, byte[]> SectionDumps(string[] objects)
+    /// <summary>The bytes of one section of one object, from <c>objdump -s</c>; empty when it has none.</summary>
+    public static byte[] SectionBytes(string obj, string section) => SectionDumps([obj], section).GetValueOrDefault(obj) ?? [];
+
+    private static Dictionary<string, byte[]> SectionDumps(string[] objects, string section = ".altinstructions")
     {
-        var run = Tool.Run("objdump", ["-s", "-j", ".altinstructions", .. objects]);
+        var run = Tool.Run("objdump", ["-s", "-j", section, .. objects]);
         var dumps = new Dictionary<string, List<byte>>();
         List<byte>? current = null;
         foreach (string line in run.Stdout.Split('\n'))
@@ -97,12 +99,12 @@ public static partial class AltOracle
         return dumps.Where(d => d.Value.Count > 0).ToDictionary(d => d.Key, d => d.Value.ToArray());
     }
 
-    private static Dictionary<string, List<(long Offset, string Symbol, long Addend)>> RelocationLists(string[] objects)
+    private static Dictionary<string, List<(long Offset, string Symbol, long? Addend)>> RelocationLists(string[] objects)
     {
         var run = Tool.Run("readelf", ["-rW", .. objects]);
-        var lists = new Dictionary<string, List<(long, string, long)>>();
+        var lists = new Dictionary<string, List<(long, string, long?)>>();
         string? obj = objects.Length == 1 ? objects[0] : null;
-        bool inside = false;
+        bool inside = false, rel = false;
         foreach (string line in run.Stdout.Split('\n'))
         {
             if (line.StartsWith("File: ", StringComparison.Ordinal))
@@ -114,7 +116,8 @@ public static partial class AltOracle
 
             if (line.StartsWith("Relocation section", StringComparison.Ordinal))
             {
-                inside = line.Contains("'.rela.altinstructions'", StringComparison.Ordinal);
+                inside = line.Contains("'.rela.altinstructions'", StringComparison.Ordinal) || line.Contains("'.rel.altinstructions'", StringComparison.Ordinal);
+                rel = line.Contains("'.rel.", StringComparison.Ordinal);
                 continue;
             }
 
@@ -127,8 +130,9 @@ public static partial class AltOracle
                     lists[obj] = list = [];
                 }
 
+                // REL (i386) prints no addend: it is the field itself, read from the section's bytes (marked by null here).
                 list.Add((long.Parse(m.Groups["offset"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture), m.Groups["symbol"].Value,
-                    m.Groups["sign"].Value == "-" ? -addend : addend));
+                    rel ? null : m.Groups["sign"].Value == "-" ? -addend : addend));
             }
         }
 

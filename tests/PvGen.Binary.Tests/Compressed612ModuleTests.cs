@@ -12,13 +12,13 @@ namespace PvGen.Binary.Tests;
 /// compressed files equal an <c>objdump -dr</c> oracle run on the plain copies <c>xz -dc</c> made, and the scan (and its
 /// JSON) is the same for the compressed tree as for the plain one.
 /// </summary>
-public sealed class Kernel612ModuleTests(ITestOutputHelper output)
+public sealed class Compressed612ModuleTests(ITestOutputHelper output)
 {
     [SkippableFact]
     public void EveryCompressedModuleIsReadAndEqualsItsPlainCopy()
     {
-        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
-        var kernel = DebianKernel612.Instance!;
+        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
+        var kernel = DebianKernels612.Instance!;
         var compressed = Compressed(kernel);
         var full = new ScanOptions { SkipObjectsWithoutSymbol = false };
 
@@ -35,8 +35,8 @@ public sealed class Kernel612ModuleTests(ITestOutputHelper output)
     [SkippableFact]
     public void SitesOfTheCompressedModulesEqualObjdumpOnThePlainCopies()
     {
-        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
-        var kernel = DebianKernel612.Instance!;
+        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
+        var kernel = DebianKernels612.Instance!;
 
         // Any object with a relocation against pv_ops holds the name in its string table: a superset found by bytes alone.
         byte[] name = Encoding.ASCII.GetBytes("pv_ops\0");
@@ -69,17 +69,17 @@ public sealed class Kernel612ModuleTests(ITestOutputHelper output)
     [SkippableFact]
     public void TheJsonOfTheCompressedTreeIsTheJsonOfThePlainTree()
     {
-        Skip.If(DebianKernel612.Instance is null, DebianKernel612.Reason);
-        var kernel = DebianKernel612.Instance!;
+        Skip.If(DebianKernels612.Instance is null, DebianKernels612.Reason);
+        var kernel = DebianKernels612.Instance!;
 
-        var xz = Tool.Pvgen(["scan", kernel.Modules, "--format", "json"]);
-        var plain = Tool.Pvgen(["scan", kernel.PlainModules, "--format", "json"]);
+        var xz = Tool.Pvgen(["scan", kernel.ModulesCompressed, "--format", "json"]);
+        var plain = Tool.Pvgen(["scan", kernel.ModulesDecompressed(), "--format", "json"]);
 
         Assert.True(xz.ExitCode == 0, xz.Stderr);
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         var xzFiles = JsonNode.Parse(xz.Stdout)!["files"]!.AsArray();
         Assert.All(xzFiles, f => Assert.EndsWith(".ko.xz", (string)f!["path"]!));
-        Assert.StartsWith(kernel.Modules, (string)xzFiles[0]!["path"]!);
+        Assert.StartsWith(kernel.ModulesCompressed, (string)xzFiles[0]!["path"]!);
         Assert.Equal(WithoutPaths(plain.Stdout), WithoutPaths(xz.Stdout));
     }
 
@@ -94,9 +94,9 @@ public sealed class Kernel612ModuleTests(ITestOutputHelper output)
         return document.ToJsonString();
     }
 
-    private static List<string> Compressed(DebianKernel612 kernel)
+    private static List<string> Compressed(DebianKernels612 kernel)
     {
-        var files = Directory.EnumerateFiles(kernel.Modules, "*.ko*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var files = Directory.EnumerateFiles(kernel.ModulesCompressed, "*.ko*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(files);
         Assert.All(files, f => Assert.EndsWith(".ko.xz", f));
         return files;
