@@ -249,7 +249,8 @@ internal sealed class SiteDecoder
     private readonly record struct TrackedValue(bool IsTableAddress, long Offset);
 
     /// <summary>
-    /// Walks forward in straight-line order to the end of the run, tracking which registers hold the value:
+    /// Walks forward in straight-line order to the end of the run or the first instruction that does not fall through
+    /// (jmp, ret, int3), tracking which registers hold the value:
     /// copies propagate it, <c>mov off(%reg),%r2</c> turns a table address into a slot pointer, any other write
     /// kills it, and every call kills the caller-saved registers. Reports each indirect call/jmp it reaches.
     /// </summary>
@@ -340,6 +341,14 @@ internal sealed class SiteDecoder
             if (derivedInto != Register.None)
             {
                 live[derivedInto.GetFullRegister()] = derived;
+            }
+
+            // Past a jmp, ret or int3 (padding after them) the next instruction is reached from elsewhere, with other register
+            // values: a tail jmp through the retpoline thunk is followed by another branch of the function. (ud2 is not an
+            // end: the kernel's WARN() traps and returns after it.)
+            if (flow is FlowControl.UnconditionalBranch or FlowControl.IndirectBranch or FlowControl.Return || instruction.Code == Code.Int3)
+            {
+                break;
             }
         }
 

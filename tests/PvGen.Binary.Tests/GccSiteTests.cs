@@ -118,6 +118,43 @@ public sealed class GccSiteTests
     }
 
     [Fact]
+    public void AThunkTailJumpEndsTheFollowedPath()
+    {
+        // The shape gcc gives 6.12's ___pud_free_tlb under retpolines: a slot loaded and tail-jumped through the thunk, int3
+        // padding, then another branch of the function calling the thunk of the same register with a value loaded before it.
+        // The second call is reached from the jne, not from the load: the load feeds one site, not two.
+        string obj = Build.Compile("tailjmp.s", """
+                .text
+                .globl two_branches
+                .type two_branches, @function
+            two_branches:
+                movq pv_ops+40(%rip), %rax
+                testl %edi, %edi
+                jne 1f
+                movq pv_ops+32(%rip), %rax
+                jmp __x86_indirect_thunk_rax
+                int3
+            1:  call __x86_indirect_thunk_rax
+                ret
+                .size two_branches, .-two_branches
+            """, ["-c"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        // objdump: the second load, and the first thunk jmp after it (the jmp is the last pv-fed instruction before int3).
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        long Offset(string needle) => Convert.ToInt64(dump.Single(l => l.Contains(needle, StringComparison.Ordinal)).Trim().Split(':')[0], 16);
+        long secondLoad = Offset("pv_ops+0x1c");
+        long tailJmp = Offset("\tjmp ");
+
+        var second = scanned.Sites.Single(s => s.Offset == secondLoad);
+        Assert.Equal((SiteKind.Load, 32L), (second.Kind, second.TargetOffset));
+        var fed = Assert.Single(second.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Jmp, tailJmp, "rax"), (fed.Kind, fed.Offset, fed.Register));
+    }
+
+    [Fact]
     public void ModelNamesEachSiteByItsOp()
     {
         var model = TestModels.MiniPvOps(PvGen.Model.Target.X86_64);
