@@ -32,10 +32,11 @@ public sealed class KbuildFixture
         runs = new[] { "6.1", "6.12" }.ToDictionary(k => k, k => new Lazy<KbuildRun>(() => Run(k, CiObjects)));
     }
 
-    /// <summary>The run of a kernel, built on first use; skips the test when the sources are not fetched.</summary>
+    /// <summary>The run of a kernel, built on first use; skips the test when the sources are not fetched or the kernel is not built here.</summary>
     public KbuildRun Get(string kernel)
     {
-        Skip.If(KernelSources.Instance is null, KernelSources.Reason);
+        string? skip = KernelSources.BuildSkipReason(kernel);
+        Skip.If(skip is not null, skip);
         return runs[kernel].Value;
     }
 

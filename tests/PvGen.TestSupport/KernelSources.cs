@@ -18,6 +18,21 @@ public sealed record KernelSources(KernelSources.Kernel Linux61, KernelSources.K
 
     public static string Reason => $"Debian kernel sources not fetched ({EnvFile} missing): run scripts/fetch-kernel-sources.sh";
 
+    /// <summary>
+    /// The kernels whose objects the real-build tests build: $PVGEN_KBUILD_KERNELS (comma- or space-separated, e.g. "6.1"),
+    /// else both. CI builds one (configure + prepare of three trees is most of the cost); scripts/kernel-diff.sh builds both.
+    /// </summary>
+    public static IReadOnlyList<string> BuiltKernels { get; } =
+        Environment.GetEnvironmentVariable("PVGEN_KBUILD_KERNELS") is { Length: > 0 } list
+            ? list.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["6.1", "6.12"];
+
+    /// <summary>Why the real builds of <paramref name="kernel"/> do not run here, or null when they do.</summary>
+    public static string? BuildSkipReason(string kernel) =>
+        Instance is null ? Reason
+        : BuiltKernels.Contains(kernel) ? null
+        : $"real builds of {kernel} left out here (PVGEN_KBUILD_KERNELS={string.Join(',', BuiltKernels)}): scripts/kernel-diff.sh builds both kernels";
+
     public Kernel this[string name] => name == "6.1" ? Linux61 : name == "6.12" ? Linux612 : throw new ArgumentException(name);
 
     private static KernelSources? Load()
