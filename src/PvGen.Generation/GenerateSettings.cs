@@ -40,6 +40,9 @@ public sealed record GenerateSettings
     /// <summary>Member of the callee-save wrapper struct that holds the function (default "func").</summary>
     public string? CalleeSaveField { get; init; }
 
+    /// <summary>Which template set renders the annotated style: "default" (PVOP-like macro style) or "vmi" (<see cref="TemplateSets"/>).</summary>
+    public string? TemplateSet { get; init; }
+
     /// <summary>Emit "extern struct S sym;" (default: only when the ops header does not declare it).</summary>
     public bool? DeclareTable { get; init; }
 

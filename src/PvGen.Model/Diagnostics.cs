@@ -120,6 +120,9 @@ public static class DiagnosticIds
     public const string NativeDoesNotFit = "PVG0220";
     public const string NativeMismatch = "PVG0221";
     public const string RecordFormatMismatch = "PVG0222";
+    public const string VmiRegisterMismatch = "PVG0223";
+    public const string NativeRegisterUse = "PVG0224";
+    public const string VmiRecordUnreadable = "PVG0225";
 
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
@@ -192,5 +195,8 @@ public static class DiagnosticIds
         [NativeDoesNotFit] = "native alternative does not fit the site",
         [NativeMismatch] = "native alternative differs from the op's configured native bytes",
         [RecordFormatMismatch] = "the object's records are not in the format generate wrote",
+        [VmiRegisterMismatch] = "a VMI record names registers the asm does not bind",
+        [NativeRegisterUse] = "a native default uses registers outside its site's environment",
+        [VmiRecordUnreadable] = "the VMI records cannot be read",
     };
 }

@@ -19,7 +19,7 @@ public static class CheckTables
         foreach (var build in report.Builds)
         {
             builds.AddRow(build.Compiler, build.Style, "-" + build.Optimization, build.Compiled ? "yes" : "[red]no[/]",
-                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
+                $"{build.Sites}", build.Style != "plain" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
         }
 
         console.Write(builds);

@@ -166,6 +166,14 @@ public static class OptionTable
             Help = "Template override directory: any file there replaces the default of the same name.",
         };
 
+        public static readonly OptionSpec TemplateSet = new()
+        {
+            Name = "template-set", Kind = OptionKind.Choice, ValueName = "SET", JsonKey = "template_set", Section = Section,
+            Help = "Which template set renders the annotated style: " + string.Join("; ", Generation.TemplateSets.All.Select(s => $"{s.Name} ({s.Description}, written as BASE_{s.AnnotatedStyle}.h)"))
+                + ". --templates DIR overrides any template of either set.",
+            Default = Generation.TemplateSets.DefaultName, Choices = Generation.TemplateSets.Names,
+        };
+
         public static readonly OptionSpec Check = new()
         {
             Name = "check", Kind = OptionKind.Flag,

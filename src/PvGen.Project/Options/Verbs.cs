@@ -27,7 +27,7 @@ public static class Verbs
 
     private static readonly OptionSpec[] GenerateInputs =
     [
-        .. Inputs, OptionTable.Generate.Styles, OptionTable.Generate.Templates, .. OptionTable.Generate.Settings, .. OptionTable.CSharp.All,
+        .. Inputs, OptionTable.Generate.Styles, OptionTable.Generate.TemplateSet, OptionTable.Generate.Templates, .. OptionTable.Generate.Settings, .. OptionTable.CSharp.All,
     ];
 
     public static readonly VerbSpec Generate = new("generate",

@@ -24,6 +24,8 @@ public sealed record GenerateResult(
 /// <summary>pvgen generate and pvgen model: settings to a generation request, and the files it gives.</summary>
 public static class GenerateWorkflow
 {
+    private static readonly string[] BothStyles = ["macro", "plain"];
+
     /// <summary>Generates into <paramref name="outputDirectory"/>: every file together or none (with --check: nothing, the stale list).</summary>
     public static GenerateResult Run(Settings settings, string outputDirectory, bool checkOnly)
     {
@@ -88,7 +90,8 @@ public static class GenerateWorkflow
         {
             Model = model,
             Config = settings.Config.Ops,
-            Settings = GenerateSettings(settings),
+            // Styles named by the caller (diff: macro and plain) are those styles exactly, so pvgen.json's template set does not apply.
+            Settings = styles is null ? GenerateSettings(settings) : GenerateSettings(settings) with { TemplateSet = null },
             Include = include,
             DeclareTable = settings.Flag(Gen.DeclareTable) ?? true,
             Invocation = Invocation.Render(settings, outputDirectory),
@@ -137,6 +140,7 @@ public static class GenerateWorkflow
             CallForm = settings.Choice(Gen.CallForm),
             CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
             DeclareTable = settings.Flag(Gen.DeclareTable),
+            TemplateSet = settings.Choice(Gen.TemplateSet),
             Locations = locations,
         };
     }
@@ -145,7 +149,7 @@ public static class GenerateWorkflow
     public static IReadOnlyList<string> Styles(Settings settings)
     {
         var given = settings.List(Gen.Styles);
-        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? new[] { "macro", "plain" } : [s]).Distinct()];
+        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? BothStyles : [s]).Distinct()];
     }
 
     private static OpsModel? PreviousModel(string outputDirectory, List<Diagnostic> diagnostics)
