@@ -225,7 +225,7 @@ public static unsafe class ParavirtReader
             return diagnostics.Any(d => d.Severity == Severity.Error) ? new ImportResult(null, diagnostics) : null;
         }
 
-        private string FileOf(CXCursor cursor) => ClangApi.Expansion(LibClang.clang_getCursorLocation(cursor)).File;
+        private static string FileOf(CXCursor cursor) => ClangApi.Expansion(LibClang.clang_getCursorLocation(cursor)).File;
 
         private MacroDef Definition(void* unit, CXCursor cursor)
         {
@@ -313,7 +313,12 @@ public static unsafe class ParavirtReader
             {
                 CXString constraint;
                 CXCursor expression;
-                LibClang.clang_Cursor_getGCCAssemblyOutput(statement, i, &constraint, &expression);
+                // 0: no such operand (i is below the count, so clang and we disagree on the statement); nothing was written.
+                if (LibClang.clang_Cursor_getGCCAssemblyOutput(statement, i, &constraint, &expression) == 0)
+                {
+                    continue;
+                }
+
                 if (RegisterOf(ClangApi.Take(constraint)) is { } register)
                 {
                     clobbers.Add(register);
@@ -325,7 +330,12 @@ public static unsafe class ParavirtReader
             {
                 CXString constraint;
                 CXCursor expression;
-                LibClang.clang_Cursor_getGCCAssemblyInput(statement, i, &constraint, &expression);
+                // 0: no such operand (i is below the count, so clang and we disagree on the statement); nothing was written.
+                if (LibClang.clang_Cursor_getGCCAssemblyInput(statement, i, &constraint, &expression) == 0)
+                {
+                    continue;
+                }
+
                 string text = ClangApi.Take(constraint);
                 if (TablePath(expression) is { } path)
                 {

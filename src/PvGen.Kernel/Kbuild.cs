@@ -1,4 +1,3 @@
-using System.Text;
 using PvGen.Model.IO;
 
 namespace PvGen.Kernel;

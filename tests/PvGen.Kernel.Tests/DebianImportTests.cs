@@ -1,7 +1,6 @@
 using System.Globalization;
 using PvGen.Clang;
 using PvGen.Comparison.Tests;
-using PvGen.Kernel;
 using PvGen.Model.Kernel;
 using PvGen.TestSupport;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using PvGen.Clang;
 using PvGen.Comparison.Tests;
 using PvGen.Generation;
-using PvGen.Kernel;
 using PvGen.Model;
 using PvGen.TestSupport;
 

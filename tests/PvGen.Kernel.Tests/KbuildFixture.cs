@@ -1,7 +1,6 @@
 using System.Text.Json;
 using PvGen.Comparison;
 using PvGen.Comparison.Reports;
-using PvGen.Kernel;
 using PvGen.Model;
 using PvGen.TestSupport;
 

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using PvGen.Comparison.Tests;
-using PvGen.Kernel;
 using PvGen.TestSupport;
 
 namespace PvGen.Kernel.Tests;

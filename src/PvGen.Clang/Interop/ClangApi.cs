@@ -105,7 +105,8 @@ internal static unsafe class ClangApi
         var handle = GCHandle.Alloc(state);
         try
         {
-            LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
+            // The result says whether a visitor broke the walk off; CollectDescendant never does.
+            _ = LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
         }
         finally
         {
