@@ -39,9 +39,12 @@ internal sealed class SiteDecoder
     private readonly OpNames names;
     private readonly ScanOptions options;
     private readonly InstructionInfoFactory infoFactory = new();
+    private readonly IReadOnlyDictionary<long, Register> thunks;
 
-    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options)
+    /// <param name="thunks">Section-relative offsets of relocated fields whose symbol is a retpoline thunk, with the thunk's register.</param>
+    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options, IReadOnlyDictionary<long, Register>? thunks = null)
     {
+        this.thunks = thunks ?? new Dictionary<long, Register>();
         this.code = code;
         this.codeLength = codeLength;
         bitness = is64 ? 64 : 32;
@@ -248,7 +251,8 @@ internal sealed class SiteDecoder
     private readonly record struct TrackedValue(bool IsTableAddress, long Offset);
 
     /// <summary>
-    /// Walks forward in straight-line order to the end of the run, tracking which registers hold the value:
+    /// Walks forward in straight-line order to the end of the run or the first instruction that does not fall through
+    /// (jmp, ret, int3), tracking which registers hold the value:
     /// copies propagate it, <c>mov off(%reg),%r2</c> turns a table address into a slot pointer, any other write
     /// kills it, and every call kills the caller-saved registers. Reports each indirect call/jmp it reaches.
     /// </summary>
@@ -282,7 +286,13 @@ internal sealed class SiteDecoder
                 readThrough = true;
             }
 
-            if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
+            if (flow is FlowControl.Call or FlowControl.UnconditionalBranch && ThunkRegister(instruction) is { } thunk
+                && live.TryGetValue(thunk, out var thunkPointer) && !thunkPointer.IsTableAddress)
+            {
+                var kind = flow == FlowControl.Call ? SiteKind.Call : SiteKind.Jmp;
+                feeds.Add(Fed(instruction, kind, thunkPointer.Offset, thunk, MemoryForm.None) with { Thunk = true });
+            }
+            else if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
             {
                 var kind = flow == FlowControl.IndirectCall ? SiteKind.Call : SiteKind.Jmp;
                 if (instruction.Op0Kind == OpKind.Register && live.TryGetValue(instruction.Op0Register.GetFullRegister(), out var pointer) && !pointer.IsTableAddress)
@@ -343,6 +353,14 @@ internal sealed class SiteDecoder
             {
                 live[derivedInto.GetFullRegister()] = derived;
             }
+
+            // Past a jmp, ret or int3 (padding after them) the next instruction is reached from elsewhere, with other register
+            // values: a tail jmp through the retpoline thunk is followed by another branch of the function. (ud2 is not an
+            // end: the kernel's WARN() traps and returns after it.)
+            if (flow is FlowControl.UnconditionalBranch or FlowControl.IndirectBranch or FlowControl.Return || instruction.Code == Code.Int3)
+            {
+                break;
+            }
         }
 
         return (feeds.ToEquatableArray(), readThrough);
@@ -359,6 +377,25 @@ internal sealed class SiteDecoder
         }
 
         return false;
+    }
+
+    /// <summary>The register of the retpoline thunk a direct call or jmp targets (its relocated field lies inside the instruction), or null.</summary>
+    private Register? ThunkRegister(in Instruction instruction)
+    {
+        if (thunks.Count == 0)
+        {
+            return null;
+        }
+
+        for (long at = (long)instruction.IP; at < (long)instruction.NextIP; at++)
+        {
+            if (thunks.TryGetValue(at, out var register))
+            {
+                return register;
+            }
+        }
+
+        return null;
     }
 
     private long Displacement(in Instruction instruction) =>

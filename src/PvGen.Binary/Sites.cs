@@ -44,7 +44,9 @@ public enum MemoryForm
 /// <param name="Kind">Call or Jmp.</param>
 /// <param name="TargetOffset">Byte offset into the table of the slot it calls through.</param>
 /// <param name="Register">The register the pointer travelled in, e.g. "r12".</param>
-public sealed record FedSite(long Offset, int Length, SiteKind Kind, long TargetOffset, int? Slot, string? Op, string Register, MemoryForm MemoryForm);
+/// <param name="Thunk">A direct call (or jmp) to the retpoline thunk for that register (<c>__x86_indirect_thunk_rax</c>): how a
+/// retpoline kernel (-mindirect-branch=thunk-extern) compiles every indirect call.</param>
+public sealed record FedSite(long Offset, int Length, SiteKind Kind, long TargetOffset, int? Slot, string? Op, string Register, MemoryForm MemoryForm, bool Thunk = false);
 
 /// <summary>
 /// One reference to the ops table in an executable section: a relocation against the table symbol and the

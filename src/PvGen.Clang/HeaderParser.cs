@@ -29,7 +29,7 @@ public static unsafe class HeaderParser
         string mainText = BuildMainFile(header, request.KernelTree is null, signatures);
         var args = CompilerFlags.For(request);
 
-        void* index = LibClang.clang_createIndex(0, 0);
+        void* index = ClangApi.CreateIndex();
         try
         {
             void* unit = ParseUnit(index, mainPath, mainText, args, out CXErrorCode code);
@@ -107,7 +107,8 @@ public static unsafe class HeaderParser
         return $"typedef {text} {name};";
     }
 
-    private static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code)
+    internal static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code,
+        CXTranslationUnitFlags flags = CXTranslationUnitFlags.SkipFunctionBodies)
     {
         var pinned = new List<GCHandle>();
         try
@@ -129,7 +130,7 @@ public static unsafe class HeaderParser
             var unsaved = new CXUnsavedFile { Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)contents.Length };
             void* unit;
             code = LibClang.clang_parseTranslationUnit2(
-                index, unsaved.Filename, argv, args.Count, &unsaved, 1, CXTranslationUnitFlags.SkipFunctionBodies, &unit);
+                index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
             return unit;
         }
         finally
@@ -474,7 +475,8 @@ public static unsafe class HeaderParser
             }
         }
 
-        private static bool HoldsFunctionPointers(CXType type)
+        /// <summary>A function pointer, or a record or array that holds one or a callee-save member (a group of only callee-save ops is a group).</summary>
+        private bool HoldsFunctionPointers(CXType type)
         {
             type = LibClang.clang_getCanonicalType(type);
             if (type.Kind == CXTypeKind.Pointer)
@@ -492,7 +494,13 @@ public static unsafe class HeaderParser
                 return false;
             }
 
-            foreach (var child in ClangApi.Children(LibClang.clang_getTypeDeclaration(type)))
+            var declaration = LibClang.clang_getTypeDeclaration(type);
+            if (declaration.Kind == CXCursorKind.StructDecl && ClangApi.Spelling(declaration) == request.CalleeSaveType)
+            {
+                return true;
+            }
+
+            foreach (var child in ClangApi.Children(declaration))
             {
                 if (child.Kind == CXCursorKind.FieldDecl && HoldsFunctionPointers(LibClang.clang_getCursorType(child)))
                 {

@@ -30,6 +30,7 @@ internal static class VerbActions
         "diff" => values => Run(verb, values, Diff),
         "annotate" => values => Run(verb, values, Annotate),
         "prove" => values => Run(verb, values, Prove),
+        "import" => values => Run(verb, values, Import),
         _ => throw new InvalidOperationException($"verb '{verb.Path}' has no action"),
     };
 
@@ -172,8 +173,84 @@ internal static class VerbActions
         }
     }
 
+    /// <summary>pvgen diff --kernel-source: real objects built by Kbuild three ways, the same report plus the kernel section.</summary>
+    private static int KernelDiff(KernelDiffJob job, List<Diagnostic> diagnostics)
+    {
+        var report = KernelProgressDisplay.Run(progress => PvGen.Kernel.KernelDiff.Run(job.Request, progress, diagnostics));
+        Consoles.Print(diagnostics.Where(d => d.Severity != Severity.Note));
+        diagnostics.Clear();
+        WriteDiff(job.Report, report);
+        foreach (var failed in report.Kernel!.Objects.Where(o => o.KernelError is not null || o.MacroError is not null || o.PlainError is not null))
+        {
+            Console.Error.WriteLine($"pvgen: warning: {failed.Object}: {failed.KernelError ?? failed.MacroError ?? failed.PlainError}");
+        }
+
+        // The macro drop-in must reproduce the kernel's records; an object where it does not (or does not build) is a finding.
+        var equivalence = report.Kernel.Equivalence;
+        return equivalence.RecordsEqual == equivalence.Objects && report.Builds.All(b => b.Error is null) ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    private static void WriteDiff(ReportTarget target, DiffReport report)
+    {
+        switch (target.Format)
+        {
+            case "table":
+                Consoles.Write(target.Path, console => DiffTable.Write(console, report));
+                break;
+            default:
+                Consoles.Write(target.Path, target.Format switch
+                {
+                    "md" => MarkdownReport.Render(report),
+                    "json" => JsonReport.Render(report),
+                    _ => HtmlReport.Render(report),
+                });
+                break;
+        }
+    }
+
+    /// <summary>pvgen import: paravirt.h to a pvgen.json (and the drop-ins); a summary line on stderr.</summary>
+    private static int Import(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = KernelWorkflows.Import(settings);
+        var (import, read) = PvGen.Kernel.KernelImporter.Run(job.Request);
+        diagnostics.AddRange(read);
+        if (import is null)
+        {
+            throw new PvGenException(diagnostics);
+        }
+
+        Consoles.Print(diagnostics);
+        diagnostics.Clear();
+        string json = PvGen.Kernel.KernelImporter.Json(import, job.Request, job.Output is null ? settings.WorkingDirectory : Path.GetDirectoryName(job.Output)!);
+        var files = new List<(string Path, byte[] Content)>();
+        if (job.DropIn is { } directory)
+        {
+            files.AddRange(PvGen.Kernel.KernelImporter.DropIns(import, job.Request.KernelTree, job.Templates, job.TemplatesDisplay)
+                .Select(f => (Path.Combine(directory, f.Path), AtomicFile.Bytes(f.Content))));
+        }
+
+        if (job.Output is { } output)
+        {
+            files.Add((output, AtomicFile.Bytes(json)));
+        }
+
+        AtomicFile.CommitAll(files);
+        if (job.Output is null)
+        {
+            Console.Out.Write(json);
+        }
+
+        Console.Error.WriteLine("pvgen: " + PvGen.Kernel.KernelImporter.Summary(import.Import, settings.WorkingDirectory));
+        return ExitCodes.Ok;
+    }
+
     private static int Diff(Settings settings, List<Diagnostic> diagnostics)
     {
+        if (KernelWorkflows.Diff(settings) is { } kernel)
+        {
+            return KernelDiff(kernel, diagnostics);
+        }
+
         var job = DiffWorkflow.Prepare(settings, diagnostics);
         Consoles.Print(diagnostics);
         diagnostics.Clear();
@@ -181,20 +258,7 @@ internal static class VerbActions
         {
             int total = DiffRunner.Matrix(job.Request).Count;
             var report = Progress.Bar($"building {total} configurations", total, tick => DiffRunner.Run(job.Request, build => tick($"built {build.Id}")));
-            switch (job.Report.Format)
-            {
-                case "table":
-                    Consoles.Write(job.Report.Path, console => DiffTable.Write(console, report));
-                    break;
-                default:
-                    Consoles.Write(job.Report.Path, job.Report.Format switch
-                    {
-                        "md" => MarkdownReport.Render(report),
-                        "json" => JsonReport.Render(report),
-                        _ => HtmlReport.Render(report),
-                    });
-                    break;
-            }
+            WriteDiff(job.Report, report);
 
             foreach (var failed in report.Builds.Where(b => b.Error is not null))
             {

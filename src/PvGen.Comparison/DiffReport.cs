@@ -1,6 +1,8 @@
 namespace PvGen.Comparison;
 
 /// <summary>The whole diff: schema pvgen.diff/1 (docs/diff-schema.md). Property names become snake_case in JSON.</summary>
+/// <param name="Kernel">Real kernel objects built with Kbuild (pvgen diff --kernel-source): the tree, the equivalence of the
+/// kernel's own build and the macro drop-in's, per-object warnings. Null (and absent from the JSON) for a corpus diff.</param>
 public sealed record DiffReport(
     string Schema,
     string Struct,
@@ -8,7 +10,9 @@ public sealed record DiffReport(
     IReadOnlyList<string> Corpus,
     IReadOnlyList<BuildResult> Builds,
     IReadOnlyList<OpVerdict> Ops,
-    DiffTotals Totals)
+    DiffTotals Totals,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    KernelReport? Kernel = null)
 {
     public const string SchemaId = "pvgen.diff/1";
 }
@@ -97,7 +101,9 @@ public sealed record FunctionCost(
 /// <param name="Offset">Instruction start, section-relative (the address in the object).</param>
 /// <param name="FunctionOffset">Offset inside <paramref name="Function"/>.</param>
 /// <param name="Kind">call, jmp, load, address, other (macro records are "call").</param>
-/// <param name="Reason">For lost sites: tail-jump, got, load-reused (the loaded pointer reaches several calls), load, address, other.</param>
+/// <param name="Reason">For lost sites: tail-jump, got, retpoline (the pointer loaded into a register for a call to the
+/// retpoline thunk, as -mindirect-branch=thunk-extern compiles every indirect call), load-reused (the loaded pointer reaches
+/// several calls), load, address, other.</param>
 /// <param name="Feeds">For loads and addresses: the indirect calls and jumps the loaded register reaches in the function.</param>
 /// <param name="Reaches">For a site that names no slot itself (the table's address through the GOT): the ops of the calls it feeds.</param>
 public sealed record SiteRecord(
@@ -175,6 +181,7 @@ public sealed record DiffTotals(
     int LostGot,
     int LostLoads,
     int LostAddresses,
+    int LostRetpoline,
     int MacroTooShortForCall,
     int RelocTooShortForCall,
     int MacroTooShortForNative,

@@ -40,3 +40,10 @@ public sealed record BuildKey(Compiler Compiler, TargetInput Input, string Optim
     /// <summary>A stable, file-system safe name: gcc-x86_64-O2-nopic.</summary>
     public string Id => $"{Compiler.Family}-{Input.Target.Arch}-{Optimization}-{(Pic ? "pic" : "nopic")}";
 }
+
+/// <summary>What names a build in the report: its id and the cell of the matrix (or the kernel's own build flags).</summary>
+public sealed record BuildIdentity(string Id, string Compiler, string CompilerVersion, string Target, string Opt, bool Pic);
+
+/// <summary>One source file's objects in both styles; a null object with an error means that style did not build.</summary>
+/// <param name="File">How the report names the source (a corpus file name, or a kernel object's tree path).</param>
+public sealed record ObjectPair(string File, string? MacroObject, string? PlainObject, string? MacroError, string? PlainError);

@@ -31,7 +31,8 @@ public static class SeverityNames
 
 /// <summary>
 /// Every stable diagnostic id, declared once. Ranges: PVG00xx input and usage, PVG01xx parse,
-/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings, PVG07xx prove.
+/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings, PVG07xx prove,
+/// PVG08xx real kernels (import of paravirt.h, drop-ins, Kbuild builds).
 /// </summary>
 public static class DiagnosticIds
 {
@@ -93,6 +94,13 @@ public static class DiagnosticIds
     public const string CSharpDuplicateType = "PVG0604";
     public const string CSharpBadOption = "PVG0605";
     public const string CSharpGeneratorFailure = "PVG0606";
+
+    // Real kernels: import of paravirt.h, drop-in macro families, Kbuild builds.
+    public const string ImportUnmatched = "PVG0801";
+    public const string ImportUnsupported = "PVG0802";
+    public const string KernelTreeUnusable = "PVG0803";
+    public const string KbuildFailed = "PVG0804";
+    public const string DropInMismatch = "PVG0805";
 
     // Check (compile, type safety, annotations verified from the object).
     public const string RecordNotOnInstruction = "PVG0201";
@@ -168,6 +176,11 @@ public static class DiagnosticIds
         [CSharpDuplicateType] = "two models generate the same C# type",
         [CSharpBadOption] = "invalid C# binding option",
         [CSharpGeneratorFailure] = "the C# generator failed",
+        [ImportUnmatched] = "paravirt.h makes a call the import cannot match to the ops table",
+        [ImportUnsupported] = "the kernel's paravirt headers are of a shape the import does not read",
+        [KernelTreeUnusable] = "the kernel source or build tree cannot be used",
+        [KbuildFailed] = "Kbuild failed",
+        [DropInMismatch] = "the macro drop-in does not reproduce the kernel's own records",
         [RecordNotOnInstruction] = "annotation record does not start on an instruction boundary",
         [SiteNotIndirectCall] = "annotated site is not an indirect call (or jump) through the table",
         [WrongSlot] = "annotated site calls a different slot than its record's type",

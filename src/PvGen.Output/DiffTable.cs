@@ -53,6 +53,30 @@ public static class DiffTable
             }
         }
 
+        if (report.Kernel is { } kernel)
+        {
+            var objects = new Table().Border(TableBorder.Rounded).Title($"kernel objects: linux {Markup.Escape(kernel.Version)}");
+            foreach (string column in Headline.KernelColumns)
+            {
+                objects.AddColumn(Markup.Escape(column));
+            }
+
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                objects.AddRow(row.Select(c => c == "NO" ? "[red]NO[/]" : Markup.Escape(c)).ToArray());
+            }
+
+            console.Write(objects);
+            foreach (var o in kernel.Objects)
+            {
+                foreach (string text in o.Differences.Concat(o.MacroNewWarnings.Select(w => "macro drop-in: " + w)).Concat(o.PlainNewWarnings.Select(w => "plain drop-in: " + w))
+                    .Concat(new[] { o.KernelError, o.MacroError, o.PlainError }.OfType<string>()))
+                {
+                    console.WriteLine($"  {o.Object}: {text}");
+                }
+            }
+        }
+
         var lost = report.Builds.SelectMany(b => b.Lost.Select(s => (b.Id, Site: s))).ToList();
         if (lost.Count > 0)
         {

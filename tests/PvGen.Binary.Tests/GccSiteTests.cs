@@ -1,4 +1,5 @@
 using Xunit;
+using PvGen.TestSupport;
 
 namespace PvGen.Binary.Tests;
 
@@ -116,6 +117,75 @@ public sealed class GccSiteTests
         var objdump = ObjdumpOracle.Sites(obj, "pv_ops");
         Assert.Equal(objdump.Select(o => (o.Section, o.Offset, o.Length)).Order(), scanned.Sites.Select(s => (s.Section, s.Offset, s.Length)).Order());
         Assert.All(objdump, o => Assert.Equal("load", o.Kind));
+    }
+
+    [Fact]
+    public void UnderRetpolinesTheLoadFeedsTheThunkCallOfItsRegister()
+    {
+        // A retpoline kernel (-mindirect-branch=thunk-extern -mindirect-branch-register) compiles every indirect call
+        // as a load of the pointer and a direct call to the thunk of its register: the reloc approach's sites.
+        string obj = Build.Compile("retpoline.c", Header + """
+            void plain(void) { pv_ops.irq.irq_disable(); use(0); }
+            void tail(unsigned long x) { pv_ops.mmu.write_cr3(x); }
+            """, [.. Build.KernelFlags("x86_64"), "-mindirect-branch=thunk-extern", "-mindirect-branch-register"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        var call = byFunction["plain"];
+        Assert.Equal((SiteKind.Load, 16L), (call.Kind, call.TargetOffset));
+        var fed = Assert.Single(call.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Call, 16L), (fed.Kind, fed.TargetOffset));
+        var tail = Assert.Single(byFunction["tail"].Feeds);
+        Assert.True(tail.Thunk);
+        Assert.Equal(SiteKind.Jmp, tail.Kind);
+
+        // objdump agrees on the thunk call: at the fed offset, a call (jmp) relocated against __x86_indirect_thunk_<register>.
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        foreach (var (site, mnemonic) in new[] { (fed, "call"), (tail, "jmp") })
+        {
+            string line = dump.Single(l => l.TrimStart().StartsWith($"{site.Offset:x}:", StringComparison.Ordinal));
+            Assert.Contains(mnemonic, line, StringComparison.Ordinal);
+            Assert.Contains($"__x86_indirect_thunk_{site.Register}", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AThunkTailJumpEndsTheFollowedPath()
+    {
+        // The shape gcc gives 6.12's ___pud_free_tlb under retpolines: a slot loaded and tail-jumped through the thunk, int3
+        // padding, then another branch of the function calling the thunk of the same register with a value loaded before it.
+        // The second call is reached from the jne, not from the load: the load feeds one site, not two.
+        string obj = Build.Compile("tailjmp.s", """
+                .text
+                .globl two_branches
+                .type two_branches, @function
+            two_branches:
+                movq pv_ops+40(%rip), %rax
+                testl %edi, %edi
+                jne 1f
+                movq pv_ops+32(%rip), %rax
+                jmp __x86_indirect_thunk_rax
+                int3
+            1:  call __x86_indirect_thunk_rax
+                ret
+                .size two_branches, .-two_branches
+            """, ["-c"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        // objdump: the second load, and the first thunk jmp after it (the jmp is the last pv-fed instruction before int3).
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        long Offset(string needle) => Convert.ToInt64(dump.Single(l => l.Contains(needle, StringComparison.Ordinal)).Trim().Split(':')[0], 16);
+        long secondLoad = Offset("pv_ops+0x1c");
+        long tailJmp = Offset("\tjmp ");
+
+        var second = scanned.Sites.Single(s => s.Offset == secondLoad);
+        Assert.Equal((SiteKind.Load, 32L), (second.Kind, second.TargetOffset));
+        var fed = Assert.Single(second.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Jmp, tailJmp, "rax"), (fed.Kind, fed.Offset, fed.Register));
     }
 
     [Fact]

@@ -43,7 +43,7 @@ internal sealed class PackedSectionView : Stream
         // The file's occupied ranges (header, header table, each section's contents) must not overlap.
         var order = Enumerable.Range(0, sections.Count).Where(i => sections[i].HasContents && sections[i].Size > 0)
             .OrderBy(i => sections[i].Offset).ThenBy(i => i).ToList();
-        var occupied = order.Select(i => (Start: sections[i].Offset, End: sections[i].Offset + sections[i].Size))
+        var occupied = order.Select(i => (Start: (ulong)sections[i].Offset, End: (ulong)(sections[i].Offset + sections[i].Size)))
             .Append((Start: layout.SectionHeaderOffset, End: layout.SectionHeaderOffset + (ulong)tableSize))
             .OrderBy(r => r.Start).ToList();
         ulong end = layout.HeaderSize;

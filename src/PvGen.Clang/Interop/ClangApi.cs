@@ -3,8 +3,28 @@ using System.Runtime.InteropServices;
 namespace PvGen.Clang.Interop;
 
 /// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
+/// <summary>One token: its kind, text and byte offsets in its file (end exclusive).</summary>
+internal readonly record struct ClangToken(CXTokenKind Kind, string Spelling, int Start, int End);
+
 internal static unsafe class ClangApi
 {
+    private static int crashRecoveryDisabled;
+
+    /// <summary>
+    /// A new index. libclang's crash recovery takes over SIGSEGV for the whole process, and .NET then dies with "illegal
+    /// instruction" on any NullReferenceException after a parse; LIBCLANG_DISABLE_CRASH_RECOVERY (read by libclang through
+    /// the C environment, which .NET's Environment does not write) keeps the runtime's own handler.
+    /// </summary>
+    public static void* CreateIndex()
+    {
+        if (Interlocked.Exchange(ref crashRecoveryDisabled, 1) == 0)
+        {
+            LibClang.setenv("LIBCLANG_DISABLE_CRASH_RECOVERY", "1", 1);
+        }
+
+        return LibClang.clang_createIndex(0, 0);
+    }
+
     public static string Take(CXString value)
     {
         byte* text = LibClang.clang_getCString(value);
@@ -112,4 +132,101 @@ internal static unsafe class ClangApi
 
     public static bool IsFunction(CXType type) =>
         type.Kind is CXTypeKind.FunctionProto or CXTypeKind.FunctionNoProto;
+
+    /// <summary>Every cursor below <paramref name="parent"/> (depth-first, in source order) that <paramref name="keep"/> accepts.</summary>
+    public static List<CXCursor> Descendants(CXCursor parent, Func<CXCursor, bool> keep)
+    {
+        var found = new List<CXCursor>();
+        var state = (found, keep);
+        var handle = GCHandle.Alloc(state);
+        try
+        {
+            // The result says whether a visitor broke the walk off; CollectDescendant never does.
+            _ = LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return found;
+    }
+
+    [UnmanagedCallersOnly]
+    private static CXChildVisitResult CollectDescendant(CXCursor cursor, CXCursor parent, void* clientData)
+    {
+        var (found, keep) = ((List<CXCursor>, Func<CXCursor, bool>))GCHandle.FromIntPtr((nint)clientData).Target!;
+        if (keep(cursor))
+        {
+            found.Add(cursor);
+        }
+
+        return CXChildVisitResult.Recurse;
+    }
+
+    /// <summary>The tokens of a cursor's extent, as clang lexes them.</summary>
+    public static List<ClangToken> Tokens(void* unit, CXCursor cursor)
+    {
+        CXToken* tokens;
+        uint count;
+        LibClang.clang_tokenize(unit, LibClang.clang_getCursorExtent(cursor), &tokens, &count);
+        var result = new List<ClangToken>((int)count);
+        try
+        {
+            for (uint i = 0; i < count; i++)
+            {
+                var extent = LibClang.clang_getTokenExtent(unit, tokens[i]);
+                void* file;
+                uint line, column, start, end;
+                LibClang.clang_getSpellingLocation(LibClang.clang_getRangeStart(extent), &file, &line, &column, &start);
+                LibClang.clang_getSpellingLocation(LibClang.clang_getRangeEnd(extent), &file, &line, &column, &end);
+                result.Add(new ClangToken(LibClang.clang_getTokenKind(tokens[i]), Take(LibClang.clang_getTokenSpelling(unit, tokens[i])), (int)start, (int)end));
+            }
+        }
+        finally
+        {
+            if (tokens is not null)
+            {
+                LibClang.clang_disposeTokens(unit, tokens, count);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The file and first/last line a cursor's text spans (spelling locations).</summary>
+    public static (string File, int First, int Last) Lines(CXCursor cursor)
+    {
+        var extent = LibClang.clang_getCursorExtent(cursor);
+        void* file;
+        uint first, last, column, offset;
+        LibClang.clang_getSpellingLocation(LibClang.clang_getRangeStart(extent), &file, &first, &column, &offset);
+        string name = file is null ? string.Empty : Take(LibClang.clang_getFileName(file));
+        LibClang.clang_getSpellingLocation(LibClang.clang_getRangeEnd(extent), &file, &last, &column, &offset);
+        return (name, (int)first, (int)last);
+    }
+
+    /// <summary>What clang evaluates a declaration's initialiser to: an integer, a string, or nothing.</summary>
+    public static (long? Integer, string? Text) Evaluate(CXCursor cursor)
+    {
+        void* result = LibClang.clang_Cursor_Evaluate(cursor);
+        if (result is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return LibClang.clang_EvalResult_getKind(result) switch
+            {
+                CXEvalResultKind.Int => (LibClang.clang_EvalResult_getAsLongLong(result), null),
+                CXEvalResultKind.StrLiteral => (null, Marshal.PtrToStringUTF8((nint)LibClang.clang_EvalResult_getAsStr(result))),
+                _ => (null, null),
+            };
+        }
+        finally
+        {
+            LibClang.clang_EvalResult_dispose(result);
+        }
+    }
 }

@@ -91,6 +91,18 @@ public static class HtmlReport
             html.AppendLine("</table>");
         }
 
+        if (report.Kernel is { } kernel)
+        {
+            html.AppendLine($"<h2>Kernel objects: linux {E(kernel.Version)}</h2><p>Source <code>{E(kernel.Source)}</code>, configuration <code>{E(kernel.Config)}</code>, CC <code>{E(kernel.Compiler)}</code>.</p>");
+            html.AppendLine("<table><tr>" + string.Concat(Headline.KernelColumns.Select((c, i) => $"<th{(i is 0 or 6 ? " class=\"l\"" : string.Empty)}>{E(c)}</th>")) + "</tr>");
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                html.AppendLine("<tr>" + string.Concat(row.Select((c, i) => $"<td{(i is 0 or 6 ? " class=\"l\"" : c == "NO" ? " class=\"failed\"" : string.Empty)}>{E(c)}</td>")) + "</tr>");
+            }
+
+            html.AppendLine("</table>");
+        }
+
         html.AppendLine("<h2>Sites lost by the reloc approach</h2><table><tr><th class=\"l\">build</th><th class=\"l\">file</th><th class=\"l\">function</th><th class=\"l\">address</th><th>length</th><th class=\"l\">kind</th><th class=\"l\">op</th><th class=\"l\">why</th></tr>");
         foreach (var b in plainBuilt)
         {

@@ -56,6 +56,28 @@ public static class MarkdownReport
             }
         }
 
+        if (report.Kernel is { } kernel)
+        {
+            md.AppendLine().AppendLine($"## Kernel objects: linux {kernel.Version}").AppendLine();
+            md.AppendLine($"Source `{kernel.Source}`, configuration `{kernel.Config}`, CC `{kernel.Compiler}`.").AppendLine();
+            md.AppendLine("| " + string.Join(" | ", Headline.KernelColumns) + " |");
+            md.AppendLine("|---|---:|---:|---|---|---|---|");
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                md.AppendLine("| " + string.Join(" | ", row.Select(Escape)) + " |");
+            }
+
+            foreach (var o in kernel.Objects)
+            {
+                foreach (string text in o.Differences.Select(d => "difference: " + d).Concat(o.MacroNewWarnings.Select(w => "macro drop-in warning: " + w))
+                    .Concat(o.PlainNewWarnings.Select(w => "plain drop-in warning: " + w))
+                    .Concat(new[] { o.KernelError, o.MacroError, o.PlainError }.OfType<string>().Select(e => "error: " + e)))
+                {
+                    md.AppendLine($"- `{o.Object}`: {Escape(text)}");
+                }
+            }
+        }
+
         md.AppendLine().AppendLine("## Sites lost by the reloc approach").AppendLine();
         md.AppendLine("| build | file | function | address | length | kind | op | why |");
         md.AppendLine("|---|---|---|---|---:|---|---|---|");

@@ -20,6 +20,9 @@ public sealed class ProjectConfig
     public const string OpsKey = "ops";
     public const string SchemaKey = "$schema";
 
+    /// <summary>What pvgen import read besides the ops (families, sites, the macro section): an object no verb reads.</summary>
+    public const string ImportKey = "import";
+
     private readonly Dictionary<string, ConfigValue> values;
 
     private ProjectConfig(string? path, string baseDirectory, Dictionary<string, ConfigValue> values, OpsConfig ops)
@@ -106,7 +109,7 @@ public sealed class ProjectConfig
             }
 
             var topLevel = Verbs.TopLevel.ToDictionary(o => o.JsonKey!, StringComparer.Ordinal);
-            var known = topLevel.Keys.Concat(Verbs.Sections.Keys).Append(OpsKey).Append(SchemaKey).ToList();
+            var known = topLevel.Keys.Concat(Verbs.Sections.Keys).Append(OpsKey).Append(SchemaKey).Append(ImportKey).ToList();
             foreach (var property in root.EnumerateObject())
             {
                 string pointer = JsonLocations.Pointer(string.Empty, property.Name);
@@ -118,6 +121,10 @@ public sealed class ProjectConfig
                 if (property.Name == SchemaKey)
                 {
                     Expect(property.Value, JsonValueKind.String, SchemaKey, pointer);
+                }
+                else if (property.Name == ImportKey)
+                {
+                    Expect(property.Value, JsonValueKind.Object, ImportKey, pointer);
                 }
                 else if (property.Name == OpsKey)
                 {
@@ -209,6 +216,11 @@ public sealed class ProjectConfig
                     Skip = Bool(fields, OptionTable.Op.Skip),
                     Jump = Bool(fields, OptionTable.Op.Jump),
                     Native = Text(fields, OptionTable.Op.Native),
+                    Wrapper = Text(fields, OptionTable.Op.Wrapper),
+                    WrapperSignature = Text(fields, OptionTable.Op.WrapperSignature),
+                    CalleeSave = Bool(fields, OptionTable.Op.CalleeSave),
+                    NativeAsm = Text(fields, OptionTable.Op.NativeAsm),
+                    Condition = Text(fields, OptionTable.Op.Condition),
                     Location = where.Key(opPointer),
                 };
             }

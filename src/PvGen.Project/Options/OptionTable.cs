@@ -390,6 +390,40 @@ public static class OptionTable
         public static readonly OptionSpec KeepBuild = Common.KeepBuild(Section, "Keep the generated headers, objects and executables in DIR (one subdirectory per build).");
 
         public static readonly OptionSpec Jobs = Common.Jobs(Section);
+
+        public static readonly OptionSpec KernelSource = new()
+        {
+            Name = "kernel-source", Kind = OptionKind.Path, ValueName = "KSRC", JsonKey = "kernel_source", Section = Section,
+            Help = "Diff real kernel objects instead of a corpus: an unpacked kernel tree, or Debian's linux-source-X.Y.tar.xz (extracted once into the kernel cache). The objects are built with the .config of --kernel-build (a linux-headers-* flavour directory) by Kbuild, three times: the kernel's own PVOP macros, the macro drop-in, the plain drop-in.",
+        };
+
+        public static readonly OptionSpec Objects = new()
+        {
+            Name = "objects", Kind = OptionKind.TextList, SplitCommas = true, ValueName = "OBJ", JsonKey = "objects", Section = Section,
+            Help = "With --kernel-source: the objects to build, as tree paths (repeatable or comma-separated), e.g. mm/memory.o.",
+            Default = "20 heavy pv_ops users of mm/, arch/x86/mm, arch/x86/kernel and kernel/sched (see the README)",
+        };
+
+        public static readonly OptionSpec KernelCache = new()
+        {
+            Name = "kernel-cache", Kind = OptionKind.Path, ValueName = "DIR", JsonKey = "kernel_cache", Section = Section,
+            Help = "With --kernel-source: where sources are extracted and trees configured and built, so a second run rebuilds only what changed.",
+            Default = "$PVGEN_KERNEL_BUILD_CACHE, else /var/cache/pvgen/kernel-build when writable, else ~/.cache/pvgen/kernel-build",
+        };
+
+        public static readonly OptionSpec KernelCompiler = new()
+        {
+            Name = "kernel-cc", Kind = OptionKind.Text, ValueName = "CC", JsonKey = "kernel_cc", Section = Section,
+            Help = "With --kernel-source: the compiler Kbuild runs (CC=).", Default = "the one the configuration names (CONFIG_CC_VERSION_TEXT) when installed, else gcc",
+        };
+
+        public static readonly OptionSpec Templates = new()
+        {
+            Name = "templates", Kind = OptionKind.Path, ValueName = "DIR", JsonKey = "templates", Section = Section,
+            Help = "With --kernel-source: template override directory for the drop-ins (files there replace templates/kernel/*).",
+        };
+
+        public static readonly OptionSpec[] Kernel = [KernelSource, Objects, KernelCache, KernelCompiler, Templates];
     }
 
     /// <summary>pvgen annotate: the "annotate" section.</summary>
@@ -493,6 +527,86 @@ public static class OptionTable
             Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site.",
         };
 
-        public static readonly OptionSpec[] All = [Signature, Name, Clobbers, Skip, Jump, Native];
+        public static readonly OptionSpec Wrapper = new()
+        {
+            Name = "wrapper", Kind = OptionKind.Text, JsonKey = "wrapper",
+            Help = "The kernel's inline wrapper that calls the op, e.g. \"write_cr3\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec WrapperSignature = new()
+        {
+            Name = "wrapper-signature", Kind = OptionKind.Text, JsonKey = "wrapper_signature",
+            Help = "The wrapper's C type with parameter names, e.g. \"void (unsigned long x)\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec CalleeSave = new()
+        {
+            Name = "callee-save", Kind = OptionKind.Flag, JsonKey = "callee_save",
+            Help = "The op is called with the callee-save convention (written by pvgen import; the header's paravirt_callee_save member decides).",
+        };
+
+        public static readonly OptionSpec NativeAsm = new()
+        {
+            Name = "native-asm", Kind = OptionKind.Text, JsonKey = "native_asm",
+            Help = "The native alternative as assembler text, e.g. \"pushf; pop %rax;\" (written by pvgen import; \"native\" holds its bytes).",
+        };
+
+        public static readonly OptionSpec Condition = new()
+        {
+            Name = "condition", Kind = OptionKind.Text, JsonKey = "condition",
+            Help = "When the native alternative replaces the call, as the kernel writes it, e.g. \"ALT_NOT(X86_FEATURE_XENPV)\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec[] All = [Signature, Name, Clobbers, Skip, Jump, Native, Wrapper, WrapperSignature, CalleeSave, NativeAsm, Condition];
+    }
+
+    /// <summary>pvgen import: a kernel's paravirt.h to a pvgen.json. Command line only (it writes the pvgen.json).</summary>
+    public static class Import
+    {
+        public static readonly OptionSpec ParavirtHeader = new()
+        {
+            Name = "paravirt-h", Kind = OptionKind.Path, Positional = Positional.ExactlyOne,
+            Help = "The kernel's arch/x86/include/asm/paravirt.h (a path inside --kernel-tree also works).",
+        };
+
+        public static readonly OptionSpec KernelTree = new()
+        {
+            Name = "kernel-tree", Kind = OptionKind.Path, ValueName = "SRC",
+            Help = "The kernel source tree (or Debian's linux-headers-*-common).",
+        };
+
+        public static readonly OptionSpec KernelBuild = new()
+        {
+            Name = "kernel-build", Kind = OptionKind.Path, ValueName = "OBJ",
+            Help = "The build tree with .config and generated headers (Debian's linux-headers-*-FLAVOUR).", Default = "the source tree",
+        };
+
+        public static readonly OptionSpec TypesHeader = new()
+        {
+            Name = "types-header", Kind = OptionKind.Path, ValueName = "FILE",
+            Help = "The header with the ops struct and the PVOP_* families.", Default = "paravirt_types.h next to paravirt.h",
+        };
+
+        public static readonly OptionSpec Struct = new()
+        {
+            Name = "struct", Aliases = ["-s"], Kind = OptionKind.Text, ValueName = "NAME", Help = "The ops struct.", Default = "paravirt_patch_template",
+        };
+
+        public static readonly OptionSpec Symbol = new()
+        {
+            Name = "symbol", Kind = OptionKind.Text, ValueName = "SYM", Help = "The table's symbol.", Default = "the header's one 'extern struct NAME SYM;' (pv_ops)",
+        };
+
+        public static readonly OptionSpec DropIn = new()
+        {
+            Name = "drop-in", Kind = OptionKind.Path, ValueName = "DIR",
+            Help = "Also write the drop-in paravirt_types.h of each style, as DIR/macro/<tree path> and DIR/plain/<tree path>.",
+        };
+
+        public static readonly OptionSpec Templates = new()
+        {
+            Name = "templates", Kind = OptionKind.Path, ValueName = "DIR",
+            Help = "Template override directory for the drop-ins: files there replace templates/kernel/*.",
+        };
     }
 }

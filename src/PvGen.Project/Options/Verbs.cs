@@ -80,15 +80,17 @@ public static class Verbs
 
     public static readonly VerbSpec Diff = new("diff",
         "Build caller code against both styles and measure the macro approach against the reloc approach.",
-        "Build the same caller code against the macro-style and the plain-style wrappers and measure the macro approach (.parainstructions records) against the reloc approach (relocations + disassembly): sites found, tail jumps, site lengths, register save/spill cost and code size per function, sites lost (GOT, pointer loaded and reused, addresses taken), relocation types and whether they survive a link, and a verdict per op. --target takes a comma-separated list here (x86_64,i386): the header is parsed per target.",
+        "Build the same caller code against the macro-style and the plain-style wrappers and measure the macro approach (.parainstructions records) against the reloc approach (relocations + disassembly): sites found, tail jumps, site lengths, register save/spill cost and code size per function, sites lost (GOT, pointer loaded and reused, addresses taken, retpoline thunk calls), relocation types and whether they survive a link, and a verdict per op. --target takes a comma-separated list here (x86_64,i386): the header is parsed per target. With --kernel-source the code is a real kernel's: its paravirt.h is imported, drop-in PVOP_* families are generated in both styles, and the objects are built by the kernel's own Kbuild three times (the kernel's macros, the macro drop-in, the plain drop-in; objtool runs as in a real build); the report adds, per object, the proof that the macro drop-in reproduces the kernel's records and the warnings each drop-in adds. --keep-build DIR then keeps the objects as DIR/kernel/..., DIR/macro/..., DIR/plain/....",
         [
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --cc gcc,clang --target x86_64,i386 --opt O2,Os,O0 --pic no,yes",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --corpus my.c --format html -o diff.html",
+            "pvgen diff --kernel-source /usr/src/linux-source-6.1.tar.xz --kernel-build /usr/src/linux-headers-6.1.0-57-amd64",
+            "pvgen diff --kernel-source SRC --kernel-build OBJ --objects mm/memory.o,arch/x86/mm/pgtable.o --format json -o k.json --keep-build objs",
         ],
         [
             .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
-            OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs,
+            OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs, .. OptionTable.Diff.Kernel,
         ]);
 
     public static readonly VerbSpec Annotate = new("annotate",
@@ -116,7 +118,19 @@ public static class Verbs
             OptionTable.Generate.Templates, OptionTable.Prove.Format, OptionTable.Common.Output("file"), OptionTable.Prove.KeepBuild, OptionTable.Prove.Jobs,
         ]);
 
-    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Annotate, Check, Diff, Prove];
+    public static readonly VerbSpec Import = new("import",
+        "Read a kernel's paravirt.h: what it knows about each op, as a pvgen.json.",
+        "Read a kernel's paravirt.h through libclang, with the kernel's own flags, and write what it knows about every op it calls as a pvgen.json: the wrapper and its C signature, whether the op is callee-save (and the signature its wrapper calls it with, which the ops struct does not carry), its native alternative (assembled to bytes) and condition, its clobbers, jump ops. Ops the header never calls, the PVOP_* families and the macro section a drop-in replaces are listed under \"import\". The file is a pvgen.json for the other verbs: pvgen parse --config FILE reads the same table with every callee-save op typed.",
+        [
+            "pvgen import arch/x86/include/asm/paravirt.h --kernel-tree /usr/src/linux-headers-6.1.0-57-common --kernel-build /usr/src/linux-headers-6.1.0-57-amd64 -o pv_ops.import.json",
+            "pvgen import arch/x86/include/asm/paravirt.h --kernel-tree SRC --kernel-build OBJ -o pv.json --drop-in out",
+        ],
+        [
+            OptionTable.Import.ParavirtHeader, OptionTable.Import.KernelTree, OptionTable.Import.KernelBuild, OptionTable.Import.TypesHeader,
+            OptionTable.Import.Struct, OptionTable.Import.Symbol, OptionTable.Common.Output("file"), OptionTable.Import.DropIn, OptionTable.Import.Templates,
+        ]);
+
+    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Annotate, Check, Diff, Prove, Import];
 
     /// <summary>Every pvgen.json section and the keys it may hold, from every verb's options (a key may be shared, e.g. cc).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<OptionSpec>> Sections { get; } = All
