@@ -47,6 +47,7 @@ public static class Generator
     {
         ["macro"] = new CHeaderStyle("macro", "macro/header.sbn-c"),
         ["plain"] = new CHeaderStyle("plain", "plain/header.sbn-c"),
+        ["marker"] = new CHeaderStyle("marker", "marker/header.sbn-c"),
         ["csharp"] = new CSharpStyle(),
     };
 

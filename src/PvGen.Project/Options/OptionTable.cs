@@ -157,7 +157,7 @@ public static class OptionTable
         {
             Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
             Help = "Wrapper styles to write (repeatable or comma-separated); both = macro,plain.", Default = "both",
-            Choices = ["macro", "plain", "csharp", "both"],
+            Choices = ["macro", "plain", "marker", "csharp", "both"],
         };
 
         public static readonly OptionSpec Templates = new()
