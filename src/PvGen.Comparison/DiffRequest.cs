@@ -9,13 +9,15 @@ namespace PvGen.Comparison;
 /// <param name="PlainHeader">Absolute path of BASE_plain.h (force-included).</param>
 /// <param name="CompileFlags">-D/-I/-include flags of the parse, absolute paths.</param>
 /// <param name="Expected">Per slot: native length and friends, from pvgen.json.</param>
+/// <param name="MarkerHeader">Absolute path of BASE_marker.h when the marker style is diffed too, else null.</param>
 public sealed record TargetInput(
     Target Target,
     OpsModel Model,
     string MacroHeader,
     string PlainHeader,
     IReadOnlyList<string> CompileFlags,
-    IReadOnlyDictionary<int, ExpectedOp> Expected);
+    IReadOnlyDictionary<int, ExpectedOp> Expected,
+    string? MarkerHeader = null);
 
 /// <summary>The matrix to build and where to build it.</summary>
 /// <param name="Corpus">Caller sources (absolute paths).</param>

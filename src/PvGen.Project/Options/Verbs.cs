@@ -85,9 +85,10 @@ public static class Verbs
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --cc gcc,clang --target x86_64,i386 --opt O2,Os,O0 --pic no,yes",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --corpus my.c --format html -o diff.html",
+            "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --style macro,plain,marker --keep-build out/diff",
         ],
         [
-            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
+            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Styles, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
             OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs,
         ]);
 
