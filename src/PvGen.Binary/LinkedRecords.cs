@@ -1,6 +1,5 @@
 using LibObjectFile.Elf;
 using PvGen.Model;
-using PvGen.X86;
 using PvGen.X86.Records;
 
 namespace PvGen.Binary;

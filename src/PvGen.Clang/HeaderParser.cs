@@ -533,7 +533,7 @@ public static unsafe class HeaderParser
             }
         }
 
-        private EquatableArray<Param> Parameters(CXType function, List<string> names)
+        private static EquatableArray<Param> Parameters(CXType function, List<string> names)
         {
             int count = Math.Max(0, LibClang.clang_getNumArgTypes(function));
             var parameters = new List<Param>(count);
@@ -581,7 +581,7 @@ public static unsafe class HeaderParser
             return [];
         }
 
-        private CType TypeOf(CXType type)
+        private static CType TypeOf(CXType type)
         {
             string spelling = ClangApi.Spelling(type);
             CXType canonical = LibClang.clang_getCanonicalType(type);

@@ -1,4 +1,3 @@
-using PvGen.Binary;
 using PvGen.Checking;
 using PvGen.Checking.Reports;
 using PvGen.Comparison;

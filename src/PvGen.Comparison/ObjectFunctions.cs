@@ -32,7 +32,7 @@ public static class ObjectFunctions
     public static ObjectFunction? At(IReadOnlyList<ObjectFunction> functions, string section, long offset) =>
         functions.FirstOrDefault(f => f.Section == section && offset >= f.Offset && offset < f.Offset + f.Size);
 
-    /// <summary>Instructions (and their bytes) that save, restore or spill registers: push/pop reg, mov reg <-> [sp/bp + disp].</summary>
+    /// <summary>Instructions (and their bytes) that save, restore or spill registers: push/pop reg, mov reg to or from [sp/bp + disp].</summary>
     public static (int Count, long Bytes) CountSaves(byte[] code, int start, int length, int bitness)
     {
         var decoder = Decoder.Create(bitness, new ByteArrayCodeReader(code, start, length), (ulong)start, DecoderOptions.None);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -258,7 +257,9 @@ public static class TemplateWarmUp
                 Defaults.GetOrAdd("default:" + name, p => Template.Parse(text, p));
             }
 
+#pragma warning disable CA1861 // the warm-up runs once per process
             var model = new ModelNode().Add("items", new[] { new ModelNode().Add("a", 1).Add("b", true).Add("c", new[] { "x" }) }).ToScriptObject();
+#pragma warning restore CA1861
             var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 1000 };
             context.PushGlobal(model);
             Template.Parse("{{ for i in items }}{{ i.a + 1 }}{{ if i.b && !for.first }}{{ array.join i.c \", \" }}{{ end }}{{ end }}").Render(context);

@@ -1,5 +1,3 @@
-using System;
-
 namespace PvGen.Model;
 
 /// <summary>Levenshtein distance, for "did you mean" hints on struct, op and option names.</summary>

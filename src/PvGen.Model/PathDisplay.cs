@@ -1,6 +1,3 @@
-using System;
-using System.IO;
-
 namespace PvGen.Model;
 
 /// <summary>Paths as they appear in models and reports: relative with '/' below the base, so output is the same on every machine.</summary>

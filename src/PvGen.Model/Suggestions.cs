@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-
 namespace PvGen.Model;
 
 /// <summary>"Did you mean" for every name a user can mistype (options, keys, structs, ops, templates): one rule everywhere.</summary>

@@ -35,6 +35,12 @@ public static class CSharpEmitter
 
 internal sealed class Emission
 {
+    // Widest first: a value struct's fields are the widest integers that fit what is left and its alignment.
+    private static readonly int[] FieldSizes = [8, 4, 2, 1];
+
+    // Doc-comment openers, longest first so "/**<" is not taken for "/*".
+    private static readonly string[] CommentMarkers = ["/**<", "/**", "/*!", "/*", "///<", "///", "//!", "//"];
+
     private const string Layout = "global::System.Runtime.InteropServices.StructLayout";
     private const string LayoutKind = "global::System.Runtime.InteropServices.LayoutKind";
     private const string FieldOffset = "global::System.Runtime.InteropServices.FieldOffset";
@@ -383,7 +389,7 @@ internal sealed class Emission
         int left = value.Size;
         while (left > 0)
         {
-            int size = new[] { 8, 4, 2, 1 }.First(s => s <= left && s <= value.WordSize);
+            int size = FieldSizes.First(s => s <= left && s <= value.WordSize);
             words.Add(size switch { 8 => "ulong", 4 => "uint", 2 => "ushort", _ => "byte" });
             left -= size;
         }
@@ -591,7 +597,7 @@ internal sealed class Emission
         var lines = comment.Replace("\r", string.Empty).Split('\n').Select(l =>
         {
             string t = l.Trim();
-            foreach (string marker in new[] { "/**<", "/**", "/*!", "/*", "///<", "///", "//!", "//" })
+            foreach (string marker in CommentMarkers)
             {
                 if (t.StartsWith(marker, StringComparison.Ordinal))
                 {

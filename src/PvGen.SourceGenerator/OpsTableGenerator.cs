@@ -143,7 +143,7 @@ public sealed class OpsTableGenerator : IIncrementalGenerator
             location = Location.Create(where.File, default, new LinePositionSpan(position, position));
         }
 
-        return RoslynDiagnostic.Create(Descriptors.For(diagnostic.Id, diagnostic.Severity), location, diagnostic.Message);
+        return RoslynDiagnostic.Create(Descriptors.For(diagnostic.Id), location, diagnostic.Message);
     }
 }
 
@@ -173,7 +173,7 @@ internal static class Descriptors
         Create(DiagnosticIds.CSharpGeneratorFailure, DiagnosticSeverity.Error),
     }.ToDictionary(d => d.Id);
 
-    public static DiagnosticDescriptor For(string id, Severity severity) =>
+    public static DiagnosticDescriptor For(string id) =>
         Cache.TryGetValue(id, out var descriptor) ? descriptor : Cache[DiagnosticIds.CSharpGeneratorFailure];
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity) => new(

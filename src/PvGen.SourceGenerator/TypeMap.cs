@@ -21,17 +21,16 @@ internal sealed record ValueStruct(string CName, string CSharpName, int Size, in
 /// </summary>
 internal sealed class TypeMap
 {
+    private static readonly char[] Blanks = [' ', '\t'];
     private readonly Target target;
     private readonly OpaquePointerStyle pointers;
     private readonly Dictionary<string, ValueStruct> values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> opaques = new(StringComparer.Ordinal);
-    private readonly NameScope scope;
 
     public TypeMap(OpsModel model, CSharpOptions options, NameScope scope)
     {
         target = model.Target;
         pointers = options.OpaquePointers;
-        this.scope = scope;
 
         // Names are claimed in sorted C-name order so that output never depends on op order quirks.
         var byValue = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -220,7 +219,7 @@ internal sealed class TypeMap
 
     /// <summary>Words of a C type with qualifiers dropped: "const unsigned int " gives [unsigned, int].</summary>
     private static string[] Words(string text) =>
-        text.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)
+        text.Split(Blanks, StringSplitOptions.RemoveEmptyEntries)
             .Where(w => w is not ("const" or "volatile" or "restrict" or "__restrict"))
             .ToArray();
 

@@ -1,7 +1,6 @@
 using PvGen.Checking.Toolchain;
 using PvGen.Checking.TypeSafety;
 using PvGen.Clang;
-using PvGen.Model;
 using PvGen.TestSupport;
 using Xunit;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PvGen.TestSupport;
 
 namespace PvGen.Comparison.Tests;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using PvGen.Project.Options;
 using PvGen.Project.Workflows;
-using PvGen.Generation;
 using PvGen.Model;
 using PvGen.TestSupport;
 using Xunit;

@@ -47,7 +47,7 @@ public sealed class ConfigTests
     [InlineData("{ \"generate\": { \"record_format\": \"para6\", \"record_layout\": \"packed\" } }", "'generate.record_layout' is given twice (under an old name too); keep one", 1, 43)]
     public void A_wrong_value_is_located_at_the_value(string json, string message, int line, int column)
     {
-        var error = Problems(json).First();
+        var error = Problems(json)[0];
         Assert.Equal(message, error.Message);
         Assert.Equal((line, column), (error.Location!.Line, error.Location.Column));
     }
@@ -77,12 +77,12 @@ public sealed class ConfigTests
         }
     }
 
-    private static IReadOnlyList<Diagnostic> Problems(string json)
+    private static List<Diagnostic> Problems(string json)
     {
         string path = Path.Combine(Repo.TempDir("config"), "pvgen.json");
         File.WriteAllText(path, json);
         var e = Assert.Throws<PvGenException>(() => ProjectConfig.Load(path));
         Assert.All(e.Diagnostics, d => Assert.Equal(path, d.Location!.File));
-        return e.Diagnostics;
+        return [.. e.Diagnostics];
     }
 }

@@ -2,7 +2,6 @@ extern alias csgen;
 
 using PvGen.Clang;
 using PvGen.Model;
-using PvGen.Model.Config;
 using PvGen.Model.Json;
 using PvGen.TestSupport;
 using Xunit;

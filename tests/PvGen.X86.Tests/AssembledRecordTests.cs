@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using PvGen.TestSupport;
-using PvGen.X86;
 using PvGen.X86.Records;
 using Xunit;
 

@@ -1,4 +1,3 @@
-using PvGen.X86;
 using PvGen.X86.Records;
 using Xunit;
 

@@ -76,6 +76,6 @@ internal static class ElfLoader
 
     public static string FirstError(DiagnosticBag diagnostics) =>
         diagnostics.Messages.FirstOrDefault(m => m.Kind == DiagnosticKind.Error).Message
-        ?? diagnostics.Messages.FirstOrDefault().Message
+        ?? (diagnostics.Messages.Count > 0 ? diagnostics.Messages[0].Message : null)
         ?? "unreadable";
 }

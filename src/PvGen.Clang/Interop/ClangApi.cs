@@ -23,7 +23,8 @@ internal static unsafe class ClangApi
         var handle = GCHandle.Alloc(children);
         try
         {
-            LibClang.clang_visitChildren(parent, &CollectChild, (void*)GCHandle.ToIntPtr(handle));
+            // The result says whether a visitor broke the walk off; CollectChild never does.
+            _ = LibClang.clang_visitChildren(parent, &CollectChild, (void*)GCHandle.ToIntPtr(handle));
         }
         finally
         {

@@ -3,7 +3,6 @@ using PvGen.Comparison;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
-using PvGen.Project.Options;
 using DiffOptions = PvGen.Project.Options.OptionTable.Diff;
 
 namespace PvGen.Project.Workflows;

@@ -24,6 +24,8 @@ public sealed record GenerateResult(
 /// <summary>pvgen generate and pvgen model: settings to a generation request, and the files it gives.</summary>
 public static class GenerateWorkflow
 {
+    private static readonly string[] BothStyles = ["macro", "plain"];
+
     /// <summary>Generates into <paramref name="outputDirectory"/>: every file together or none (with --check: nothing, the stale list).</summary>
     public static GenerateResult Run(Settings settings, string outputDirectory, bool checkOnly)
     {
@@ -145,7 +147,7 @@ public static class GenerateWorkflow
     public static IReadOnlyList<string> Styles(Settings settings)
     {
         var given = settings.List(Gen.Styles);
-        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? new[] { "macro", "plain" } : [s]).Distinct()];
+        return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? BothStyles : [s]).Distinct()];
     }
 
     private static OpsModel? PreviousModel(string outputDirectory, List<Diagnostic> diagnostics)
