@@ -62,9 +62,13 @@ public static class MarkerRecord
     public static IReadOnlyList<RecordField> Fields { get; } =
         [MarkerField, SlotField, InputsField, OutputsField, ClobbersField, StackWordsField, FlagsField, ReservedField];
 
+    private static readonly string[] CArguments64 = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+
+    private static readonly string[] CArguments32 = ["eax", "edx", "ecx"];
+
     /// <summary>The registers a plain C call passes integer argument words in, in order (the psABI; i386 as built, -mregparm=3).</summary>
     public static IReadOnlyList<Register> ArgumentRegisters(CallAbi abi) =>
-        [.. (abi.WordSize == 8 ? ["rdi", "rsi", "rdx", "rcx", "r8", "r9"] : new[] { "eax", "edx", "ecx" }).Select(n => abi.Find(n)!)];
+        [.. (abi.WordSize == 8 ? CArguments64 : CArguments32).Select(n => abi.Find(n)!)];
 
     /// <summary>The register environment of a plain C call of an op taking <paramref name="argumentWords"/> words and returning <paramref name="resultSize"/> bytes.</summary>
     public static MarkerSideRecord Environment(CallAbi abi, CodeLocation marker, int slot, int argumentWords, int resultSize, MarkerFlags flags)
