@@ -1,61 +1,50 @@
 #!/usr/bin/env bash
-# Benchmark: `pvgen generate --style both`, process start to files written, on the 5.10 example and (when
-# fetched by scripts/fetch-debian-kernels.sh) Debian 12's real paravirt_types.h. Two cases per input:
-# "fresh" (empty output directory: every file written) and "unchanged" (outputs up to date: nothing written).
-# Prints a Markdown table: median wall time over RUNS runs (bash clock, ms) and peak RSS (/usr/bin/time -v).
+# Benchmark: `pvgen generate --style both`, process start to files written, against `pvgen parse` of the same header in
+# the same run. Cases per input:
+#   fresh      empty output directory: parse, render, every file written
+#   no stamp   outputs up to date but no generation stamp (an empty XDG_CACHE_HOME each run): parse, render, nothing written
+#   no-op      outputs up to date and the stamp holds: no parse, no rendering, nothing written (target: < half a parse)
+# Before timing, the no-op is checked to be one: the dynamic loader (LD_DEBUG=libs) must not initialise libclang.so.
+# Inputs: the 5.10 example and, when fetched (scripts/fetch-debian-kernels.sh), Debian 6.1's paravirt_types.h (amd64).
+# Usage: scripts/bench-generate.sh   (RUNS=5; PVGEN_BENCH_MODE=jit|r2r|aot, default r2r)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-RUNS=${RUNS:-10}
-artifacts=${ARTIFACTS:-/tmp/pvgen-bench-generate}
-dotnet build src/PvGen.Cli -c Release -v q -nologo --artifacts-path "$artifacts" >/dev/null
-pvgen=$artifacts/bin/PvGen.Cli/release/pvgen
-[[ -x $pvgen ]] || { echo "bench: $pvgen not built" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
+cd "$bench_root"
+bench_machine
+pvgen_build
+echo "pvgen: ${pvgen[*]}"
+export XDG_CACHE_HOME=$bench_work/cache
 
-now_ns() { date +%s%N; }
-
-measure() { # name, mode (fresh|unchanged), pvgen generate args...
-    local name=$1 mode=$2; shift 2
-    local times=() rss=0
-    "$pvgen" generate "$@" -o "$work/out" >/dev/null 2>&1 # warm the file cache; also the baseline for "unchanged"
-    for ((i = 0; i < RUNS; i++)); do
-        [[ $mode == fresh ]] && rm -rf "$work/out"
-        local start end
-        start=$(now_ns)
-        /usr/bin/time -v -o "$work/time.txt" "$pvgen" generate "$@" -o "$work/out" >"$work/stdout.txt" 2>/dev/null
-        end=$(now_ns)
-        times+=($(((end - start) / 1000000)))
-        local peak
-        peak=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
-        ((peak > rss)) && rss=$peak
-        if [[ $mode == unchanged ]] && ! grep -q " 0 file(s) written" "$work/stdout.txt"; then
-            echo "bench: $name rewrote files on an unchanged run" >&2; exit 1
-        fi
-    done
-    [[ -s $work/out/$(ls "$work/out" | grep '_macro.h$' | head -1) ]] || { echo "bench: $name wrote no macro header" >&2; exit 1; }
-    local median
-    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    printf '| %s | %s | %s ms | %d MB |\n' "$name" "$mode" "$median" $((rss / 1024))
+case_of() { # name, pvgen args (without the verb)...
+  local name=$1; shift
+  local out=$bench_work/out
+  rm -rf "$out"
+  "${pvgen[@]}" generate "$@" --style both -o "$out" >/dev/null
+  LD_DEBUG=libs LD_DEBUG_OUTPUT=$bench_work/ld "${pvgen[@]}" generate "$@" --style both -o "$out" >"$bench_work/noop.out"
+  if cat "$bench_work"/ld.* | grep -q 'calling init: .*/libclang\.so$'; then
+    echo "bench-generate: $name: the unchanged run parsed (libclang loaded): no stamp?" >&2; exit 1
+  fi
+  rm -f "$bench_work"/ld.*
+  grep -q ' 0 file(s) written' "$bench_work/noop.out" || { echo "bench-generate: $name: the unchanged run wrote files" >&2; exit 1; }
+  echo "== $name"
+  measure "parse: $name" "${pvgen[@]}" parse "$@" --format json -o "$bench_work/model.json"
+  measure "generate fresh: $name" bash -c 'rm -rf "$0"; exec "${@}"' "$out" "${pvgen[@]}" generate "$@" --style both -o "$out"
+  measure "generate no stamp: $name" bash -c 'rm -rf "$XDG_CACHE_HOME"; exec "${@}"' _ "${pvgen[@]}" generate "$@" --style both -o "$out"
+  "${pvgen[@]}" generate "$@" --style both -o "$out" >/dev/null # the stamp again (the runs above had none)
+  measure "generate no-op: $name" "${pvgen[@]}" generate "$@" --style both -o "$out"
+  ratio "no-op generate / parse ($name)" "generate no-op: $name" "parse: $name" "< 0.5" le0.5
+  ratio "no-op generate / generate without a stamp ($name)" "generate no-op: $name" "generate no stamp: $name" "" le0.5
 }
 
-echo "| input | outputs | median wall (of $RUNS) | peak RSS |"
-echo "|---|---|---|---|"
-for mode in fresh unchanged; do
-    measure "examples/linux-5.10-x86_64 (87 ops)" $mode --config examples/linux-5.10-x86_64/pvgen.json --style both
-done
+case_of "examples/linux-5.10-x86_64 (87 ops)" --config examples/linux-5.10-x86_64/pvgen.json
 env_file=${PVGEN_KERNEL_CACHE:-/var/cache/pvgen/debian-kernels}/kernels.env
 if [[ -f $env_file ]]; then
-    # shellcheck disable=SC1090
-    source "$env_file"
-    for flavour in amd64:x86_64:$PVGEN_KERNEL_BUILD_AMD64 686-pae:i386:$PVGEN_KERNEL_BUILD_I386; do
-        IFS=: read -r name target build <<<"$flavour"
-        for mode in fresh unchanged; do
-            measure "Debian $PVGEN_KERNEL_ABI $name paravirt_types.h" $mode arch/x86/include/asm/paravirt_types.h \
-                --config "tests/PvGen.Generation.Tests/Kernel/pvgen-$name.json" --target "$target" \
-                --kernel-tree "$PVGEN_KERNEL_SRC" --kernel-build "$build" --style both
-        done
-    done
+  # shellcheck disable=SC1090
+  source "$env_file"
+  case_of "Debian $PVGEN_KERNEL_ABI amd64 paravirt_types.h" arch/x86/include/asm/paravirt_types.h \
+    --config tests/PvGen.Generation.Tests/Kernel/pvgen-amd64.json --target x86_64 \
+    --kernel-tree "$PVGEN_KERNEL_SRC" --kernel-build "$PVGEN_KERNEL_BUILD_AMD64"
 else
-    echo "(real kernel skipped: $env_file missing; run scripts/fetch-debian-kernels.sh)"
+  echo "(real kernel skipped: $env_file missing; run scripts/fetch-debian-kernels.sh)"
 fi

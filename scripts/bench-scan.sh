@@ -5,14 +5,16 @@
 # when fetched, Debian 12's 6.12 cloud-amd64 modules as shipped (.ko.xz) against `xz -dc` of the same files (and the
 # same tree recompressed with zstd and gzip against `zstd -dc`/`gzip -dc`), and two vmlinux (6.1 with relocations,
 # 6.12 without) against readelf/objdump.
+# "sections": one relocatable object per size with 4,000 to 32,000 aligned sections (gcc -ffunction-sections, a
+# vmlinux.o's shape), to show that the time per object grows linearly with its section count, against readelf -rW.
 # Reports wall time (best of N), user+sys CPU and peak RSS (/usr/bin/time -v), and the ratios.
 #
-# Usage: scripts/bench-scan.sh [runs] [sections]   (default 3 runs per tool; sections: any of "6.1 6.12 vmlinux",
-#                                                   default all; the page cache is warmed first)
+# Usage: scripts/bench-scan.sh [runs] [sections]   (default 3 runs per tool; sections: any of "6.1 6.12 vmlinux
+#                                                   sections", default all; the page cache is warmed first)
 set -euo pipefail
 
 runs=${1:-3}
-sections=${2:-6.1 6.12 vmlinux}
+sections=${2:-6.1 6.12 vmlinux sections}
 root=$(cd "$(dirname "$0")/.." && pwd)
 env_file=${PVGEN_KERNEL_CACHE:-/var/cache/pvgen/debian-kernels}/kernels.env
 if [[ ! -f $env_file ]]; then
@@ -24,8 +26,12 @@ source "$env_file"
 [[ -x /usr/bin/time ]] || { echo "bench-scan: /usr/bin/time (package 'time') is required" >&2; exit 2; }
 
 artifacts=${PVGEN_BENCH_ARTIFACTS:-/tmp/pvgen-bench-artifacts}
-dotnet build "$root/src/PvGen.Cli/PvGen.Cli.csproj" -c Release --artifacts-path "$artifacts" -v q -nologo >/dev/null
-pvgen=("dotnet" "$artifacts/bin/PvGen.Cli/release/pvgen.dll")
+if [[ -n ${PVGEN_BENCH_PVGEN:-} ]]; then
+  pvgen=("$PVGEN_BENCH_PVGEN") # a published pvgen (e.g. the ReadyToRun one scripts/bench-startup.sh builds)
+else
+  dotnet build "$root/src/PvGen.Cli/PvGen.Cli.csproj" -c Release --artifacts-path "$artifacts" -v q -nologo >/dev/null
+  pvgen=("$artifacts/bin/PvGen.Cli/release/pvgen")
+fi
 jobs=$(nproc)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -67,12 +73,20 @@ for flavour in amd64 i386; do
   measure "readelf -rW (xargs -P $jobs)" xargs -a "$work/list" -P "$jobs" -n 64 readelf -rW
   measure "readelf -rW (serial)" xargs -a "$work/list" -n 64 readelf -rW
   measure "objdump -dr -w (xargs -P $jobs)" xargs -a "$work/list" -P "$jobs" -n 64 objdump -dr -w
+  measure "cat >/dev/null (xargs -P $jobs)" xargs -a "$work/list" -P "$jobs" -n 64 cat
+  measure "cat >/dev/null (serial)" xargs -a "$work/list" -n 64 cat
+  # Wall clock on a shared machine says little: the ratios are given for both, CPU (user + sys) first.
   awk -F'\t' -v jobs="$jobs" '
-    { wall[$1] = $2 }
+    { wall[$1] = $2; cpu[$1] = $3 }
+    function line(label, a, b, target, ok) {
+      printf "  => %-44s cpu %7.2fx  wall %7.2fx  (target %s: %s)\n", label, cpu[a] / cpu[b], wall[a] / wall[b], target, ok ? "met" : "MISSED"
+    }
     END {
-      p = wall["pvgen scan --format json -j " jobs]
-      printf "  ratios: objdump -dr / pvgen = %.1fx, readelf -rW / pvgen = %.1fx (both with %d processes)\n",
-        wall["objdump -dr -w (xargs -P " jobs ")"] / p, wall["readelf -rW (xargs -P " jobs ")"] / p, jobs
+      p = "pvgen scan --format json -j " jobs
+      o = "objdump -dr -w (xargs -P " jobs ")"; r = "readelf -rW (xargs -P " jobs ")"; c = "cat >/dev/null (xargs -P " jobs ")"
+      line("objdump -dr / pvgen scan", o, p, ">= 100x", cpu[o] / cpu[p] >= 100)
+      line("readelf -rW / pvgen scan", r, p, ">= 10x", cpu[r] / cpu[p] >= 10)
+      line("pvgen scan / cat", p, c, "<= 1.5x", cpu[p] / cpu[c] <= 1.5)
     }' "$work/results"
 done
 
@@ -144,4 +158,28 @@ if [[ " $sections " == *" vmlinux "* ]]; then
     mapfile -t code < <(readelf -SW "$vmlinux" | awk '$0 ~ /^ *\[/ && $0 ~ / AX / { sub(/^ *\[ *[0-9]+\] */, ""); print "-j"; print $1 }')
     measure "objdump -d -w (code sections)" objdump -d -w "${code[@]}" "$vmlinux"
   done
+fi
+
+# Section-count scaling: N functions, each in its own 16-byte-aligned section with its relocation table (2N + 11
+# sections, with a gap before each function), two pv_ops calls each. Time per section must stay flat as N grows.
+if [[ " $sections " == *" sections "* ]]; then
+  echo "== section-count scaling (gcc -O2 -ffunction-sections), best of $runs"
+  : >"$work/results"
+  for functions in 2000 8000 16000; do
+    python3 - "$functions" >"$work/s$functions.c" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("struct ops { void (*a)(void); void (*b)(int); };\nextern struct ops pv_ops;")
+for i in range(n):
+    print(f"void f{i}(void) {{ pv_ops.a(); pv_ops.b({i}); }}")
+PY
+    gcc -O2 -c -ffunction-sections -mcmodel=kernel -fno-pie "$work/s$functions.c" -o "$work/s$functions.o"
+    count=$(readelf -hW "$work/s$functions.o" | awk '/Number of section headers/ { print $NF }')
+    measure "pvgen scan $count sections" "${pvgen[@]}" scan "$work/s$functions.o" --format json
+    measure "readelf -rW $count sections" readelf -rW "$work/s$functions.o"
+  done
+  awk -F'\t' '
+    $1 ~ /^pvgen scan/ { split($1, w, " "); p[w[3]] = $2; order[++n] = w[3] }
+    $1 ~ /^readelf/ { split($1, w, " "); r[w[3]] = $2 }
+    END { for (i = 1; i <= n; i++) { s = order[i]; printf "  %6d sections: pvgen %.2f s (%.1f us/section), readelf -rW %.2f s, readelf / pvgen = %.1fx\n", s, p[s], p[s] / s * 1e6, r[s], r[s] / p[s] } }' "$work/results"
 fi

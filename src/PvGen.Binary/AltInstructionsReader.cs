@@ -42,7 +42,7 @@ public static class AltInstructionsReader
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
         {
-            return new AltInstructionsResult(result.Format, EquatableArray<AltGroup>.Empty, $"{Alternatives.ReplacementSection}: {e.Message}", true);
+            return new AltInstructionsResult(result.Format, EquatableArray<AltGroup>.Empty, $"{Alternatives.ReplacementSection}: {RuntimeMessages.Describe(e)}", true);
         }
     }
 

@@ -70,7 +70,7 @@ internal static class ElfObjectScanner
                 hits.Add(hit);
             }
 
-            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options);
+            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options, ThunkCalls(elf, section));
             sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
@@ -157,13 +157,9 @@ internal static class ElfObjectScanner
                 }
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
-                long bias = 0;
-                if (!withAddends && elf.FileType != ElfFileType.Relocatable)
-                {
-                    // Linked with --emit-relocs: the REL field already holds S + A (or S + A - P).
-                    long symbolValue = (long)symbols.Entries[(int)relocation.SymbolIndex].Value;
-                    bias = info.Mode == RelocationMode.PcRelative ? symbolValue - (long)relocation.Offset : symbolValue;
-                }
+                long bias = !withAddends && elf.FileType != ElfFileType.Relocatable
+                    ? ElfSections.LinkedBias(info, (long)symbols.Entries[(int)relocation.SymbolIndex].Value, (long)relocation.Offset)
+                    : 0;
 
                 yield return new SectionHit(target, new RelocationHit((long)relocation.Offset - sectionBase, info, withAddends ? relocation.Addend : null, symbolBase, bias));
             }
@@ -172,6 +168,43 @@ internal static class ElfObjectScanner
 
     /// <summary>A reference to the table inside one executable section.</summary>
     internal readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
+
+    /// <summary>Retpoline thunks by the register they jump through: __x86_indirect_thunk_rax, and the call/jump variants of later kernels.</summary>
+    private static readonly string[] ThunkPrefixes = ["__x86_indirect_thunk_", "__x86_indirect_call_thunk_", "__x86_indirect_jump_thunk_"];
+
+    /// <summary>Relocated fields of <paramref name="section"/> whose symbol is a retpoline thunk, by offset, with the thunk's register.</summary>
+    private static Dictionary<long, Iced.Intel.Register> ThunkCalls(ElfFile elf, ElfSection section)
+    {
+        var found = new Dictionary<long, Iced.Intel.Register>();
+        long sectionBase = ElfSections.Base(elf, section);
+        foreach (var (table, target) in ElfSections.RelocationTables(elf))
+        {
+            if (!ReferenceEquals(target, section) || table.Link.Section is not ElfSymbolTable symbols)
+            {
+                continue;
+            }
+
+            foreach (var relocation in table.Entries)
+            {
+                if (relocation.SymbolIndex >= symbols.Entries.Count)
+                {
+                    continue;
+                }
+
+                string name = symbols.Entries[(int)relocation.SymbolIndex].Name.Value ?? string.Empty;
+                foreach (string prefix in ThunkPrefixes)
+                {
+                    if (name.StartsWith(prefix, StringComparison.Ordinal)
+                        && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && Iced.Intel.RegisterExtensions.IsGPR(register))
+                    {
+                        found[(long)relocation.Offset - sectionBase] = Iced.Intel.RegisterExtensions.GetFullRegister(register);
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
     private static (EquatableArray<Site> Sites, EquatableArray<Annotation> Records) Match(List<Site> sites, EquatableArray<Annotation> records)

@@ -1,4 +1,5 @@
 using LibObjectFile.Elf;
+using PvGen.X86;
 
 namespace PvGen.Binary;
 
@@ -23,6 +24,20 @@ internal static class ElfSections
 
     public static bool IsX86(ElfFile elf) =>
         (elf.Arch == ElfArchEx.X86_64 && elf.FileClass == ElfFileClass.Is64) || (elf.Arch == ElfArchEx.I386 && elf.FileClass == ElfFileClass.Is32);
+
+    /// <summary>
+    /// What the linker already wrote into a REL field of a file linked with --emit-relocs, besides the addend: S + A for
+    /// absolute types (bias S), S + A - P for PC-relative ones (bias S - P). The field less this is the addend.
+    /// </summary>
+    public static long LinkedBias(RelocationInfo info, long symbolValue, long place) =>
+        info.Mode == RelocationMode.PcRelative ? symbolValue - place : info.Mode == RelocationMode.Absolute ? symbolValue : 0;
+
+    /// <summary>A REL field's addend: its value less what the linker added (<see cref="LinkedBias"/>), wrapped at the field's width.</summary>
+    public static long ImplicitAddend(RelocationInfo info, ReadOnlySpan<byte> field, long bias)
+    {
+        long addend = info.ImplicitAddend(field) - bias;
+        return bias == 0 ? addend : info.FieldSize switch { 1 => (sbyte)addend, 2 => (short)addend, 4 => (int)addend, _ => addend };
+    }
 
     /// <summary>Relocation offsets and symbol values are section-relative in .o files and virtual addresses once linked.</summary>
     public static long Base(ElfFile elf, ElfSection section) => elf.FileType == ElfFileType.Relocatable ? 0 : (long)section.VirtualAddress;

@@ -32,19 +32,24 @@ public static class ObjectScanner
 
     /// <summary>
     /// Expands files and directories (recursively, objects only, in ordinal path order so output is deterministic).
-    /// A path that does not exist is returned as is; scanning it reports the error.
+    /// A path that does not exist is returned as is; scanning it reports the error. Each real file is listed once
+    /// (by device and inode, under its ordinal-first name), each directory walked once (symbolic links to a parent or to
+    /// itself cannot make the walk loop or repeat), and an object-named entry that is no regular file (a FIFO or device
+    /// named *.ko would block a reader forever; a dangling link) is skipped with a warning in <paramref name="warnings"/>.
     /// </summary>
-    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths, ICollection<Diagnostic>? warnings = null)
     {
         var files = new List<string>();
+        var seenFiles = new Dictionary<(ulong, ulong), int>();
+        var seenDirectories = new HashSet<(ulong, ulong)>();
         foreach (string path in paths)
         {
-            if (Directory.Exists(path))
+            var status = Posix.Stat(path);
+            if (status.Kind == FileKind.Directory)
             {
-                var found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
-                    .Where(IsObjectName)
-                    .Order(StringComparer.Ordinal);
-                files.AddRange(found);
+                var found = new List<string>();
+                Walk(path, status, found, seenFiles, seenDirectories, warnings);
+                files.AddRange(found.Order(StringComparer.Ordinal));
             }
             else
             {
@@ -53,6 +58,69 @@ public static class ObjectScanner
         }
 
         return files;
+    }
+
+    /// <summary>Depth first, every directory once by identity; the first name (in ordinal order) of each file wins.</summary>
+    private static void Walk(string root, FileStatus rootStatus, List<string> found, Dictionary<(ulong, ulong), int> seenFiles, HashSet<(ulong, ulong)> seenDirectories, ICollection<Diagnostic>? warnings)
+    {
+        var pending = new Stack<(string Path, FileStatus Status)>();
+        pending.Push((root, rootStatus));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
+        while (pending.Count > 0)
+        {
+            var (directory, status) = pending.Pop();
+            if (!seenDirectories.Add((status.Device, status.Inode)))
+            {
+                continue; // reached again through a link: its files are already listed
+            }
+
+            string[] entries;
+            try
+            {
+                entries = [.. Directory.EnumerateFileSystemEntries(directory, "*", options).Order(StringComparer.Ordinal)];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning, $"directory '{directory}' cannot be read: skipped", null));
+                continue;
+            }
+
+            var subdirectories = new List<(string, FileStatus)>();
+            foreach (string entry in entries)
+            {
+                var target = Posix.Stat(entry);
+                switch (target.Kind)
+                {
+                    case FileKind.Directory:
+                        subdirectories.Add((entry, target));
+                        break;
+                    case FileKind.Regular when IsObjectName(entry):
+                        if (target.Device == 0 && target.Inode == 0 || seenFiles.TryAdd((target.Device, target.Inode), found.Count))
+                        {
+                            found.Add(entry);
+                        }
+                        else if (string.CompareOrdinal(entry, found[seenFiles[(target.Device, target.Inode)]]) < 0)
+                        {
+                            found[seenFiles[(target.Device, target.Inode)]] = entry;
+                        }
+
+                        break;
+                    case FileKind.Missing when IsObjectName(entry):
+                        warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning,
+                            Posix.LinkStat(entry).Kind == FileKind.SymbolicLink ? $"'{entry}' is a symbolic link that leads to no file (dangling, or a loop): skipped" : $"'{entry}' vanished during the walk: skipped", null));
+                        break;
+                    case not (FileKind.Regular or FileKind.Missing) when IsObjectName(entry):
+                        warnings?.Add(new Diagnostic(DiagnosticIds.ScanInputSkipped, Severity.Warning, $"'{entry}' is {target.Describe()}, not a regular file: skipped", null));
+                        break;
+                }
+            }
+
+            // Pushed in reverse so that directories are walked in ordinal order (the first name of a file is the one kept).
+            for (int i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
+        }
     }
 
     /// <summary>Scans one file: an ELF object (plain or compressed) yields one result, an archive one per member.</summary>
@@ -73,7 +141,7 @@ public static class ObjectScanner
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             // InvalidDataException: compression that is corrupt, truncated, oversized or not what the name says.
-            return [use(ScannedObject.Failed(path, null, e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
         }
     }
 
@@ -94,7 +162,7 @@ public static class ObjectScanner
 
         if (read == 8 && magic.SequenceEqual(ArMagic))
         {
-            return ScanArchive(stream, path, options, use);
+            return ScanArchive(ObjectInput.InMemory(stream), path, options, use);
         }
 
         if (read == 8 && magic.SequenceEqual(ThinArMagic))
@@ -116,7 +184,7 @@ public static class ObjectScanner
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                return [use(ScannedObject.Failed(path, null, e.Message), null)];
+                return [use(ScannedObject.Failed(path, null, RuntimeMessages.Describe(e)), null)];
             }
         }
 
@@ -228,7 +296,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return [use(ScannedObject.Failed(path, null, "bad archive: " + e.Message), null)];
+            return [use(ScannedObject.Failed(path, null, "bad archive: " + RuntimeMessages.Describe(e)), null)];
         }
 
         var results = new List<T>();
@@ -246,7 +314,7 @@ public static class ObjectScanner
                 }
                 catch (Exception e) when (IsReaderFailure(e))
                 {
-                    results.Add(use(ScannedObject.Failed(memberPath, null, e.Message), null));
+                    results.Add(use(ScannedObject.Failed(memberPath, null, RuntimeMessages.Describe(e)), null));
                 }
             }
             else if (member is ArElfFile { ElfFile: { } elf })
@@ -274,10 +342,13 @@ public static class ObjectScanner
             return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, layout, options.Symbols.Keys))
         {
             return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }
+
+        // Only now is the whole object needed (a file left unread so far is read once, into the thread's buffer).
+        stream = ObjectInput.InMemory(stream);
 
         ElfFile? elf;
         try
@@ -290,7 +361,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(path, layout.Machine, "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return ScanParsed(new ElfObject(path, elf), options, use);
@@ -305,7 +376,7 @@ public static class ObjectScanner
         }
         catch (Exception e) when (IsReaderFailure(e))
         {
-            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + e.Message), null);
+            return use(ScannedObject.Failed(elf.Path, ElfSections.MachineName(elf.File), "bad ELF: " + RuntimeMessages.Describe(e)), null);
         }
 
         return use(scanned, elf);
@@ -316,39 +387,80 @@ public static class ObjectScanner
     private static bool IsReaderFailure(Exception e) => e is not (StackOverflowException or ThreadAbortException or OperationCanceledException);
 
     /// <summary>
-    /// Whether the object's bytes contain the symbol's name (NUL-terminated, as in a string table) or ".parainstructions".
-    /// An object without either cannot reference the table; searching bytes is ten times cheaper than parsing the ELF.
+    /// Whether the object's string tables name the symbol (NUL-terminated, as a string table holds it) or ".parainstructions":
+    /// every SHT_STRTAB section, the section-name table and whatever a symbol table takes its names from. Sites are found
+    /// only through a symbol of that name and records only in a section of that name, so an object whose string tables hold
+    /// neither has nothing to find; only those bytes are read (a tenth of a module), never the code or the relocations.
+    /// An object without readable section headers is searched whole.
     /// </summary>
-    private static bool Mentions(Stream stream, IEnumerable<string> symbols)
+    private static bool Mentions(Stream stream, ElfLayout layout, IEnumerable<string> symbols)
     {
-        byte[][] names = [.. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
-        byte[] section = Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0");
-        if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
+        byte[][] needles = [Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0"), .. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
+        var sections = layout.Sections;
+        if (sections.Count == 0)
         {
-            return whole.AsSpan().IndexOf(section) >= 0 || names.Any(name => whole.AsSpan().IndexOf(name) >= 0);
+            return MentionsIn(stream, 0, stream.Length, needles);
         }
 
-        int keep = Math.Max(names.Max(n => n.Length), section.Length) - 1;
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 18);
+        var tables = new SortedSet<int>();
+        if (layout.NameTableIndex < sections.Count)
+        {
+            tables.Add(layout.NameTableIndex);
+        }
+
+        for (int i = 0; i < sections.Count; i++)
+        {
+            if (sections[i].Type == RawSection.StringTable)
+            {
+                tables.Add(i);
+            }
+            else if (sections[i].Type is RawSection.SymbolTable or RawSection.DynamicSymbols && sections[i].Link < sections.Count)
+            {
+                tables.Add((int)sections[i].Link);
+            }
+        }
+
+        foreach (int index in tables)
+        {
+            // The guards proved every section with file bytes lies inside the file; NULL and NOBITS sections have none.
+            var table = sections[index];
+            if (table.Type is not (RawSection.Null or RawSection.NoBits) && MentionsIn(stream, table.Offset, table.Size, needles))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether bytes [offset, offset + size) of the stream hold any of the needles.</summary>
+    private static bool MentionsIn(Stream stream, long offset, long size, byte[][] needles)
+    {
+        if (size <= 0)
+        {
+            return false;
+        }
+
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
+        {
+            return Holds(whole.AsSpan((int)offset, (int)size), needles);
+        }
+
+        int keep = needles.Max(n => n.Length) - 1;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(1 << 18, size + keep));
         try
         {
-            stream.Position = 0;
+            stream.Position = offset;
+            long left = size;
             int carried = 0;
             int read;
-            while ((read = stream.Read(buffer, carried, buffer.Length - carried)) > 0)
+            while (left > 0 && (read = stream.Read(buffer, carried, (int)Math.Min(buffer.Length - carried, left))) > 0)
             {
+                left -= read;
                 var window = buffer.AsSpan(0, carried + read);
-                if (window.IndexOf(section) >= 0)
+                if (Holds(window, needles))
                 {
                     return true;
-                }
-
-                foreach (byte[] name in names)
-                {
-                    if (window.IndexOf(name) >= 0)
-                    {
-                        return true;
-                    }
                 }
 
                 carried = Math.Min(keep, window.Length);
@@ -361,5 +473,18 @@ public static class ObjectScanner
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static bool Holds(ReadOnlySpan<byte> bytes, byte[][] needles)
+    {
+        foreach (byte[] needle in needles)
+        {
+            if (bytes.IndexOf(needle) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

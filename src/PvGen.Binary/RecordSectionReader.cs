@@ -44,7 +44,7 @@ public static class RecordSectionReader
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException or OverflowException)
         {
-            return Failed(forced, $"{sectionName}: {e.Message}");
+            return Failed(forced, $"{sectionName}: {RuntimeMessages.Describe(e)}");
         }
     }
 
@@ -117,7 +117,9 @@ public static class RecordSectionReader
 
                 var info = RelocationInfo.Of(is64, relocation.Type.Value);
                 long fieldAt = at + relocated[j].Offset;
-                long addend = table.IsRelocationWithAddends ? relocation.Addend : info.ImplicitAddend(bytes.AsSpan((int)fieldAt, info.FieldSize));
+                long addend = table.IsRelocationWithAddends ? relocation.Addend
+                    : ElfSections.ImplicitAddend(info, bytes.AsSpan((int)fieldAt, info.FieldSize),
+                        elf.FileType == ElfFileType.Relocatable ? 0 : ElfSections.LinkedBias(info, (long)symbol.Value, sectionBase + fieldAt));
 
                 // Absolute fields store S + A; PC-relative ones S + A - P, and the kernel adds the field's address P back.
                 targets[j] = new CodeLocation(target.Name.Value, (long)symbol.Value + addend - ElfSections.Base(elf, target));

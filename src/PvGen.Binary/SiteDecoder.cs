@@ -39,9 +39,12 @@ internal sealed class SiteDecoder
     private readonly OpNames names;
     private readonly ScanOptions options;
     private readonly InstructionInfoFactory infoFactory = new();
+    private readonly IReadOnlyDictionary<long, Register> thunks;
 
-    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options)
+    /// <param name="thunks">Section-relative offsets of relocated fields whose symbol is a retpoline thunk, with the thunk's register.</param>
+    public SiteDecoder(byte[] code, int codeLength, bool is64, string section, OpNames names, ScanOptions options, IReadOnlyDictionary<long, Register>? thunks = null)
     {
+        this.thunks = thunks ?? new Dictionary<long, Register>();
         this.code = code;
         this.codeLength = codeLength;
         bitness = is64 ? 64 : 32;
@@ -180,9 +183,17 @@ internal sealed class SiteDecoder
             }
         }
 
-        var feeds = tracked is { } value && destination != Register.None
+        var (feeds, readThrough) = tracked is { } value && destination != Register.None
             ? Follow((long)instruction.NextIP, runEnd, destination, value)
-            : EquatableArray<FedSite>.Empty;
+            : (EquatableArray<FedSite>.Empty, false);
+
+        // Through the GOT the instruction loads the table's address, which names no slot (slot 0 is an op of its own):
+        // the ops it reaches are its feeds. An address that is never read through nor called through is the address of
+        // the table (or of a member, &pv_ops.x, offset later) handed on: taken, as a lea or mov $sym is without -fpic.
+        if (viaGot && kind == SiteKind.Load && feeds.Count == 0 && !readThrough)
+        {
+            kind = SiteKind.Address;
+        }
 
         return new Site(
             section,
@@ -190,8 +201,8 @@ internal sealed class SiteDecoder
             length,
             kind,
             target,
-            SlotOf(target),
-            names.Find(target),
+            viaGot ? null : SlotOf(target),
+            viaGot ? null : names.Find(target),
             symbolName,
             ip - symbolStart,
             hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name,
@@ -207,8 +218,9 @@ internal sealed class SiteDecoder
     /// <summary>A relocation that does not sit in an instruction's displacement or immediate field (data in code, a decoding desync).</summary>
     private Site Undecoded(RelocationHit hit, string? symbolName, long symbolStart)
     {
-        long target = hit.Base + (hit.Info.Mode == RelocationMode.Got ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
-        return new Site(section, hit.Offset, 0, SiteKind.Other, target, SlotOf(target), names.Find(target), symbolName, hit.Offset - symbolStart,
+        bool viaGot = hit.Info.Mode == RelocationMode.Got;
+        long target = hit.Base + (viaGot ? 0 : hit.Addend ?? ReadImplicitAddend(hit));
+        return new Site(section, hit.Offset, 0, SiteKind.Other, target, viaGot ? null : SlotOf(target), viaGot ? null : names.Find(target), symbolName, hit.Offset - symbolStart,
             hit.Info.Mode == RelocationMode.Resolved ? null : hit.Info.Name, hit.Offset, false, false, MemoryForm.None, hit.Info.Mode == RelocationMode.Got, EquatableArray<byte>.Empty, EquatableArray<FedSite>.Empty);
     }
 
@@ -219,15 +231,8 @@ internal sealed class SiteDecoder
             return 0;
         }
 
-        long value = hit.Info.ImplicitAddend(code.AsSpan((int)hit.Offset, hit.Info.FieldSize));
-        if (hit.ImplicitBias == 0)
-        {
-            return value;
-        }
-
         // The field's arithmetic wraps at its width (an i386 kernel's addresses are above 2 GiB).
-        long addend = value - hit.ImplicitBias;
-        return hit.Info.FieldSize switch { 1 => (sbyte)addend, 2 => (short)addend, 4 => (int)addend, _ => addend };
+        return ElfSections.ImplicitAddend(hit.Info, code.AsSpan((int)hit.Offset, hit.Info.FieldSize), hit.ImplicitBias);
     }
 
     private int? SlotOf(long target) => target >= 0 && target / PointerSize <= int.MaxValue ? (int)(target / PointerSize) : null;
@@ -246,16 +251,20 @@ internal sealed class SiteDecoder
     private readonly record struct TrackedValue(bool IsTableAddress, long Offset);
 
     /// <summary>
-    /// Walks forward in straight-line order to the end of the run, tracking which registers hold the value:
+    /// Walks forward in straight-line order to the end of the run or the first instruction that does not fall through
+    /// (jmp, ret, int3), tracking which registers hold the value:
     /// copies propagate it, <c>mov off(%reg),%r2</c> turns a table address into a slot pointer, any other write
     /// kills it, and every call kills the caller-saved registers. Reports each indirect call/jmp it reaches.
     /// </summary>
-    private EquatableArray<FedSite> Follow(long from, long end, Register register, TrackedValue value)
+    /// <returns>The calls and jumps reached, and whether a tracked table address was read through (a memory operand based on it).</returns>
+    private (EquatableArray<FedSite> Feeds, bool ReadThrough) Follow(long from, long end, Register register, TrackedValue value)
     {
         if (from >= end)
         {
-            return EquatableArray<FedSite>.Empty;
+            return (EquatableArray<FedSite>.Empty, false);
         }
+
+        bool readThrough = false;
 
         var live = new Dictionary<Register, TrackedValue> { [register.GetFullRegister()] = value };
         var feeds = new List<FedSite>();
@@ -271,7 +280,19 @@ internal sealed class SiteDecoder
             }
 
             var flow = instruction.FlowControl;
-            if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
+            if (instruction.Mnemonic != Mnemonic.Lea && HasMemoryOperand(instruction)
+                && live.TryGetValue(instruction.MemoryBase.GetFullRegister(), out var based) && based.IsTableAddress)
+            {
+                readThrough = true;
+            }
+
+            if (flow is FlowControl.Call or FlowControl.UnconditionalBranch && ThunkRegister(instruction) is { } thunk
+                && live.TryGetValue(thunk, out var thunkPointer) && !thunkPointer.IsTableAddress)
+            {
+                var kind = flow == FlowControl.Call ? SiteKind.Call : SiteKind.Jmp;
+                feeds.Add(Fed(instruction, kind, thunkPointer.Offset, thunk, MemoryForm.None) with { Thunk = true });
+            }
+            else if (flow is FlowControl.IndirectCall or FlowControl.IndirectBranch)
             {
                 var kind = flow == FlowControl.IndirectCall ? SiteKind.Call : SiteKind.Jmp;
                 if (instruction.Op0Kind == OpKind.Register && live.TryGetValue(instruction.Op0Register.GetFullRegister(), out var pointer) && !pointer.IsTableAddress)
@@ -332,9 +353,49 @@ internal sealed class SiteDecoder
             {
                 live[derivedInto.GetFullRegister()] = derived;
             }
+
+            // Past a jmp, ret or int3 (padding after them) the next instruction is reached from elsewhere, with other register
+            // values: a tail jmp through the retpoline thunk is followed by another branch of the function. (ud2 is not an
+            // end: the kernel's WARN() traps and returns after it.)
+            if (flow is FlowControl.UnconditionalBranch or FlowControl.IndirectBranch or FlowControl.Return || instruction.Code == Code.Int3)
+            {
+                break;
+            }
         }
 
-        return feeds.ToEquatableArray();
+        return (feeds.ToEquatableArray(), readThrough);
+    }
+
+    private static bool HasMemoryOperand(in Instruction instruction)
+    {
+        for (int i = 0; i < instruction.OpCount; i++)
+        {
+            if (instruction.GetOpKind(i) == OpKind.Memory)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The register of the retpoline thunk a direct call or jmp targets (its relocated field lies inside the instruction), or null.</summary>
+    private Register? ThunkRegister(in Instruction instruction)
+    {
+        if (thunks.Count == 0)
+        {
+            return null;
+        }
+
+        for (long at = (long)instruction.IP; at < (long)instruction.NextIP; at++)
+        {
+            if (thunks.TryGetValue(at, out var register))
+            {
+                return register;
+            }
+        }
+
+        return null;
     }
 
     private long Displacement(in Instruction instruction) =>

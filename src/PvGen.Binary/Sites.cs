@@ -13,10 +13,10 @@ public enum SiteKind
     /// <summary>Indirect jump through the slot (a tail call).</summary>
     Jmp,
 
-    /// <summary>The slot's pointer (or, through the GOT, the table's address) loaded into a register.</summary>
+    /// <summary>The slot's pointer (or, through the GOT, the table's address, then read or called through) loaded into a register.</summary>
     Load,
 
-    /// <summary>The table's or a slot's address taken (lea, mov $sym, push $sym).</summary>
+    /// <summary>The table's or a slot's address taken (lea, mov $sym, push $sym; through the GOT: loaded and handed on, never read through).</summary>
     Address,
 
     /// <summary>Anything else: stores into the table, compares, data in code, undecodable bytes.</summary>
@@ -44,7 +44,9 @@ public enum MemoryForm
 /// <param name="Kind">Call or Jmp.</param>
 /// <param name="TargetOffset">Byte offset into the table of the slot it calls through.</param>
 /// <param name="Register">The register the pointer travelled in, e.g. "r12".</param>
-public sealed record FedSite(long Offset, int Length, SiteKind Kind, long TargetOffset, int? Slot, string? Op, string Register, MemoryForm MemoryForm);
+/// <param name="Thunk">A direct call (or jmp) to the retpoline thunk for that register (<c>__x86_indirect_thunk_rax</c>): how a
+/// retpoline kernel (-mindirect-branch=thunk-extern) compiles every indirect call.</param>
+public sealed record FedSite(long Offset, int Length, SiteKind Kind, long TargetOffset, int? Slot, string? Op, string Register, MemoryForm MemoryForm, bool Thunk = false);
 
 /// <summary>
 /// One reference to the ops table in an executable section: a relocation against the table symbol and the
@@ -54,8 +56,8 @@ public sealed record FedSite(long Offset, int Length, SiteKind Kind, long Target
 /// <param name="Offset">Instruction start, relative to the section.</param>
 /// <param name="Length">Instruction length in bytes (the room a patcher has).</param>
 /// <param name="TargetOffset">Byte offset into the table the instruction refers to (0 for the table's address through the GOT).</param>
-/// <param name="Slot">TargetOffset / pointer size, when non-negative.</param>
-/// <param name="Op">The op's path when a model names the slot.</param>
+/// <param name="Slot">TargetOffset / pointer size, when non-negative; null through the GOT, which loads the table's address, no slot (its <paramref name="Feeds"/> name the slots it reaches).</param>
+/// <param name="Op">The op's path when a model names the slot (null through the GOT, as <paramref name="Slot"/>).</param>
 /// <param name="FunctionSymbol">The symbol the instruction lies in (null: none, the section is used).</param>
 /// <param name="FunctionOffset">Instruction start relative to that symbol (or to the section).</param>
 /// <param name="RelocType">ELF relocation type name, e.g. "R_X86_64_PC32"; null for a site found from its operand in a linked object without relocations.</param>
@@ -88,6 +90,9 @@ public sealed record Site(
 {
     /// <summary>"symbol+0xoff" the way objdump names a location (the section when no symbol covers it).</summary>
     public string Function => $"{FunctionSymbol ?? Section}+0x{FunctionOffset:x}";
+
+    /// <summary>The ops the site reaches: its own, else (through the GOT) those of the calls it feeds, in order, once each.</summary>
+    public IReadOnlyList<string> ReachedOps => Op is { } own ? [own] : [.. Feeds.Select(f => f.Op ?? $"slot {f.Slot?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}").Distinct()];
 }
 
 /// <summary>

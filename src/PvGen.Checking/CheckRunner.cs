@@ -14,7 +14,8 @@ public sealed record BuildCheck(string Compiler, string Style, string Optimizati
     string? Format = null, IReadOnlyList<CheckCoverage>? Coverage = null);
 
 /// <summary>One object of `pvgen check --object`: what the scan read and what the verifier found.</summary>
-public sealed record ObjectCheck(ScannedObject Object, IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage);
+/// <param name="NonCallReferences">References to the table that are no call through it (noted: the kernel records only calls).</param>
+public sealed record ObjectCheck(ScannedObject Object, IReadOnlyList<Finding> Findings, IReadOnlyList<CheckCoverage> Coverage, int NonCallReferences = 0);
 
 /// <summary>The whole verdict of `pvgen check DIR`.</summary>
 public sealed record CheckReport(GeneratedOutput Output, IReadOnlyList<BuildCheck> Builds, IReadOnlyList<(string Style, TypeSafetyReport Report)> TypeSafety)
@@ -89,8 +90,11 @@ public static class CheckRunner
         }
 
         // One read of the object: the scan and the region decoding see the same bytes.
-        var (scanned, verification) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
-            (scanned, style == "macro" && scanned.Error is null ? AnnotationVerifier.Run(scanned, model, output.Expected, elf?.Code) : null)).Single();
+        bool vmi = style == TemplateSets.Vmi.AnnotatedStyle;
+        var (scanned, verification, vmiVerification) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
+            (scanned,
+             style == "macro" && scanned.Error is null ? AnnotationVerifier.Run(scanned, model, output.Expected, elf?.Code) : null,
+             vmi && scanned.Error is null && elf is not null ? VmiVerifier.Run(scanned, elf, output.Ops) : default((IReadOnlyList<Finding>, IReadOnlyList<CheckCoverage>, int)?))).Single();
         if (scanned.Error is not null)
         {
             return new BuildCheck(compiler.Name, style, optimization, true, obj, 0, 0,
@@ -117,6 +121,19 @@ public static class CheckRunner
                 findings.Add(new Finding(DiagnosticIds.RecordFormatMismatch, Severity.Error,
                     $"generate wrote {written} records but the object's pv records read as {scanned.AnnotationFormat?.Name ?? "none"}", obj));
             }
+        }
+
+        if (vmi)
+        {
+            var (vmiFindings, vmiCoverage, records) = vmiVerification ?? ([new Finding(DiagnosticIds.ObjectUnreadable, Severity.Error, "the object could not be opened for its VMI records", obj)], [], 0);
+            findings.AddRange(vmiFindings);
+            if (records != output.AnnotatedWrappers && vmiFindings.All(f => f.Id != DiagnosticIds.VmiRecordUnreadable))
+            {
+                findings.Add(new Finding(DiagnosticIds.SiteCountMismatch, Severity.Error,
+                    $"{records} {X86.Records.VmiRecordFormat.Name} records for {output.AnnotatedWrappers} recorded wrappers, each called once", obj));
+            }
+
+            return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, records, findings, X86.Records.VmiRecordFormat.Name, vmiCoverage);
         }
 
         return new BuildCheck(compiler.Name, style, optimization, true, obj, scanned.Sites.Count, scanned.Annotations.Count, findings, scanned.AnnotationFormat?.Name, coverage);
@@ -178,8 +195,8 @@ public static class CheckRunner
                 return new ObjectCheck(scanned, [], []);
             }
 
-            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code);
-            return new ObjectCheck(scanned, verification.Findings, verification.Coverage);
+            var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code, callsOnly: true);
+            return new ObjectCheck(scanned, verification.Findings, verification.Coverage, verification.NonCallReferences);
         }
     }
 

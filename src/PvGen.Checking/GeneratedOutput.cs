@@ -10,7 +10,7 @@ namespace PvGen.Checking;
 /// <param name="Environment">The compile environment the header was parsed in, paths absolute.</param>
 public sealed record GeneratedOutput(string Directory, string BaseName, OpsModel Model, GenerationManifest Manifest, CompileEnvironment Environment)
 {
-    public IReadOnlyList<string> Styles => [.. Manifest.Styles.Where(s => s is "macro" or "plain")];
+    public IReadOnlyList<string> Styles => [.. Manifest.Styles.Where(s => s is "macro" or "plain" || s == TemplateSets.Vmi.AnnotatedStyle)];
 
     public IReadOnlyList<ManifestOp> Ops => Manifest.Ops;
 

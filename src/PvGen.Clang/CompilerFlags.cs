@@ -5,6 +5,19 @@ namespace PvGen.Clang;
 /// <summary>Builds the clang command line for a request: freestanding by default, the kernel's own flags with a kernel tree.</summary>
 public static class CompilerFlags
 {
+    /// <summary>
+    /// The C standards clang 19 takes for -std= (clang's LangStandards.def, C entries). libclang answers any other with
+    /// nothing but "AstReadError", so a value outside this list is refused before it is asked.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CStandards =
+    [
+        "c89", "c90", "iso9899:1990", "iso9899:199409", "gnu89", "gnu90",
+        "c99", "c9x", "iso9899:1999", "iso9899:199x", "gnu99", "gnu9x",
+        "c11", "c1x", "iso9899:2011", "iso9899:201x", "gnu11", "gnu1x",
+        "c17", "c18", "iso9899:2017", "iso9899:2018", "gnu17", "gnu18",
+        "c23", "c2x", "iso9899:2024", "gnu23", "gnu2x", "c2y", "gnu2y",
+    ];
+
     /// <summary>Markers older ops headers use without defining; empty unless the header defines them.</summary>
     internal const string Prelude = """
         #ifndef fastcall

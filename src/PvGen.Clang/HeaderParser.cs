@@ -29,7 +29,7 @@ public static unsafe class HeaderParser
         string mainText = BuildMainFile(header, request.KernelTree is null, signatures);
         var args = CompilerFlags.For(request);
 
-        void* index = LibClang.clang_createIndex(0, 0);
+        void* index = ClangApi.CreateIndex();
         try
         {
             void* unit = ParseUnit(index, mainPath, mainText, args, out CXErrorCode code);
@@ -40,7 +40,8 @@ public static unsafe class HeaderParser
 
             try
             {
-                return new Walker(request, header, mainPath, signatures).Run(unit);
+                var parsed = new Walker(request, header, mainPath, signatures).Run(unit);
+                return parsed with { Inclusions = Inclusions(unit, mainPath) };
             }
             finally
             {
@@ -52,6 +53,13 @@ public static unsafe class HeaderParser
             LibClang.clang_disposeIndex(index);
         }
     }
+
+    private static List<string> Inclusions(void* unit, string mainPath) =>
+        [.. ClangApi.Inclusions(unit)
+            .Select(file => Path.GetFullPath(file))
+            .Where(file => file != mainPath)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
 
     private static ParseResult Fail(string id, string message, SourceLocation? location) =>
         new(null, [new Diagnostic(id, Severity.Error, message, location)]);
@@ -99,7 +107,8 @@ public static unsafe class HeaderParser
         return $"typedef {text} {name};";
     }
 
-    private static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code)
+    internal static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code,
+        CXTranslationUnitFlags flags = CXTranslationUnitFlags.SkipFunctionBodies)
     {
         var pinned = new List<GCHandle>();
         try
@@ -121,7 +130,7 @@ public static unsafe class HeaderParser
             var unsaved = new CXUnsavedFile { Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)contents.Length };
             void* unit;
             code = LibClang.clang_parseTranslationUnit2(
-                index, unsaved.Filename, argv, args.Count, &unsaved, 1, CXTranslationUnitFlags.SkipFunctionBodies, &unit);
+                index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
             return unit;
         }
         finally
@@ -466,7 +475,8 @@ public static unsafe class HeaderParser
             }
         }
 
-        private static bool HoldsFunctionPointers(CXType type)
+        /// <summary>A function pointer, or a record or array that holds one or a callee-save member (a group of only callee-save ops is a group).</summary>
+        private bool HoldsFunctionPointers(CXType type)
         {
             type = LibClang.clang_getCanonicalType(type);
             if (type.Kind == CXTypeKind.Pointer)
@@ -484,7 +494,13 @@ public static unsafe class HeaderParser
                 return false;
             }
 
-            foreach (var child in ClangApi.Children(LibClang.clang_getTypeDeclaration(type)))
+            var declaration = LibClang.clang_getTypeDeclaration(type);
+            if (declaration.Kind == CXCursorKind.StructDecl && ClangApi.Spelling(declaration) == request.CalleeSaveType)
+            {
+                return true;
+            }
+
+            foreach (var child in ClangApi.Children(declaration))
             {
                 if (child.Kind == CXCursorKind.FieldDecl && HoldsFunctionPointers(LibClang.clang_getCursorType(child)))
                 {
@@ -596,19 +612,7 @@ public static unsafe class HeaderParser
             return new CType(spelling, canonicalSpelling, KindOf(canonical), (int)Math.Max(0, size));
         }
 
-        private static TypeKind KindOf(CXType canonical) => canonical.Kind switch
-        {
-            CXTypeKind.Void => TypeKind.Void,
-            CXTypeKind.Bool => TypeKind.Bool,
-            CXTypeKind.CharS or CXTypeKind.SChar or CXTypeKind.Short or CXTypeKind.Int or CXTypeKind.Long or CXTypeKind.LongLong or CXTypeKind.Int128 => TypeKind.SignedInteger,
-            CXTypeKind.CharU or CXTypeKind.UChar or CXTypeKind.UShort or CXTypeKind.UInt or CXTypeKind.ULong or CXTypeKind.ULongLong or CXTypeKind.UInt128
-                or CXTypeKind.Char16 or CXTypeKind.Char32 or CXTypeKind.WChar => TypeKind.UnsignedInteger,
-            CXTypeKind.Enum => TypeKind.Enum,
-            CXTypeKind.Pointer => ClangApi.IsFunction(LibClang.clang_getCanonicalType(LibClang.clang_getPointeeType(canonical))) ? TypeKind.FunctionPointer : TypeKind.Pointer,
-            CXTypeKind.Record => LibClang.clang_getTypeDeclaration(canonical).Kind == CXCursorKind.UnionDecl ? TypeKind.Union : TypeKind.Struct,
-            CXTypeKind.Float or CXTypeKind.Double or CXTypeKind.LongDouble => TypeKind.Float,
-            _ => TypeKind.Other,
-        };
+        private static TypeKind KindOf(CXType canonical) => ClangApi.KindOf(canonical);
 
         private void AddData(string path, string name, long offset, CXType canonical, string spelled, SourceLocation location) =>
             data.Add(new DataMember(path, name, offset, Math.Max(0, LibClang.clang_Type_getSizeOf(canonical)), spelled, location));

@@ -39,6 +39,11 @@ public sealed record ParseRequest
 /// <summary>The model (null when an error stopped the parse) and every diagnostic, in order.</summary>
 public sealed record ParseResult(OpsModel? Model, IReadOnlyList<Diagnostic> Diagnostics)
 {
+    /// <summary>
+    /// Every file the parse read (clang_getInclusions: the header and each file it included, transitively), as absolute
+    /// paths, sorted and distinct; the generated main file is not one. What a later run must find unchanged to skip the parse.
+    /// </summary>
+    public IReadOnlyList<string> Inclusions { get; init; } = [];
 
     public bool Succeeded => Model is not null && !Diagnostics.Any(d => d.Severity == Severity.Error);
 }

@@ -1,3 +1,4 @@
+using PvGen.Binary.Annotating;
 using PvGen.Checking;
 using PvGen.Checking.Reports;
 using PvGen.Comparison;
@@ -10,6 +11,8 @@ using PvGen.Output;
 using PvGen.Project;
 using PvGen.Project.Options;
 using PvGen.Project.Workflows;
+using PvGen.Proving;
+using PvGen.Proving.Reports;
 
 namespace PvGen.Cli;
 
@@ -25,6 +28,9 @@ internal static class VerbActions
         "scan" => values => Run(verb, values, Scan),
         "check" => values => Run(verb, values, Check),
         "diff" => values => Run(verb, values, Diff),
+        "annotate" => values => Run(verb, values, Annotate),
+        "prove" => values => Run(verb, values, Prove),
+        "import" => values => Run(verb, values, Import),
         _ => throw new InvalidOperationException($"verb '{verb.Path}' has no action"),
     };
 
@@ -40,6 +46,12 @@ internal static class VerbActions
         catch (PvGenException e)
         {
             Consoles.Print(diagnostics.Concat(e.Diagnostics).Distinct());
+            return ExitCodes.InputError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file that went wrong where no stage said which (it vanished, it is a directory): words, never a stack trace.
+            Consoles.Print(diagnostics.Append(new Diagnostic(DiagnosticIds.FileNotFound, Severity.Error, $"{verb.Path}: {RuntimeMessages.Describe(e)}", null)).Distinct());
             return ExitCodes.InputError;
         }
     }
@@ -161,8 +173,84 @@ internal static class VerbActions
         }
     }
 
+    /// <summary>pvgen diff --kernel-source: real objects built by Kbuild three ways, the same report plus the kernel section.</summary>
+    private static int KernelDiff(KernelDiffJob job, List<Diagnostic> diagnostics)
+    {
+        var report = KernelProgressDisplay.Run(progress => PvGen.Kernel.KernelDiff.Run(job.Request, progress, diagnostics));
+        Consoles.Print(diagnostics.Where(d => d.Severity != Severity.Note));
+        diagnostics.Clear();
+        WriteDiff(job.Report, report);
+        foreach (var failed in report.Kernel!.Objects.Where(o => o.KernelError is not null || o.MacroError is not null || o.PlainError is not null))
+        {
+            Console.Error.WriteLine($"pvgen: warning: {failed.Object}: {failed.KernelError ?? failed.MacroError ?? failed.PlainError}");
+        }
+
+        // The macro drop-in must reproduce the kernel's records; an object where it does not (or does not build) is a finding.
+        var equivalence = report.Kernel.Equivalence;
+        return equivalence.RecordsEqual == equivalence.Objects && report.Builds.All(b => b.Error is null) ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    private static void WriteDiff(ReportTarget target, DiffReport report)
+    {
+        switch (target.Format)
+        {
+            case "table":
+                Consoles.Write(target.Path, console => DiffTable.Write(console, report));
+                break;
+            default:
+                Consoles.Write(target.Path, target.Format switch
+                {
+                    "md" => MarkdownReport.Render(report),
+                    "json" => JsonReport.Render(report),
+                    _ => HtmlReport.Render(report),
+                });
+                break;
+        }
+    }
+
+    /// <summary>pvgen import: paravirt.h to a pvgen.json (and the drop-ins); a summary line on stderr.</summary>
+    private static int Import(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = KernelWorkflows.Import(settings);
+        var (import, read) = PvGen.Kernel.KernelImporter.Run(job.Request);
+        diagnostics.AddRange(read);
+        if (import is null)
+        {
+            throw new PvGenException(diagnostics);
+        }
+
+        Consoles.Print(diagnostics);
+        diagnostics.Clear();
+        string json = PvGen.Kernel.KernelImporter.Json(import, job.Request, job.Output is null ? settings.WorkingDirectory : Path.GetDirectoryName(job.Output)!);
+        var files = new List<(string Path, byte[] Content)>();
+        if (job.DropIn is { } directory)
+        {
+            files.AddRange(PvGen.Kernel.KernelImporter.DropIns(import, job.Request.KernelTree, job.Templates, job.TemplatesDisplay)
+                .Select(f => (Path.Combine(directory, f.Path), AtomicFile.Bytes(f.Content))));
+        }
+
+        if (job.Output is { } output)
+        {
+            files.Add((output, AtomicFile.Bytes(json)));
+        }
+
+        AtomicFile.CommitAll(files);
+        if (job.Output is null)
+        {
+            Console.Out.Write(json);
+        }
+
+        Console.Error.WriteLine("pvgen: " + PvGen.Kernel.KernelImporter.Summary(import.Import, settings.WorkingDirectory));
+        return ExitCodes.Ok;
+    }
+
     private static int Diff(Settings settings, List<Diagnostic> diagnostics)
     {
+        if (KernelWorkflows.Diff(settings) is { } kernel)
+        {
+            return KernelDiff(kernel, diagnostics);
+        }
+
         var job = DiffWorkflow.Prepare(settings, diagnostics);
         Consoles.Print(diagnostics);
         diagnostics.Clear();
@@ -170,20 +258,7 @@ internal static class VerbActions
         {
             int total = DiffRunner.Matrix(job.Request).Count;
             var report = Progress.Bar($"building {total} configurations", total, tick => DiffRunner.Run(job.Request, build => tick($"built {build.Id}")));
-            switch (job.Report.Format)
-            {
-                case "table":
-                    Consoles.Write(job.Report.Path, console => DiffTable.Write(console, report));
-                    break;
-                default:
-                    Consoles.Write(job.Report.Path, job.Report.Format switch
-                    {
-                        "md" => MarkdownReport.Render(report),
-                        "json" => JsonReport.Render(report),
-                        _ => HtmlReport.Render(report),
-                    });
-                    break;
-            }
+            WriteDiff(job.Report, report);
 
             foreach (var failed in report.Builds.Where(b => b.Error is not null))
             {
@@ -192,6 +267,60 @@ internal static class VerbActions
 
             // A style that does not build in some cell is a measured result (shown in the report), not a failure of the run.
             return report.Builds.Any(b => b.Error is not null) ? ExitCodes.Findings : ExitCodes.Ok;
+        }
+        finally
+        {
+            if (!job.KeepBuild && Directory.Exists(job.Request.WorkDirectory))
+            {
+                Directory.Delete(job.Request.WorkDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static int Annotate(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = AnnotateWorkflow.Prepare(settings, diagnostics);
+        Consoles.Print(diagnostics);
+        diagnostics.Clear();
+        var results = AnnotateBatch.Run(job.Objects, job.Options, out bool written);
+        Consoles.Print(results.Where(r => r.Error is not null)
+            .Select(r => new Diagnostic(DiagnosticIds.AnnotateFailed, Severity.Error, r.Error!, new SourceLocation(settings.Display(r.Path), 1, 1))));
+        if (job.Report.Format == "json")
+        {
+            Consoles.Write(null, AnnotateJson.Render(results, written));
+        }
+        else
+        {
+            Consoles.Write(null, console => AnnotateTable.Write(console, results, written));
+        }
+
+        return written ? ExitCodes.Ok : ExitCodes.InputError;
+    }
+
+    private static int Prove(Settings settings, List<Diagnostic> diagnostics)
+    {
+        var job = ProveWorkflow.Prepare(settings, diagnostics);
+        try
+        {
+            int total = job.Request.Targets.Count * job.Request.Compilers.Count * job.Request.Optimizations.Count * job.Request.Styles.Count * 3;
+            var proof = Progress.Bar("proving", total, tick => ProveRunner.Run(job.Request, diagnostics, build => tick(build.Id)));
+            Consoles.Print(diagnostics.Where(d => d.Severity != Severity.Note).Distinct());
+            diagnostics.Clear();
+            if (job.Report.Format == "json")
+            {
+                Consoles.Write(job.Report.Path, ProveJson.Render(proof));
+            }
+            else
+            {
+                Consoles.Write(job.Report.Path, console => ProveTable.Write(console, proof));
+            }
+
+            foreach (var build in proof.Builds.Where(b => b.Verdict != ProveVerdicts.Proved))
+            {
+                Console.Error.WriteLine($"pvgen: error: {build.Id}: {(build.Findings.Count > 0 ? build.Findings[0] : build.Error)} [{DiagnosticIds.ProveDifference}]");
+            }
+
+            return proof.ExitCode;
         }
         finally
         {

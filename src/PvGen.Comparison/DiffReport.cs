@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 namespace PvGen.Comparison;
 
 /// <summary>The whole diff: schema pvgen.diff/1 (docs/diff-schema.md). Property names become snake_case in JSON.</summary>
+/// <param name="Kernel">Real kernel objects built with Kbuild (pvgen diff --kernel-source): the tree, the equivalence of the
+/// kernel's own build and the macro drop-in's, per-object warnings. Null (and absent from the JSON) for a corpus diff.</param>
 public sealed record DiffReport(
     string Schema,
     string Struct,
@@ -10,7 +12,9 @@ public sealed record DiffReport(
     IReadOnlyList<string> Corpus,
     IReadOnlyList<BuildResult> Builds,
     IReadOnlyList<OpVerdict> Ops,
-    DiffTotals Totals)
+    DiffTotals Totals,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    KernelReport? Kernel = null)
 {
     public const string SchemaId = "pvgen.diff/1";
 }
@@ -37,7 +41,8 @@ public sealed record BuildResult(
     IReadOnlyList<SiteRecord> Lost,
     IReadOnlyList<RelocTypeCount> RelocTypes,
     LinkResult? Link,
-    IReadOnlyList<OpVerdict> Ops)
+    IReadOnlyList<OpVerdict> Ops,
+    Behaviour? Behaviour = null)
 {
     /// <summary>The marker style's measures (null, and absent from the JSON, unless --style asked for marker).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -144,8 +149,11 @@ public sealed record FunctionCost(
 /// <param name="Offset">Instruction start, section-relative (the address in the object).</param>
 /// <param name="FunctionOffset">Offset inside <paramref name="Function"/>.</param>
 /// <param name="Kind">call, jmp, load, address, other (macro records are "call").</param>
-/// <param name="Reason">For lost sites: tail-jump, got, load-reused (the loaded pointer reaches several calls), load, address, other.</param>
+/// <param name="Reason">For lost sites: tail-jump, got, retpoline (the pointer loaded into a register for a call to the
+/// retpoline thunk, as -mindirect-branch=thunk-extern compiles every indirect call), load-reused (the loaded pointer reaches
+/// several calls), load, address, other.</param>
 /// <param name="Feeds">For loads and addresses: the indirect calls and jumps the loaded register reaches in the function.</param>
+/// <param name="Reaches">For a site that names no slot itself (the table's address through the GOT): the ops of the calls it feeds.</param>
 public sealed record SiteRecord(
     string Approach,
     string File,
@@ -158,7 +166,13 @@ public sealed record SiteRecord(
     string? Op,
     string? RelocType,
     string? Reason,
-    int Feeds = 0);
+    int Feeds = 0,
+    IReadOnlyList<string>? Reaches = null)
+{
+    /// <summary>The op column of the reports: the site's op, else the ops it reaches ("-> irq.irq_enable, mmu.write_cr3"), else "-".</summary>
+    public static string OpText(SiteRecord site) =>
+        site.Op ?? (site.Reaches is { Count: > 0 } reached ? "-> " + string.Join(", ", reached) : "-");
+}
 
 public sealed record RelocTypeCount(string Type, int Count);
 
@@ -175,6 +189,24 @@ public sealed record LinkResult(
     int WithEmitRelocs,
     int WithoutEmitRelocs,
     IReadOnlyList<RelocTypeCount> WithEmitRelocsTypes);
+
+/// <summary>
+/// Measurement 7: the build's corpus (and the exerciser) run as a program, unpatched and then patched the way the kernel
+/// does, per style (`pvgen prove`): macro records, and the plain objects annotated by `pvgen annotate`.
+/// </summary>
+/// <param name="Format">The record format both styles were proved in (the target's default, or generate.record_format).</param>
+public sealed record Behaviour(string Format, StyleBehaviour? Macro, StyleBehaviour? Plain);
+
+/// <summary>One style's patched behaviour.</summary>
+/// <param name="Verdict">proved (same behaviour), differs, build-failed or workload-failed (pvgen prove's verdicts).</param>
+/// <param name="Patched">Records the patcher rewrote; <paramref name="SitesExecuted"/> of those ran, each as a direct call or jump.</param>
+/// <param name="LeftIndirect">References to the table left going through it, and why (reason to count).</param>
+/// <param name="Difference">The first difference between the runs, or why nothing could be compared.</param>
+public sealed record StyleBehaviour(string Verdict, int Records, int Patched, int Refused, int SitesExecuted, int PatchedNotReached,
+    IReadOnlyDictionary<string, int> LeftIndirect, string? Difference)
+{
+    public int LeftIndirectTotal => LeftIndirect.Values.Sum();
+}
 
 /// <summary>Measurement 6 for one op: macro records vs reloc call/jmp sites, matched per function.</summary>
 public sealed record OpVerdict(string Op, int Macro, int Reloc, int Misses, int Extra, string Verdict);
@@ -197,6 +229,7 @@ public sealed record DiffTotals(
     int LostGot,
     int LostLoads,
     int LostAddresses,
+    int LostRetpoline,
     int MacroTooShortForCall,
     int RelocTooShortForCall,
     int MacroTooShortForNative,
@@ -210,7 +243,13 @@ public sealed record DiffTotals(
     int OpsRelocExtra,
     int LinksSurvivingWithEmitRelocs,
     int LinksSurvivingWithout,
-    int Links)
+    int Links,
+    int BehaviourBuilds = 0,
+    int MacroProved = 0,
+    int PlainProved = 0,
+    int MacroPatched = 0,
+    int PlainPatched = 0,
+    int PlainLeftIndirect = 0)
 {
     /// <summary>Every marker found in builds where the marker style built: equals the NONE relocations against the table (null without --style marker).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

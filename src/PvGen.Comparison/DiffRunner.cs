@@ -28,52 +28,136 @@ public static class DiffRunner
             onBuildDone?.Invoke(results[i]);
         });
 
-        var model = request.Targets[0].Model;
-        var ops = Aggregate(results.Where(Comparable).SelectMany(r => r.Ops));
-        return new DiffReport(
-            DiffReport.SchemaId,
-            model.Struct,
-            model.TableSymbol ?? ScanOptions.DefaultSymbol,
-            [.. request.Corpus.Select(Display)],
-            results,
-            ops,
-            Totals(results, ops));
+        var behaviour = Behaviours(request);
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = results[i] with { Behaviour = behaviour.GetValueOrDefault(results[i].Id) };
+        }
+
+        return Report(request.Targets[0].Model, [.. request.Corpus.Select(Display)], results);
+    }
+
+    /// <summary>The report over measured builds: verdicts summed over the comparable ones, and the totals.</summary>
+    public static DiffReport Report(OpsModel model, IReadOnlyList<string> corpus, IReadOnlyList<BuildResult> builds, KernelReport? kernel = null)
+    {
+        var ops = Aggregate(builds.Where(Comparable).SelectMany(r => r.Ops));
+        return new DiffReport(DiffReport.SchemaId, model.Struct, model.TableSymbol ?? ScanOptions.DefaultSymbol, corpus, builds, ops, Totals(builds, ops), kernel);
+    }
+
+    /// <summary>
+    /// Measurement 7: every cell of the matrix run as a program in both styles, unpatched and patched (`pvgen prove`, the
+    /// target's record format), keyed by the diff's build id.
+    /// </summary>
+    private static Dictionary<string, Behaviour> Behaviours(DiffRequest request)
+    {
+        var found = new Dictionary<string, Behaviour>(StringComparer.Ordinal);
+        foreach (var input in request.Targets.Where(t => t.Prove is not null))
+        {
+            var prove = input.Prove!;
+            // The format the diff's macro header records in: as generate chooses it.
+            var format = prove.Generation.RecordFormat
+                ?? (prove.Settings.RecordFormat is { } named ? X86.Records.RecordFormats.Find(named) : null)
+                ?? prove.Generation.TreeFacts?.RecordFormat
+                ?? X86.Records.RecordFormats.DefaultFor(input.Target.PointerSize);
+            var proveRequest = new Proving.ProveRequest([prove], request.Corpus, request.Compilers, request.Optimizations, [format.Name], Proving.ProveStyles.All,
+                TemplateDirectory: null, Path.Combine(request.WorkDirectory, "prove-" + input.Target.Arch), request.Jobs, Pic: request.Pic, Exerciser: false);
+            IReadOnlyList<Proving.ProveBuild> builds;
+            try
+            {
+                builds = Proving.ProveRunner.Run(proveRequest, []).Builds;
+            }
+            catch (PvGenException e)
+            {
+                var cannot = new StyleBehaviour(Proving.ProveVerdicts.BuildFailed, 0, 0, 0, 0, 0, new Dictionary<string, int>(), e.Diagnostic.Message);
+                foreach (var key in Matrix(request).Where(k => k.Input == input))
+                {
+                    found[key.Id] = new Behaviour(format.Name, cannot, cannot);
+                }
+
+                continue;
+            }
+
+            foreach (var group in builds.GroupBy(b => $"{b.Compiler}-{b.Target}-{b.Opt}-{(b.Pic ? "pic" : "nopic")}"))
+            {
+                StyleBehaviour? Of(string style) => group.FirstOrDefault(b => b.Style == style) is { } b
+                    ? new StyleBehaviour(b.Verdict, b.Records, b.Patched, b.Refused, b.SitesExecuted, b.PatchedNotReached,
+                        b.LeftIndirect.GroupBy(l => l.Reason ?? "other").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+                        b.Verdict == Proving.ProveVerdicts.Proved ? null : b.Difference?.Message ?? (b.Findings.Count > 0 ? b.Findings[0] : null) ?? b.Error)
+                    : null;
+                found[group.Key] = new Behaviour(format.Name, Of(Proving.ProveStyles.Macro), Of(Proving.ProveStyles.Plain));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Compiles, scans and measures one build; a failed compile or scan becomes the build's error.</summary>
     public static BuildResult RunBuild(BuildKey key, IReadOnlyList<string> corpus, string directory)
     {
         var input = key.Input;
-        var model = input.Model;
+        var pairs = new List<ObjectPair>();
+        string? macroError = null, plainError = null;
+        foreach (string source in corpus)
+        {
+            string stem = Path.GetFileNameWithoutExtension(source);
+            string macroObject = Path.Combine(directory, "macro", stem + ".o");
+            string plainObject = Path.Combine(directory, "plain", stem + ".o");
+
+            // A style that does not build (the macro style's "i" constraint under -fpic) is reported; the other is still measured.
+            macroError ??= Try(() => Compile(key, source, input.MacroHeader, macroObject, []));
+            plainError ??= Try(() => Compile(key, source, input.PlainHeader, plainObject, []));
+            pairs.Add(new ObjectPair(Path.GetFileName(source), macroError is null ? macroObject : null, plainError is null ? plainObject : null, macroError, plainError));
+        }
+
+        var identity = new BuildIdentity(key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic);
+        var measured = Measure(identity, input.Model, input.Expected, pairs, (plainObjects, references) => Link(key, plainObjects, corpus, directory, references));
+
+        // The marker style, when asked for: its own objects under DIR/BUILD/marker/, measured beside the other two.
+        var scanOptions = ScanOptions.ForModel(input.Model) with { SkipObjectsWithoutSymbol = false };
+        return input.MarkerHeader is { } markerHeader ? measured with { Marker = MarkerBuild(key, corpus, markerHeader, directory, scanOptions, input.Expected) } : measured;
+    }
+
+    /// <summary>
+    /// Scans and measures objects already built in both styles (a corpus compiled here, or real kernel objects built by
+    /// Kbuild): a style whose object has an error, or does not scan, is that style's error for the whole build.
+    /// </summary>
+    /// <param name="link">Measurement 5 over the plain objects and their reference count, or null where no link is made (kernel objects).</param>
+    public static BuildResult Measure(BuildIdentity identity, OpsModel model, IReadOnlyDictionary<int, ExpectedOp> expected, IReadOnlyList<ObjectPair> pairs,
+        Func<IReadOnlyList<string>, int, LinkResult?>? link = null)
+    {
         // Every object is parsed, even one that never names the table: its functions still cost code and saves.
         var scanOptions = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false };
         var macroSites = new List<SiteRecord>();
         var relocRefs = new List<SiteRecord>();
         var functions = new List<FunctionCost>();
         var plainObjects = new List<string>();
-        string? macroError = null, plainError = null;
-        foreach (string source in corpus)
+        string? macroError = pairs.Select(p => p.MacroError).FirstOrDefault(e => e is not null);
+        string? plainError = pairs.Select(p => p.PlainError).FirstOrDefault(e => e is not null);
+        foreach (var pair in pairs)
         {
-            string file = Path.GetFileName(source);
-            string stem = Path.GetFileNameWithoutExtension(source);
+            string file = pair.File;
             var macroHere = new List<SiteRecord>();
             var relocHere = new List<SiteRecord>();
             IReadOnlyList<ObjectFunction> macroFunctions = [], plainFunctions = [];
+            if (macroError is null && pair.MacroObject is { } macroObject)
+            {
+                macroError = Try(() =>
+                {
+                    (var macroScan, macroFunctions) = Scan(macroObject, scanOptions);
+                    macroHere.AddRange(macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, expected)));
+                });
+            }
 
-            // A style that does not build (the macro style's "i" constraint under -fpic) is reported; the other is still measured.
-            macroError ??= Try(() =>
+            if (plainError is null && pair.PlainObject is { } plainObject)
             {
-                string macroObject = Compile(key, source, input.MacroHeader, Path.Combine(directory, "macro", stem + ".o"), []);
-                (var macroScan, macroFunctions) = Scan(macroObject, scanOptions);
-                macroHere.AddRange(macroScan.Annotations.Select(a => MacroSite(file, a, macroFunctions, model, input.Expected)));
-            });
-            plainError ??= Try(() =>
-            {
-                string plainObject = Compile(key, source, input.PlainHeader, Path.Combine(directory, "plain", stem + ".o"), []);
-                (var plainScan, plainFunctions) = Scan(plainObject, scanOptions);
-                relocHere.AddRange(plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)));
-                plainObjects.Add(plainObject);
-            });
+                plainError = Try(() =>
+                {
+                    (var plainScan, plainFunctions) = Scan(plainObject, scanOptions);
+                    relocHere.AddRange(plainScan.Sites.Select(s => RelocSite(file, s, plainFunctions)));
+                    plainObjects.Add(plainObject);
+                });
+            }
+
             if (macroError is null && plainError is null)
             {
                 functions.AddRange(Functions(file, macroFunctions, plainFunctions, macroHere, relocHere));
@@ -83,10 +167,9 @@ public static class DiffRunner
             relocRefs.AddRange(relocHere);
         }
 
-        var marker = input.MarkerHeader is { } markerHeader ? MarkerBuild(key, corpus, markerHeader, directory, scanOptions, expected: input.Expected) : null;
         if (macroError is not null && plainError is not null)
         {
-            return Failed(key, $"macro style: {macroError}; plain style: {plainError}") with { Marker = marker };
+            return Failed(identity, $"macro style: {macroError}; plain style: {plainError}");
         }
 
         if (macroError is not null)
@@ -101,7 +184,6 @@ public static class DiffRunner
             functions.Clear();
         }
 
-        var expected = input.Expected;
         var lost = relocRefs.Where(s => s.Reason is not null).ToList();
         var relocTypes = relocRefs.Where(s => s.RelocType is not null).GroupBy(s => s.RelocType!)
             .Select(g => new RelocTypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
@@ -109,9 +191,10 @@ public static class DiffRunner
             functions.Sum(f => f.MacroSize), functions.Sum(f => f.PlainSize),
             functions.Sum(f => f.MacroSaveInstructions), functions.Sum(f => f.PlainSaveInstructions),
             functions.Sum(f => f.MacroSaveBytes), functions.Sum(f => f.PlainSaveBytes));
-        var link = plainError is null ? Link(key, plainObjects, corpus, directory, relocRefs.Count) : null;
+        var linked = plainError is null && link is not null ? link(plainObjects, relocRefs.Count) : null;
+
         return new BuildResult(
-            key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic, null, macroError, plainError,
+            identity.Id, identity.Compiler, identity.CompilerVersion, identity.Target, identity.Opt, identity.Pic, null, macroError, plainError,
             Count(macroSites, expected, model, macro: true),
             Count(relocRefs, expected, model, macro: false),
             env,
@@ -119,8 +202,8 @@ public static class DiffRunner
             [.. macroSites, .. relocRefs],
             lost,
             relocTypes,
-            link,
-            macroError is null && plainError is null ? Verdicts(macroSites, relocRefs) : []) { Marker = marker };
+            linked,
+            macroError is null && plainError is null ? Verdicts(macroSites, relocRefs) : []);
     }
 
     /// <summary>
@@ -184,8 +267,8 @@ public static class DiffRunner
         }
     }
 
-    private static BuildResult Failed(BuildKey key, string error) => new(
-        key.Id, key.Compiler.Family, key.Compiler.Version, key.Input.Target.Arch, key.Optimization, key.Pic, error, null, null,
+    private static BuildResult Failed(BuildIdentity id, string error) => new(
+        id.Id, id.Compiler, id.CompilerVersion, id.Target, id.Opt, id.Pic, error, null, null,
         ApproachCounts.Empty, ApproachCounts.Empty, RegisterEnvironment.Empty, [], [], [], [], null, []);
 
     private static string Compile(BuildKey key, string source, string header, string output, IReadOnlyList<string> extra)
@@ -230,13 +313,15 @@ public static class DiffRunner
             SiteKind.Call => null,
             SiteKind.Jmp => "tail-jump",
             SiteKind.Load when site.ViaGot => "got",
+            SiteKind.Load when site.Feeds.Count == 1 && site.Feeds[0].Thunk => "retpoline",
             SiteKind.Load when site.Feeds.Count > 1 => "load-reused",
             SiteKind.Load => "load",
             SiteKind.Address => "address",
             _ => "other",
         };
         return new SiteRecord("reloc", file, site.Section, site.Offset, function?.Name ?? site.FunctionSymbol ?? site.Section,
-            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason, site.Feeds.Count);
+            site.Offset - (function?.Offset ?? site.Offset - site.FunctionOffset), site.Length, Kind(site.Kind), site.Op, site.RelocType, reason, site.Feeds.Count,
+            site.Op is null && site.Feeds.Count > 0 ? site.ReachedOps : null);
     }
 
     private static string Kind(SiteKind kind) => kind switch
@@ -327,7 +412,7 @@ public static class DiffRunner
             builds.Count, builds.Count(b => b.Error is not null), builds.Count(b => b.MacroError is not null), builds.Count(b => b.PlainError is not null), ok.Count,
             ok.Sum(b => b.Macro.Sites), ok.Sum(b => b.Reloc.Sites), ok.Sum(b => b.Reloc.Calls), ok.Sum(b => b.Reloc.Jumps), ok.Sum(b => b.Reloc.References),
             lost.Count, lost.Count(s => s.Reason == "tail-jump"), lost.Count(s => s.Reason == "got"),
-            lost.Count(s => s.Reason is "load" or "load-reused"), lost.Count(s => s.Reason == "address"),
+            lost.Count(s => s.Reason is "load" or "load-reused"), lost.Count(s => s.Reason == "address"), lost.Count(s => s.Reason == "retpoline"),
             ok.Sum(b => b.Macro.TooShortForCall), ok.Sum(b => b.Reloc.TooShortForCall),
             ok.Sum(b => b.Macro.TooShortForNative), ok.Sum(b => b.Reloc.TooShortForNative),
             ok.Sum(b => b.RegisterEnvironment.MacroBytes), ok.Sum(b => b.RegisterEnvironment.PlainBytes),
@@ -335,7 +420,13 @@ public static class DiffRunner
             ops.Count(o => o.Misses == 0 && o.Extra == 0), ops.Count(o => o.Misses > 0), ops.Count(o => o.Extra > 0),
             links.Count(l => l.ObjectReferences > 0 && l.WithEmitRelocs == l.ObjectReferences),
             links.Count(l => l.ObjectReferences > 0 && l.WithoutEmitRelocs == l.ObjectReferences),
-            links.Count)
+            links.Count,
+            builds.Count(b => b.Behaviour is not null),
+            builds.Count(b => b.Behaviour?.Macro?.Verdict == Proving.ProveVerdicts.Proved),
+            builds.Count(b => b.Behaviour?.Plain?.Verdict == Proving.ProveVerdicts.Proved),
+            builds.Sum(b => b.Behaviour?.Macro?.Patched ?? 0),
+            builds.Sum(b => b.Behaviour?.Plain?.Patched ?? 0),
+            builds.Sum(b => b.Behaviour?.Plain?.LeftIndirectTotal ?? 0))
         {
             MarkerSites = markerStyle ? markers.Sum(m => m.Markers) : null,
             MarkerPaired = markerStyle ? markers.Sum(m => m.Paired) : null,

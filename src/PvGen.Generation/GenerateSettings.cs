@@ -22,7 +22,7 @@ public sealed record GenerateSettings
     /// <summary>Record format of the site table, by its <see cref="RecordFormats"/> name ("para16", "alt14", ...). Default: by target, or by the kernel tree.</summary>
     public string? RecordFormat { get; init; }
 
-    /// <summary>Which CLBR_* generation the clobber masks follow: "2.6.20" (i386 any = 0x7) or "2.6.25" (i386 any = 0xf; the default).</summary>
+    /// <summary>Which CLBR_* generation the clobber masks follow: "2.6.20" (i386 any = 0x7) or "2.6.25" (i386 any = 0xf). Default: the kernel tree's, else 2.6.25.</summary>
     public string? ClobberEra { get; init; }
 
     /// <summary>alt14: the symbol of the DIRECT_CALL entry's replacement <c>call</c> (default the kernel's BUG_func).</summary>
@@ -40,6 +40,9 @@ public sealed record GenerateSettings
     /// <summary>Member of the callee-save wrapper struct that holds the function (default "func").</summary>
     public string? CalleeSaveField { get; init; }
 
+    /// <summary>Which template set renders the annotated style: "default" (PVOP-like macro style) or "vmi" (<see cref="TemplateSets"/>).</summary>
+    public string? TemplateSet { get; init; }
+
     /// <summary>Emit "extern struct S sym;" (default: only when the ops header does not declare it).</summary>
     public bool? DeclareTable { get; init; }
 
@@ -52,10 +55,11 @@ public sealed record GenerateSettings
     public static string? ProblemWithBaseName(string name) =>
         name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name is "." or ".." ? $"'{name}' must be a plain file name" : null;
 
+    /// <summary>A symbol for the DIRECT_CALL replacement's call, and a native condition: the checks the option table's types cannot make.</summary>
     public static string? ProblemWithDirectCallSymbol(string name) => CNames.IsIdentifier(name) ? null : $"'{name}' is not a symbol name";
 
-    public static string? ProblemWithNativeCondition(string condition) => Alternatives.ParseCondition(condition) is null
-        ? $"'{condition}' is neither a number nor one of: {string.Join(", ", Alternatives.Conditions.Keys)}"
+    public static string? ProblemWithNativeCondition(string text) => Alternatives.ParseCondition(text) is null
+        ? $"'{text}' is neither a number nor one of: {string.Join(", ", Alternatives.Conditions.Keys)}"
         : null;
 
     /// <summary>A section name the assembler takes in <c>.pushsection NAME,"a"</c>: no quotes, commas or blanks.</summary>

@@ -35,7 +35,9 @@ public sealed record ManifestOp(
     public int? NativeLength => Model.Config.NativeBytes.Length(Native);
 }
 
-/// <summary>How the macro style records its sites: the record format (its section, stride) and the site instruction.</summary>
+/// <summary>How the macro style records its sites.</summary>
+/// <param name="Format">The record format's one name (para8, para16, para6, alt14).</param>
+/// <param name="ClobberEra">The CLBR_* generation of the clobber masks ("2.6.20", "2.6.25").</param>
 public sealed record ManifestRecord(string Section, string Format, int Size, string ClobberEra, string CallForm, int SiteLength);
 
 /// <summary>
@@ -138,7 +140,7 @@ public sealed record GenerationManifest(
         }
         catch (JsonException e)
         {
-            throw PvGenException.Error(DiagnosticIds.BadOption, $"cannot read the manifest: {e.Message.Split(" Path:")[0]}", JsonLocations.Of(e, path));
+            throw PvGenException.Error(DiagnosticIds.BadOption, $"cannot read the manifest: {RuntimeMessages.OfJson(e)}", JsonLocations.Of(e, path));
         }
 
         if (manifest is null || manifest.Schema != SchemaId)

@@ -47,6 +47,9 @@ public static class Generator
         ["plain"] = new CHeaderStyle("plain", "plain/header.sbn-c"),
         ["marker"] = new CHeaderStyle("marker", "marker/header.sbn-c"),
         ["csharp"] = new CSharpStyle(),
+
+        // Written only through --template-set vmi, which turns the macro style into this one.
+        [TemplateSets.Vmi.AnnotatedStyle] = new CHeaderStyle(TemplateSets.Vmi.AnnotatedStyle, TemplateSets.Vmi.Template),
     };
 
     public const string ModelFile = ".pvgen/model.json";
@@ -54,6 +57,8 @@ public static class Generator
     public static GenerationOutput Generate(GenerationRequest request)
     {
         var diagnostics = new List<Diagnostic>();
+        var set = TemplateSets.Find(request.Settings.TemplateSet);
+        request = request with { Styles = TemplateSets.Apply(set, request.Styles) };
         foreach (string style in request.Styles)
         {
             if (!Styles.ContainsKey(style))

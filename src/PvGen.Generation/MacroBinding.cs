@@ -32,7 +32,25 @@ public sealed record MacroBinding
     public IReadOnlyList<string> Result { get; init; } = [];
 
     public IReadOnlyList<Register> Clobbers { get; init; } = [];
+
+    /// <summary>
+    /// The binding as data: every register operand of the asm statement (argument words in argument order, then result
+    /// registers the arguments do not already occupy). Templates that build their own asm (the VMI set) use these.
+    /// </summary>
+    public IReadOnlyList<BoundOperand> Operands { get; init; } = [];
+
+    /// <summary>Argument words passed on the stack (i386's fourth word), as asm input operands.</summary>
+    public IReadOnlyList<string> StackInputs { get; init; } = [];
+
+    /// <summary>The registers the result comes back in, low word first (none for void).</summary>
+    public IReadOnlyList<Register> ResultRegisters { get; init; } = [];
 }
+
+/// <summary>One register operand of a site's asm statement.</summary>
+/// <param name="Variable">The C variable bound to the register (also the operand's asm name).</param>
+/// <param name="Access">"in" (an argument the call keeps), "inout" (an argument in a register the call may change) or "out" (a result).</param>
+/// <param name="ArgumentWord">Which argument word it carries, or null for a result register.</param>
+public sealed record BoundOperand(string Variable, Register Register, string Access, int? ArgumentWord);
 
 /// <summary>Binds an op's C signature to registers for the macro style: the register-level work the kernel's PVOP_* macros did by hand.</summary>
 public static class MacroBinder
@@ -179,10 +197,13 @@ public static class MacroBinder
         var inputs = new List<string>();
         var clobberList = new List<string>();
         var variables = new Dictionary<Register, string>();
+        var operands = new List<BoundOperand>();
         foreach (var word in bound)
         {
             variables[word.Register!] = word.Variable;
-            if (clobbered.Contains(word.Register!))
+            bool changed = clobbered.Contains(word.Register!);
+            operands.Add(new BoundOperand(word.Variable, word.Register!, changed ? "inout" : "in", operands.Count));
+            if (changed)
             {
                 outputs.Add($"\"+{word.Register!.Constraint}\"({word.Variable})");
             }
@@ -202,6 +223,7 @@ public static class MacroBinder
                     string variable = $"__pv_{register.Name}";
                     variables[register] = variable;
                     declared.Add(variable);
+                    operands.Add(new BoundOperand(variable, register, "out", null));
                     outputs.Add($"\"={register.Constraint}\"({variable})");
                 }
             }
@@ -225,8 +247,10 @@ public static class MacroBinder
 
         var before = new List<string>();
         var after = new List<string>();
+        var stackInputs = new List<string>();
         foreach (var word in stack)
         {
+            stackInputs.Add($"[{word.Variable}] \"g\"({word.Variable})");
             inputs.Add($"[{word.Variable}] \"g\"({word.Variable})");
             before.Add($"push %[{word.Variable}]");
         }
@@ -254,6 +278,9 @@ public static class MacroBinder
             After = after,
             Result = ResultLines(op, returnShape, returnWords, variables, abi),
             Clobbers = [.. abi.Registers.Where(clobbered.Contains)],
+            Operands = operands,
+            StackInputs = stackInputs,
+            ResultRegisters = returnWords == 0 ? [] : resultRegisters,
         };
     }
 

@@ -225,6 +225,8 @@ public static class TemplateModelBuilder
         string directCallSymbol = settings.DirectCallSymbol ?? Alternatives.DefaultDirectCallSymbol;
         int nativeCondition = settings.NativeCondition is { } condition ? Alternatives.ParseCondition(condition)!.Value : Alternatives.NotXen;
         string calleeSaveField = settings.CalleeSaveField ?? "func";
+        var templateSet = TemplateSets.Find(settings.TemplateSet);
+        int callLength = SiteEncodings.IndirectCall(model.Target.PointerSize, callForm == "rip").Length;
         if (configuration.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknownOps)
         {
             throw new PvGenException(unknownOps);
@@ -312,7 +314,7 @@ public static class TemplateModelBuilder
                 ? new MacroBinding { IsAsm = false, Reason = skipReason }
                 : alternatives && config?.Jump == true
                 ? new MacroBinding { IsAsm = false, Reason = $"a jump op: {format.Name} DIRECT_CALL entries turn calls into direct calls, never jumps" }
-                : MacroBinder.Bind(op, abi, clobberNames, maxSlot: alternatives ? int.MaxValue : 255);
+                : MacroBinder.Bind(op, abi, clobberNames, maxSlot: alternatives ? int.MaxValue : templateSet.MaxSlot ?? 255);
             if (!skipped && !binding.IsAsm)
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.MacroPlainFallback, Severity.Warning,
@@ -343,7 +345,7 @@ public static class TemplateModelBuilder
                 .Add("word_type", "unsigned long"))
             .Add("struct_size", model.StructSize)
             .Add("slot_count", model.StructSize / model.Target.PointerSize)
-            .Add("styles", request.Styles.ToList())
+            .Add("styles", TemplateSets.Apply(templateSet, request.Styles).ToList())
             .Add("settings", new ModelNode()
                 .Add("prefix", prefix)
                 .Add("record_format", format.Name)
@@ -359,9 +361,11 @@ public static class TemplateModelBuilder
                 .Add("callee_save_field", calleeSaveField)
                 .Add("marker_section", MarkerRecord.Section)
                 .Add("marker_reloc_type", RelocationInfo.NoneName(model.Target.PointerSize == 8))
-                .Add("marker_record_size", MarkerRecord.Stride))
+                .Add("marker_record_size", MarkerRecord.Stride)
+                .Add("template_set", templateSet.Name))
             .Add("clobber_bits", abi.Registers.Select(r => new ModelNode().Add("register", r.Name).Add("bit", r.Bit).Add("mask", CNames.Hex(1L << r.Bit))).ToList())
-            .Add("ops", plans.Select((p, i) => OpNode(p, written.Ops[i].Location, model)).ToList())
+            .Add("vmi", VmiLayout(callLength))
+            .Add("ops", plans.Select((p, i) => OpNode(p, written.Ops[i].Location, model, abi.WordSize, callLength)).ToList())
             .Add("wrapped_count", plans.Count(p => !p.Skipped))
             .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
@@ -386,7 +390,83 @@ public static class TemplateModelBuilder
         return op.Path;
     }
 
-    private static ModelNode OpNode(OpPlan plan, SourceLocation location, OpsModel model)
+    /// <summary>The VMI record layout as data (offsets, sizes, directives), so the record template is written from it, not beside it.</summary>
+    private static ModelNode VmiLayout(int callLength)
+    {
+        return new ModelNode()
+            .Add("record_format", VmiRecordFormat.Name)
+            .Add("section", VmiRecordFormat.Section)
+            .Add("bind_section", VmiRecordFormat.BindSection)
+            .Add("record_size", VmiRecordFormat.Stride)
+            .Add("record_align", VmiRecordFormat.Alignment)
+            .Add("call_length", callLength)
+            .Add("nop", "0x90")
+            .Add("witness_end", VmiRecordFormat.WitnessEnd)
+            .Add("no_register", RegisterNumbers.None)
+            .Add("fields", VmiRecordFormat.Fields.Select(f => new ModelNode()
+                .Add("name", f.Name)
+                .Add("offset", f.Offset)
+                .Add("size", f.Size)
+                .Add("directive", VmiRecordFormat.Directive(f).Directive)
+                .Add("count", VmiRecordFormat.Directive(f).Count)
+                .Add("relocated", f.Relocation != FieldRelocation.None)).ToList());
+    }
+
+    /// <summary>The asm binding as data: every register operand with its register, number, constraint and access.</summary>
+    private static ModelNode RegistersNode(MacroBinding binding, int wordSize) => new ModelNode()
+        .Add("kind", binding.IsAsm ? "asm" : "plain")
+        .Add("operands", binding.Operands.Select(o => new ModelNode()
+            .Add("variable", o.Variable)
+            .Add("register", o.Register.Name)
+            .Add("number", RegisterNumbers.Of(o.Register.Name, wordSize))
+            .Add("constraint", o.Register.Constraint)
+            .Add("access", o.Access)
+            .Add("argument_word", o.ArgumentWord)).ToList())
+        .Add("stack_inputs", binding.StackInputs.ToList())
+        .Add("results", binding.ResultRegisters.Select(r => r.Name).ToList());
+
+    /// <summary>
+    /// What a VMI-style site of the op holds and records: its default (the native bytes in place, padded with NOPs to the
+    /// call's length, or the call), its registers by number, and the value of every record field.
+    /// </summary>
+    private static ModelNode VmiNode(OpPlan plan, int wordSize, int callLength)
+    {
+        var binding = plan.Binding;
+        if (!binding.IsAsm)
+        {
+            return new ModelNode().Add("default", null).Add("site_length", 0).Add("padding", 0).Add("inputs", Array.Empty<object>())
+                .Add("outputs", Array.Empty<object>()).Add("clobbers", null).Add("witnesses", Array.Empty<object>()).Add("record", null);
+        }
+
+        int nativeLength = plan.Native is null ? 0 : plan.Native.Split(' ').Length;
+        int siteLength = plan.Native is null ? callLength : Math.Max(nativeLength, callLength);
+        ModelNode Operand(string variable, Register register) => new ModelNode()
+            .Add("register", register.Name).Add("number", RegisterNumbers.Of(register.Name, wordSize)).Add("variable", variable);
+        var inputs = binding.Operands.Where(o => o.ArgumentWord is not null).Select(o => (o.Variable, o.Register)).ToList();
+        var outputs = binding.ResultRegisters.Select(r => (binding.Operands.First(o => o.Register == r).Variable, Register: r)).ToList();
+        int clobberMask = RegisterNumbers.MaskOf(plan.Clobbers, wordSize);
+        var record = new ModelNode();
+        foreach (var (field, value) in VmiRecordFormat.AssemblerValues(plan.Op.Slot, nativeLength,
+            [.. inputs.Select(i => RegisterNumbers.Of(i.Register.Name, wordSize)!.Value)], [.. outputs.Select(o => RegisterNumbers.Of(o.Register.Name, wordSize)!.Value)], clobberMask))
+        {
+            record.Add(field.Name, value);
+        }
+
+        return new ModelNode()
+            .Add("default", plan.Native is null ? "call" : "native")
+            .Add("site_length", siteLength)
+            .Add("padding", siteLength - (plan.Native is null ? callLength : nativeLength))
+            .Add("inputs", inputs.Select(i => Operand(i.Variable, i.Register)).ToList())
+            .Add("outputs", outputs.Select(o => Operand(o.Variable, o.Register)).ToList())
+            .Add("clobbers", new ModelNode()
+                .Add("names", plan.Clobbers.Select(r => r.Name).ToList())
+                .Add("mask", clobberMask)
+                .Add("mask_hex", $"0x{clobberMask:x4}"))
+            .Add("witnesses", inputs.Select(i => i.Variable).Concat(outputs.Select(o => o.Variable)).ToList())
+            .Add("record", record);
+    }
+
+    private static ModelNode OpNode(OpPlan plan, SourceLocation location, OpsModel model, int wordSize, int callLength)
     {
         var op = plan.Op;
         var binding = plan.Binding;
@@ -470,6 +550,8 @@ public static class TemplateModelBuilder
                 .Add("restore", binding.Restore.ToList())
                 .Add("after", binding.After.ToList())
                 .Add("epilogue", binding.Result.ToList()))
+            .Add("registers", RegistersNode(binding, wordSize))
+            .Add("vmi", VmiNode(plan, wordSize, callLength))
             .Add("exercise", new ModelNode()
                 .Add("setup", exerciseSetup)
                 .Add("args", string.Join(", ", exerciseArgs)))

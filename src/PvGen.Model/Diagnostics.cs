@@ -31,7 +31,8 @@ public static class SeverityNames
 
 /// <summary>
 /// Every stable diagnostic id, declared once. Ranges: PVG00xx input and usage, PVG01xx parse,
-/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings.
+/// PVG02xx check, PVG03xx generate and templates, PVG04xx scan, PVG05xx diff, PVG06xx C# bindings, PVG07xx prove,
+/// PVG08xx real kernels (import of paravirt.h, drop-ins, Kbuild builds).
 /// </summary>
 public static class DiagnosticIds
 {
@@ -61,10 +62,15 @@ public static class DiagnosticIds
 
     // Scan.
     public const string ScanObjectFailed = "PVG0401";
+    public const string AnnotateFailed = "PVG0402";
+    public const string ScanInputSkipped = "PVG0403";
 
     // Diff.
     public const string DiffModelUnsupported = "PVG0502";
     public const string DiffNoCorpus = "PVG0503";
+
+    // Prove.
+    public const string ProveDifference = "PVG0701";
 
     // Generate and templates.
     public const string TemplateError = "PVG0301";
@@ -89,6 +95,13 @@ public static class DiagnosticIds
     public const string CSharpBadOption = "PVG0605";
     public const string CSharpGeneratorFailure = "PVG0606";
 
+    // Real kernels: import of paravirt.h, drop-in macro families, Kbuild builds.
+    public const string ImportUnmatched = "PVG0801";
+    public const string ImportUnsupported = "PVG0802";
+    public const string KernelTreeUnusable = "PVG0803";
+    public const string KbuildFailed = "PVG0804";
+    public const string DropInMismatch = "PVG0805";
+
     // Check (compile, type safety, annotations verified from the object).
     public const string RecordNotOnInstruction = "PVG0201";
     public const string SiteNotIndirectCall = "PVG0202";
@@ -112,6 +125,9 @@ public static class DiagnosticIds
     public const string NativeDoesNotFit = "PVG0220";
     public const string NativeMismatch = "PVG0221";
     public const string RecordFormatMismatch = "PVG0222";
+    public const string VmiRegisterMismatch = "PVG0223";
+    public const string NativeRegisterUse = "PVG0224";
+    public const string VmiRecordUnreadable = "PVG0225";
 
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
@@ -136,8 +152,11 @@ public static class DiagnosticIds
         [TooManySlots] = "more slots than a one-byte patch type can number",
         [NoPrototype] = "op declared without a prototype",
         [ScanObjectFailed] = "object cannot be scanned",
+        [AnnotateFailed] = "object cannot be annotated",
+        [ScanInputSkipped] = "directory entry skipped (not a regular file, a dangling link, unreadable)",
         [DiffModelUnsupported] = "the model cannot be diffed (no single table symbol)",
         [DiffNoCorpus] = "no caller corpus given",
+        [ProveDifference] = "the patched program behaves differently, or could not be proved",
         [TemplateError] = "template error",
         [TemplateNotFound] = "template not found",
         [CalleeSaveWithoutSignature] = "callee-save op without a configured signature is skipped",
@@ -157,6 +176,11 @@ public static class DiagnosticIds
         [CSharpDuplicateType] = "two models generate the same C# type",
         [CSharpBadOption] = "invalid C# binding option",
         [CSharpGeneratorFailure] = "the C# generator failed",
+        [ImportUnmatched] = "paravirt.h makes a call the import cannot match to the ops table",
+        [ImportUnsupported] = "the kernel's paravirt headers are of a shape the import does not read",
+        [KernelTreeUnusable] = "the kernel source or build tree cannot be used",
+        [KbuildFailed] = "Kbuild failed",
+        [DropInMismatch] = "the macro drop-in does not reproduce the kernel's own records",
         [RecordNotOnInstruction] = "annotation record does not start on an instruction boundary",
         [SiteNotIndirectCall] = "annotated site is not an indirect call (or jump) through the table",
         [WrongSlot] = "annotated site calls a different slot than its record's type",
@@ -179,5 +203,8 @@ public static class DiagnosticIds
         [NativeDoesNotFit] = "native alternative does not fit the site",
         [NativeMismatch] = "native alternative differs from the op's configured native bytes",
         [RecordFormatMismatch] = "the object's records are not in the format generate wrote",
+        [VmiRegisterMismatch] = "a VMI record names registers the asm does not bind",
+        [NativeRegisterUse] = "a native default uses registers outside its site's environment",
+        [VmiRecordUnreadable] = "the VMI records cannot be read",
     };
 }

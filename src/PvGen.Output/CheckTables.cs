@@ -19,7 +19,7 @@ public static class CheckTables
         foreach (var build in report.Builds)
         {
             builds.AddRow(build.Compiler, build.Style, "-" + build.Optimization, build.Compiled ? "yes" : "[red]no[/]",
-                $"{build.Sites}", build.Style == "macro" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
+                $"{build.Sites}", build.Style != "plain" ? $"{build.Records}" : "-", build.Format ?? "-", build.Findings.Count == 0 ? "0" : $"[red]{build.Findings.Count}[/]");
         }
 
         console.Write(builds);
@@ -35,17 +35,20 @@ public static class CheckTables
 
     public static void Objects(IReadOnlyList<ObjectCheck> results, IAnsiConsole console)
     {
-        int findings = results.Sum(r => r.Findings.Count);
+        // Notes (references that are no call) are counted apart: they are not failures.
+        int findings = results.Sum(r => r.Findings.Count(f => f.Severity != Severity.Note));
         var formats = CheckJson.RecordFormatsOf(results);
-        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives").AddColumn("sites").AddColumn("findings");
+        var table = new Table().Border(TableBorder.Simple).AddColumn("objects").AddColumn("with records").AddColumn("formats").AddColumn("records").AddColumn("natives").AddColumn("sites")
+            .AddColumn("non-call refs").AddColumn("findings");
         table.AddRow($"{results.Count}", $"{results.Count(r => r.Object.Annotations.Count > 0)}", Markup.Escape(formats.Count == 0 ? "-" : string.Join(", ", formats.Select(f => $"{f.Format} {f.Objects}"))),
-            $"{results.Sum(r => r.Object.Annotations.Count)}", $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}", $"{results.Sum(r => r.Object.Sites.Count)}", $"{findings}");
+            $"{results.Sum(r => r.Object.Annotations.Count)}", $"{results.Sum(r => r.Object.Annotations.Sum(a => a.Natives.Count))}", $"{results.Sum(r => r.Object.Sites.Count)}",
+            $"{results.Sum(r => r.NonCallReferences)}", $"{findings}");
         console.Write(table);
         Coverage(CheckRunner.Total(results.SelectMany(r => r.Coverage)), console);
         console.MarkupLine(findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
     }
 
-    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a").</summary>
+    /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a"), never a silent pass.</summary>
     private static void Coverage(IReadOnlyList<CheckCoverage> coverage, IAnsiConsole console)
     {
         if (coverage.Count == 0)

@@ -125,3 +125,76 @@ public static class Progress
         return result;
     }
 }
+
+/// <summary>
+/// Progress of a kernel run on stderr: a live bar per long step and tree (extract, prepare, each object) on a terminal;
+/// otherwise one line per step, so CI logs show where the time went. Notes (what the run changed) are always printed.
+/// </summary>
+public static class KernelProgressDisplay
+{
+    public static T Run<T>(Func<Action<PvGen.Kernel.KernelProgress>, T> work)
+    {
+        var gate = new object();
+        if (Console.IsErrorRedirected)
+        {
+            string last = string.Empty;
+            long lastDecile = -1;
+            return work(p =>
+            {
+                lock (gate)
+                {
+                    string line = p.Step == "note" ? $"pvgen: note: {p.Detail}" : $"pvgen: {p.Step}: {p.Detail}";
+                    long decile = p.Total > 0 ? p.Done * 10 / p.Total : -1;
+                    bool bytes = p.Step == "extract";
+                    if (bytes ? decile != lastDecile || line != last : line != last)
+                    {
+                        Console.Error.WriteLine(p.Total <= 0 ? line : bytes ? $"{line} ({decile * 10}%)" : $"{line} ({p.Done}/{p.Total})");
+                        last = line;
+                        lastDecile = decile;
+                    }
+                }
+            });
+        }
+
+        var console = Consoles.Stderr();
+        T result = default!;
+        console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                result = work(p =>
+                {
+                    lock (gate)
+                    {
+                        if (p.Step == "note")
+                        {
+                            console.MarkupLine($"[grey]note:[/] {Markup.Escape(p.Detail)}");
+                            return;
+                        }
+
+                        // One bar per step and tree: "build kernel: mm/memory.o", "prepare macro: ...".
+                        string key = p.Step + (p.Detail.IndexOf(':') is int colon and > 0 ? ":" + p.Detail[..colon] : string.Empty);
+                        if (!tasks.TryGetValue(key, out var task))
+                        {
+                            task = context.AddTask(Markup.Escape($"{p.Step} {p.Detail}"), maxValue: Math.Max(1, p.Total));
+                            tasks[key] = task;
+                        }
+
+                        task.Description = Markup.Escape($"{p.Step} {p.Detail}");
+                        task.IsIndeterminate = p.Total <= 0;
+                        if (p.Total > 0)
+                        {
+                            task.MaxValue = p.Total;
+                            task.Value = p.Done;
+                        }
+                    }
+                });
+                foreach (var task in tasks.Values)
+                {
+                    task.IsIndeterminate = false;
+                    task.Value = task.MaxValue;
+                }
+            });
+        return result;
+    }
+}

@@ -16,7 +16,7 @@ public static class DiffTable
         }
 
         var builds = new Table().Border(TableBorder.Rounded).Title("builds");
-        foreach (string column in new[] { "build", "macro", "reloc (jmp)", "refs", "lost", "lengths macro", "lengths reloc", "<5B m/r", "code m/p", "saves m/p", "reloc types", "link: refs kept" })
+        foreach (string column in new[] { "build", "macro", "reloc (jmp)", "refs", "lost", "lengths macro", "lengths reloc", "<5B m/r", "code m/p", "saves m/p", "reloc types", "link: refs kept", "behaviour m/p" })
         {
             builds.AddColumn(column);
         }
@@ -25,7 +25,7 @@ public static class DiffTable
         {
             if (b.Error is not null)
             {
-                builds.AddRow(Markup.Escape(b.Id), "[red]failed[/]", Markup.Escape(b.Error), "", "", "", "", "", "", "", "", "");
+                builds.AddRow(Markup.Escape(b.Id), "[red]failed[/]", Markup.Escape(b.Error), "", "", "", "", "", "", "", "", "", "");
                 continue;
             }
 
@@ -33,13 +33,48 @@ public static class DiffTable
             builds.AddRow(Markup.Escape(b.Id), Headline.Count(b.Macro.Sites, b.MacroError), $"{Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps})", $"{b.Reloc.References}", $"{b.Lost.Count}",
                 Markup.Escape(Headline.Lengths(b.Macro.Lengths)), Markup.Escape(Headline.Lengths(b.Reloc.Lengths)), $"{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}",
                 $"{e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)})", $"{e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)})",
-                Markup.Escape(Headline.Types(b.RelocTypes)), Markup.Escape(Headline.Link(b.Link)));
+                Markup.Escape(Headline.Types(b.RelocTypes)), Markup.Escape(Headline.Link(b.Link)), Markup.Escape(Headline.Behaviour(b.Behaviour)));
         }
 
         console.Write(builds);
         foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
         {
             console.WriteLine($"  {b.Id}: " + (b.MacroError is null ? string.Empty : $"macro style did not build: {b.MacroError} ") + (b.PlainError is null ? string.Empty : $"plain style did not build: {b.PlainError}"));
+        }
+
+        foreach (var b in report.Builds.Where(b => b.Behaviour is not null))
+        {
+            foreach (var (style, v) in new[] { ("macro", b.Behaviour!.Macro), ("plain + annotate", b.Behaviour.Plain) })
+            {
+                if (v is { Difference: { } difference })
+                {
+                    console.WriteLine($"  {b.Id} {style} ({b.Behaviour.Format}): {v.Verdict}: {difference}");
+                }
+            }
+        }
+
+        if (report.Kernel is { } kernel)
+        {
+            var objects = new Table().Border(TableBorder.Rounded).Title($"kernel objects: linux {Markup.Escape(kernel.Version)}");
+            foreach (string column in Headline.KernelColumns)
+            {
+                objects.AddColumn(Markup.Escape(column));
+            }
+
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                objects.AddRow(row.Select(c => c == "NO" ? "[red]NO[/]" : Markup.Escape(c)).ToArray());
+            }
+
+            console.Write(objects);
+            foreach (var o in kernel.Objects)
+            {
+                foreach (string text in o.Differences.Concat(o.MacroNewWarnings.Select(w => "macro drop-in: " + w)).Concat(o.PlainNewWarnings.Select(w => "plain drop-in: " + w))
+                    .Concat(new[] { o.KernelError, o.MacroError, o.PlainError }.OfType<string>()))
+                {
+                    console.WriteLine($"  {o.Object}: {text}");
+                }
+            }
         }
 
         foreach (var b in report.Builds.Where(b => b.Marker is not null))
@@ -75,7 +110,7 @@ public static class DiffTable
             foreach (var (id, s) in lost)
             {
                 table.AddRow(Markup.Escape(id), Markup.Escape(s.File), Markup.Escape($"{s.Function}+0x{s.FunctionOffset:x}"), Markup.Escape($"{s.Section}+0x{s.Offset:x}"),
-                    $"{s.Length}", s.Kind, Markup.Escape(s.Op ?? "-"), Markup.Escape(s.Reason ?? ""));
+                    $"{s.Length}", s.Kind, Markup.Escape(SiteRecord.OpText(s)), Markup.Escape(s.Reason ?? ""));
             }
 
             console.Write(table);

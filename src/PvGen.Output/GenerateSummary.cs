@@ -18,16 +18,16 @@ public static class GenerateSummary
             }
 
             PrintChanges(result.Changes, display);
-            Console.Out.WriteLine(result.Stale.Count == 0 ? $"{display}: up to date ({result.Output.Files.Count - 1} files)" : $"{display}: {result.Stale.Count} stale file(s)");
+            Console.Out.WriteLine(result.Stale.Count == 0 ? $"{display}: up to date ({result.Facts.Files.Count - 1} files)" : $"{display}: {result.Stale.Count} stale file(s)");
             return;
         }
 
-        var plan = result.Output.Plan;
-        Console.Out.WriteLine($"{display}: {plan.Ops.Count(o => !o.Skipped)} wrappers ({plan.Ops.Count(o => !o.Skipped && o.Binding.IsAsm)} annotated sites in macro style), "
+        var facts = result.Facts;
+        Console.Out.WriteLine($"{display}: {facts.Wrappers} wrappers ({facts.AnnotatedSites} annotated sites in macro style), "
             + $"{result.Written.Count} file(s) written, {result.Unchanged.Count} unchanged");
-        if (result.Output.Files.Any(f => f.Path.EndsWith("_macro.h", StringComparison.Ordinal)))
+        if (facts.Files.Any(f => f.EndsWith("_macro.h", StringComparison.Ordinal)))
         {
-            Console.Out.WriteLine($"  records   {plan.Format.Name} in {plan.Section} ({plan.Format.Description}; from {plan.FormatSource})");
+            Console.Out.WriteLine($"  records   {facts.RecordFormat} in {facts.Section} ({facts.FormatDescription}; from {facts.FormatSource})");
         }
 
         foreach (string path in result.Written)

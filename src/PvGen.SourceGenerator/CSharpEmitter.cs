@@ -90,6 +90,8 @@ internal sealed class Emission
         Line("//   Edit the header and rerun `pvgen parse`; changes to this file are lost.");
         Line("// </auto-generated>");
         Line("#nullable enable");
+        // A project that generates documentation files under -warnaserror must still build: not every member has a C comment.
+        Line("#pragma warning disable CS1591");
         Line();
         if (options.Namespace.Length > 0)
         {

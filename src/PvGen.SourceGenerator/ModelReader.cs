@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using PvGen.Model;
+using PvGen.Model.Json;
 
 namespace PvGen.SourceGenerator;
 
@@ -137,24 +138,11 @@ public static class ModelReader
         .Select(k => (string.Concat(k.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())), k))
         .ToArray();
 
-    /// <summary>Where the schema value and each op object start, as line:column (1-based; columns count bytes).</summary>
+    /// <summary>Where the schema value and each op object start, as line:column (1-based).</summary>
     private static (SourceLocation? Schema, List<SourceLocation> Ops) Positions(byte[] bytes, string path)
     {
-        var lineStarts = new List<int> { 0 };
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] == (byte)'\n')
-            {
-                lineStarts.Add(i + 1);
-            }
-        }
-
-        SourceLocation At(long index)
-        {
-            int line = lineStarts.BinarySearch((int)index);
-            line = line >= 0 ? line : ~line - 1;
-            return new SourceLocation(path, line + 1, (int)index - lineStarts[line] + 1);
-        }
+        var lines = new LineIndex(bytes);
+        SourceLocation At(long index) => lines.At(path, index);
 
         SourceLocation? schema = null;
         var ops = new List<SourceLocation>();

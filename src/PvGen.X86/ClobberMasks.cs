@@ -43,6 +43,22 @@ public static class ClobberMasks
     public static int Any(int pointerSize, ClobberEra era) =>
         pointerSize == 8 ? Any64 : era == ClobberEra.Linux2620 ? Any32Linux2620 : Any32;
 
+    /// <summary>CLBR_RET_REG for a target: what the kernel's PVOP_CALLEE* macros record for every callee-save op.</summary>
+    public static int ReturnRegisters(int pointerSize) => pointerSize == 8 ? ReturnRegisters64 : ReturnRegisters32;
+
+    /// <summary>
+    /// The mask the kernel's own macros (2.6.25-6.1) record for an op nobody configured: CLBR_RET_REG for a callee-save op
+    /// (PVOP_CALLEE*, whatever it returns), the era's CLBR_ANY for every other op (PVOP_CALL*). Debian 12's 6.1 modules carry
+    /// exactly these: 0x1ff and 0x1 on amd64, 0xf on 686-pae.
+    /// </summary>
+    public static int KernelDefault(bool calleeSave, int pointerSize, ClobberEra era) =>
+        calleeSave ? ReturnRegisters(pointerSize) : Any(pointerSize, era);
+
+    /// <summary>Says what <see cref="KernelDefault"/> is and why, for a finding.</summary>
+    public static string DescribeKernelDefault(bool calleeSave, int pointerSize, ClobberEra era) => calleeSave
+        ? $"a callee-save op's record carries CLBR_RET_REG 0x{ReturnRegisters(pointerSize):x} (the kernel's PVOP_CALLEE* macros)"
+        : $"the op's record carries CLBR_ANY 0x{Any(pointerSize, era):x} of the {Name(era)} era (the kernel's PVOP_CALL* macros)";
+
     /// <summary>The mask a record carries for a clobber set: CLBR_ANY of the era when the set covers every caller-saved register.</summary>
     public static int MaskOf(IEnumerable<Register> clobbered, CallAbi abi, ClobberEra era)
     {

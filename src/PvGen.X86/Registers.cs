@@ -65,3 +65,39 @@ public sealed record CallAbi(
     private static CallAbi Create(string arch, int wordSize, Register[] registers, string[] arguments, int maxStackWords) =>
         new(arch, wordSize, registers, [.. arguments.Select(a => registers.First(r => r.Name == a))], registers, maxStackWords);
 }
+
+/// <summary>
+/// The x86 encoding number of each general-purpose register (ModRM reg / opcode+r, REX.B/R extending to 8-15): the
+/// number VMI-style site records carry for an input or output register and the bit a record's clobber mask uses.
+/// Unlike the CLBR_* bits these are the same on i386 and x86-64 and need no era.
+/// </summary>
+public static class RegisterNumbers
+{
+    /// <summary>The value a register slot of a record holds when it names no register.</summary>
+    public const int None = 0xff;
+
+    private static readonly string[] X86_64Names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+    private static readonly string[] I386Names = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"];
+
+    /// <summary>The encoding number of a register of a target's word size ("rdi" = 7, "r8" = 8), or null when it has none.</summary>
+    public static int? Of(string name, int wordSize)
+    {
+        int index = Array.IndexOf(wordSize == 8 ? X86_64Names : I386Names, name);
+        return index < 0 ? null : index;
+    }
+
+    /// <summary>The register of an encoding number for a word size, or null (a number past the target's registers, or <see cref="None"/>).</summary>
+    public static string? Name(int number, int wordSize)
+    {
+        var names = wordSize == 8 ? X86_64Names : I386Names;
+        return number >= 0 && number < names.Length ? names[number] : null;
+    }
+
+    /// <summary>A mask with bit <c>Of(name)</c> set for each register.</summary>
+    public static int MaskOf(IEnumerable<Register> registers, int wordSize) =>
+        registers.Aggregate(0, (mask, r) => mask | 1 << (Of(r.Name, wordSize) ?? throw new ArgumentException($"'{r.Name}' has no {wordSize * 8}-bit encoding", nameof(registers))));
+
+    /// <summary>The registers whose bits a mask sets, by name.</summary>
+    public static IReadOnlyList<string> Names(int mask, int wordSize) =>
+        [.. Enumerable.Range(0, 16).Where(bit => (mask & 1 << bit) != 0).Select(bit => Name(bit, wordSize) ?? $"#{bit}")];
+}

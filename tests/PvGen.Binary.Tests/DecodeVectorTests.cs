@@ -31,7 +31,8 @@ public sealed class DecodeVectorTests
         new("movq $imm,off(%rip) (init-time store)", 64, "48 c7 05 00 00 00 00 78 56 34 12", 3, "R_X86_64_PC32", 0x40 - 8, SiteKind.Other, 0x40, MemoryForm.RipRelative, "movq"),
         new("cmpq $imm,off(%rip)", 64, "48 81 3d 00 00 00 00 00 01 00 00", 3, "R_X86_64_PC32", 0x48 - 8, SiteKind.Other, 0x48, MemoryForm.RipRelative, "cmpq"),
         new("mov $pv_ops,%rax (address as immediate)", 64, "48 c7 c0 00 00 00 00", 3, "R_X86_64_32S", 0x50, SiteKind.Address, 0x50, MemoryForm.None, "mov"),
-        new("mov pv_ops@GOTPCREL(%rip),%rax", 64, "48 8b 05 00 00 00 00", 3, "R_X86_64_REX_GOTPCRELX", -4, SiteKind.Load, 0, MemoryForm.RipRelative, "mov"),
+        // The GOT entry holds &pv_ops: the mov reads the table's address, not a slot (nothing here dereferences %rax).
+        new("mov pv_ops@GOTPCREL(%rip),%rax (table address from the GOT)", 64, "48 8b 05 00 00 00 00", 3, "R_X86_64_REX_GOTPCRELX", -4, SiteKind.Address, 0, MemoryForm.RipRelative, "mov"),
         new("relocation inside the opcode (data in code)", 64, "ff 15 00 00 00 00", 1, "R_X86_64_8", 0, SiteKind.Other, 0, MemoryForm.None, "call"),
         new("i386 call *abs32", 32, "ff 15 00 00 00 00", 2, "R_386_32", 0x14, SiteKind.Call, 0x14, MemoryForm.Absolute, "call"),
         new("i386 jmp *abs32", 32, "ff 25 00 00 00 00", 2, "R_386_32", 0x1c, SiteKind.Jmp, 0x1c, MemoryForm.Absolute, "jmp"),

@@ -43,6 +43,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 {
                     Assert.True(result.Error is not null || result.Machine is not null, $"{label}: neither a result nor an error");
                     Assert.All(result.Sites, s => Assert.True(s.Offset >= 0 && s.Length >= 0, $"{label}: bad site {s}"));
+                    UserMessages.AssertOurs(result.Error, label);
                     string outcome = result.Error is null ? "result" : "error";
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
                 }
@@ -119,6 +120,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                     }
 
                     Assert.True(result.Error is not null || result.Machine is not null, $"{label}: neither a result nor an error");
+                    UserMessages.AssertOurs(result.Error, label);
                     string outcome = result.Error is null ? "result" : result.Error.Contains(name, StringComparison.Ordinal) ? $"{name} error" : "ELF error";
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
                     cases++;

@@ -1,4 +1,5 @@
 using Xunit;
+using PvGen.TestSupport;
 
 namespace PvGen.Binary.Tests;
 
@@ -77,11 +78,114 @@ public sealed class GccSiteTests
         Assert.Equal((SiteKind.Load, 0L, true), (load.Kind, load.TargetOffset, load.ViaGot));
         Assert.Equal(arch == "x86_64" ? "R_X86_64_REX_GOTPCRELX" : "R_386_GOT32X", load.RelocType);
 
+        // The GOT holds the table's address: no slot of its own (slot 0 is the op 'patch'); the calls it feeds name theirs.
+        Assert.Equal((null, null), (load.Slot, load.Op));
+
         // call *off(%reg) through the table's address, then (tail call) the slot's pointer via a register or memory.
         Assert.Equal([3L * pointer, 5L * pointer], load.Feeds.Select(f => f.TargetOffset));
         Assert.Equal(SiteKind.Call, load.Feeds[0].Kind);
         Assert.Equal(MemoryForm.Register, load.Feeds[0].MemoryForm);
         Build.AssertSameAsObjdump(obj, scanned);
+    }
+
+    /// <summary>
+    /// Under -fpic the table's address comes from the GOT whatever the code does with it: handed on (&amp;pv_ops.x passed to a
+    /// function) it is an address taken, as <c>lea</c> is without -fpic; read through (a slot's pointer compared) a load; and
+    /// none of them is attributed to slot 0. The oracle: objdump shows each as a GOT load in its function.
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("i386")]
+    public void PicAddressesTakenThroughTheGotAreAddressesAndNameNoSlot(string arch)
+    {
+        string obj = Build.Compile($"pic-address-{arch}.c", Header + """
+            void pic_taken(void) { use(&pv_ops.mmu.flush); }
+            int pic_compared(void) { return pv_ops.mmu.read_cr2 == 0; }
+            """, Build.PicFlags(arch));
+        var model = TestModels.MiniPvOps(arch == "x86_64" ? PvGen.Model.Target.X86_64 : PvGen.Model.Target.I386);
+
+        var scanned = Build.ScanOne(obj, ScanOptions.ForModel(model));
+
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        Assert.Equal(["pic_compared", "pic_taken"], byFunction.Keys.Order(StringComparer.Ordinal));
+        Assert.All(scanned.Sites, s => Assert.Equal((true, 0L, (int?)null, (string?)null), (s.ViaGot, s.TargetOffset, s.Slot, s.Op)));
+        Assert.Equal(SiteKind.Address, byFunction["pic_taken"].Kind);
+        Assert.Equal(SiteKind.Load, byFunction["pic_compared"].Kind);
+        Assert.All(scanned.Sites, s => Assert.Empty(s.Feeds));
+
+        // objdump sees the same two instructions, both GOT loads into a register (what follows is the C's business).
+        var objdump = ObjdumpOracle.Sites(obj, "pv_ops");
+        Assert.Equal(objdump.Select(o => (o.Section, o.Offset, o.Length)).Order(), scanned.Sites.Select(s => (s.Section, s.Offset, s.Length)).Order());
+        Assert.All(objdump, o => Assert.Equal("load", o.Kind));
+    }
+
+    [Fact]
+    public void UnderRetpolinesTheLoadFeedsTheThunkCallOfItsRegister()
+    {
+        // A retpoline kernel (-mindirect-branch=thunk-extern -mindirect-branch-register) compiles every indirect call
+        // as a load of the pointer and a direct call to the thunk of its register: the reloc approach's sites.
+        string obj = Build.Compile("retpoline.c", Header + """
+            void plain(void) { pv_ops.irq.irq_disable(); use(0); }
+            void tail(unsigned long x) { pv_ops.mmu.write_cr3(x); }
+            """, [.. Build.KernelFlags("x86_64"), "-mindirect-branch=thunk-extern", "-mindirect-branch-register"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        var byFunction = scanned.Sites.ToDictionary(s => s.FunctionSymbol!);
+        var call = byFunction["plain"];
+        Assert.Equal((SiteKind.Load, 16L), (call.Kind, call.TargetOffset));
+        var fed = Assert.Single(call.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Call, 16L), (fed.Kind, fed.TargetOffset));
+        var tail = Assert.Single(byFunction["tail"].Feeds);
+        Assert.True(tail.Thunk);
+        Assert.Equal(SiteKind.Jmp, tail.Kind);
+
+        // objdump agrees on the thunk call: at the fed offset, a call (jmp) relocated against __x86_indirect_thunk_<register>.
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        foreach (var (site, mnemonic) in new[] { (fed, "call"), (tail, "jmp") })
+        {
+            string line = dump.Single(l => l.TrimStart().StartsWith($"{site.Offset:x}:", StringComparison.Ordinal));
+            Assert.Contains(mnemonic, line, StringComparison.Ordinal);
+            Assert.Contains($"__x86_indirect_thunk_{site.Register}", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AThunkTailJumpEndsTheFollowedPath()
+    {
+        // The shape gcc gives 6.12's ___pud_free_tlb under retpolines: a slot loaded and tail-jumped through the thunk, int3
+        // padding, then another branch of the function calling the thunk of the same register with a value loaded before it.
+        // The second call is reached from the jne, not from the load: the load feeds one site, not two.
+        string obj = Build.Compile("tailjmp.s", """
+                .text
+                .globl two_branches
+                .type two_branches, @function
+            two_branches:
+                movq pv_ops+40(%rip), %rax
+                testl %edi, %edi
+                jne 1f
+                movq pv_ops+32(%rip), %rax
+                jmp __x86_indirect_thunk_rax
+                int3
+            1:  call __x86_indirect_thunk_rax
+                ret
+                .size two_branches, .-two_branches
+            """, ["-c"]);
+
+        var scanned = Build.ScanOne(obj);
+
+        // objdump: the second load, and the first thunk jmp after it (the jmp is the last pv-fed instruction before int3).
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]).Stdout.Split('\n');
+        long Offset(string needle) => Convert.ToInt64(dump.Single(l => l.Contains(needle, StringComparison.Ordinal)).Trim().Split(':')[0], 16);
+        long secondLoad = Offset("pv_ops+0x1c");
+        long tailJmp = Offset("\tjmp ");
+
+        var second = scanned.Sites.Single(s => s.Offset == secondLoad);
+        Assert.Equal((SiteKind.Load, 32L), (second.Kind, second.TargetOffset));
+        var fed = Assert.Single(second.Feeds);
+        Assert.True(fed.Thunk);
+        Assert.Equal((SiteKind.Jmp, tailJmp, "rax"), (fed.Kind, fed.Offset, fed.Register));
     }
 
     [Fact]

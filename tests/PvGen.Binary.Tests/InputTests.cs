@@ -68,6 +68,33 @@ public sealed class InputTests
         Assert.Equal("f", site.FunctionSymbol);
     }
 
+    /// <summary>
+    /// A linked file's REL fields (i386) hold the resolved value, not the addend: the scanner and the record reader take
+    /// the linker's share back out, so a linked executable reads like its objects (slot, and each record's site).
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64", "para16")]
+    [InlineData("i386", "para8")]
+    [InlineData("i386", "para6")]
+    [InlineData("i386", "alt14")]
+    public void LinkedExecutablesReadLikeTheirObjects(string arch, string format)
+    {
+        string obj = Build.Compile("linked.c", Source + "struct ops pv_ops; void use(void) {}\nvoid _start(void) { f(); }\nvoid BUG_func(void) {}\n", [.. Build.KernelFlags(arch), "-fno-optimize-sibling-calls"]);
+        var annotated = Annotating.ObjectAnnotator.Annotate(obj, new Annotating.AnnotateOptions(new ScanOptions(), X86.Records.RecordFormats.Find(format), new HashSet<int>()));
+        Assert.True(annotated.Error is null, annotated.Error);
+        File.WriteAllBytes(obj, annotated.Output!);
+        string exe = Path.ChangeExtension(obj, ".elf");
+        var link = Tool.Run("ld", [arch == "x86_64" ? "-melf_x86_64" : "-melf_i386", "--emit-relocs", "-o", exe, obj]);
+        Assert.True(link.ExitCode == 0, link.ToString());
+
+        var scanned = Build.ScanOne(exe);
+        Build.AssertSameAsObjdump(exe, scanned, linked: true);
+        int pointer = arch == "x86_64" ? 8 : 4;
+        Assert.All(scanned.Sites, s => Assert.Equal(pointer, s.TargetOffset)); // pv_ops.b, wherever the linker put pv_ops
+        Assert.Equal(scanned.Sites.Select(s => (s.Section, s.Offset)).Order(), scanned.Annotations.Select(a => (a.Section, a.Offset)).Order());
+        Assert.All(scanned.Annotations, a => Assert.True(a.HasSite));
+    }
+
     public static TheoryData<string> Arches => new() { "x86_64", "i386" };
 
     /// <summary>

@@ -95,7 +95,7 @@ public static partial class ObjdumpOracle
                 bool rel = type.StartsWith("R_386_", StringComparison.Ordinal);
                 if (rel && position + 4 <= bytes.Length)
                 {
-                    // REL: objdump prints no addend; it is the 4 bytes in the instruction.
+                    // REL: objdump prints no addend; it is the 4 bytes in the instruction (in a linked file, less what the linker added).
                     addend = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position));
                     if (linkedSymbolValue != 0)
                     {

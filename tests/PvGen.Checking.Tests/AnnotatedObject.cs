@@ -10,8 +10,8 @@ namespace PvGen.Checking.Tests;
 /// <param name="Label">A label the records can point at.</param>
 internal sealed record Insn(string Label, int? Slot = null, bool Jump = false, string? Text = null);
 
-/// <summary>A .parainstructions record as the kernel writes it: site label, type, length (or "end label"), clobbers.</summary>
-internal sealed record Record(string Site, int Type, string Length, int Clobbers = 0x1ff);
+/// <summary>A .parainstructions record as the kernel writes it: site label, type, length (or "end label"), clobbers (null: the target's CLBR_ANY, 0x1ff or 0xf).</summary>
+internal sealed record Record(string Site, int Type, string Length, int? Clobbers = null);
 
 /// <summary>
 /// Builds a real object with gcc from hand-written assembly: functions whose sites call through a table
@@ -44,7 +44,7 @@ internal static class AnnotatedObject
         foreach (var record in records)
         {
             asm.Append(arch == "x86_64" ? $"\t.balign 8\n\t.quad {record.Site}\n" : $"\t.balign 4\n\t.long {record.Site}\n");
-            asm.Append(CultureInfo.InvariantCulture, $"\t.byte {record.Type}\n\t.byte {record.Length}\n\t.short {record.Clobbers}\n");
+            asm.Append(CultureInfo.InvariantCulture, $"\t.byte {record.Type}\n\t.byte {record.Length}\n\t.short {record.Clobbers ?? (arch == "x86_64" ? 0x1ff : 0xf)}\n");
         }
 
         asm.Append("\t.popsection\n");

@@ -108,6 +108,37 @@ public sealed class AnnotationVerifierTests
         Assert.Contains("clobbers 0x1ff but the op is configured to clobber 0x1", findings[0].Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Without any configuration the mask is still checked: an op that is not callee-save must carry the era's CLBR_ANY
+    /// (0x1ff on x86-64, 0xf on i386 in 2.6.25+), so a record claiming it clobbers nothing, or every bit, is caught.
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64", 0x0)]
+    [InlineData("x86_64", 0xffff)]
+    [InlineData("i386", 0x0)]
+    [InlineData("i386", 0xffff)]
+    [InlineData("i386", 0x1ff)]
+    public void AnUnconfiguredRecordWithTheWrongMaskIsCaught(string arch, int clobbers)
+    {
+        var findings = Verify(arch, TwoSites, [new("s0", 0, "e0-s0", clobbers), TwoRecords[1]]).Findings;
+
+        AssertOnly(findings, DiagnosticIds.ClobberMismatch);
+        Assert.Contains($"clobbers 0x{clobbers:x} but the op's record carries CLBR_ANY 0x{(arch == "x86_64" ? 0x1ff : 0xf):x} of the 2.6.25 era", findings[0].Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The 2.6.20 era's i386 CLBR_ANY is 0x7: the era setting decides what "any" is.</summary>
+    [Fact]
+    public void TheClobberEraDecidesWhatAnyIs()
+    {
+        var model = ToyModel("i386");
+        string obj = AnnotatedObject.Build("i386", model.TableSymbol!, TwoSites, [new("s0", 0, "e0-s0", 0x7), new("s1", 2, "e1-s1", 0xf)]);
+        var expected = ExpectedOps.From(model, null, new Generation.GenerateSettings { ClobberEra = "2.6.20" });
+        var findings = Assert.Single(ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) => AnnotationVerifier.Verify(scanned, model, expected, elf?.Code)));
+
+        AssertOnly(findings, DiagnosticIds.ClobberMismatch);
+        Assert.Contains("irq.irq_disable clobbers 0xf but the op's record carries CLBR_ANY 0x7 of the 2.6.20 era", findings[0].Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CallAnnotatedForAJumpOpIsCaught()
     {

@@ -96,6 +96,36 @@ public sealed class CheckCommandTests
         Assert.Empty(run.Stdout);
     }
 
+    /// <summary>
+    /// check --object: the table goes to -o FILE (not nowhere), and an object that cannot be read is exit 2, as the help
+    /// says, with its file named. The oracle for "unreadable": readelf refuses the same truncated bytes.
+    /// </summary>
+    [Fact]
+    public void ObjectModeWritesTheTableToOutputAndAnUnreadableObjectIsExit2()
+    {
+        string dir = Repo.TempDir("check-output");
+        string model = Path.Combine(dir, "toy.pvgen.json");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", Repo.Example("toy", "pvgen.json"), "--format", "json", "-o", model]).ExitCode);
+        string source = Path.Combine(dir, "m.c");
+        File.WriteAllText(source, "int x;\n");
+        string good = Path.Combine(dir, "m.o");
+        Assert.Equal(0, Tool.Run("gcc", ["-c", "-o", good, source]).ExitCode);
+        string bad = Path.Combine(dir, "bad.o");
+        File.WriteAllBytes(bad, File.ReadAllBytes(good)[..100]);
+        var oracle = Tool.Run("readelf", ["-SW", bad]);
+        Assert.True(oracle.ExitCode != 0 || oracle.Stderr.Contains("Error", StringComparison.Ordinal), $"readelf reads {bad}: the test's premise is wrong");
+
+        string table = Path.Combine(dir, "report.txt");
+        var written = Tool.Pvgen(["check", "--object", good, "--model", model, "-o", table, "--format", "table"]);
+        Assert.True(File.Exists(table), $"check -o {table} --format table wrote nothing:\n{written}");
+        Assert.Contains("objects", File.ReadAllText(table), StringComparison.Ordinal);
+        Assert.Empty(written.Stdout);
+
+        var unreadable = Tool.Pvgen(["check", "--object", bad, "--model", model]);
+        Assert.Equal(2, unreadable.ExitCode);
+        Assert.Contains($"{bad}: error: truncated", unreadable.Stderr, StringComparison.Ordinal);
+    }
+
     internal static string Generate(string example, string target)
     {
         string dir = Repo.TempDir($"check-{example}-{target}");

@@ -175,6 +175,38 @@ public sealed class DiffOracleTests(DiffFixture fixture) : IClassFixture<DiffFix
         Assert.Equal(link.GetProperty("object_references").GetInt32(), with);
     }
 
+    /// <summary>
+    /// Measurement 7 agrees with the static ones: run patched, the macro style patches every record the diff counted and
+    /// the plain style every in-place call, while exactly the sites the diff lists as lost stay indirect (tail jumps
+    /// in .parainstructions, the reused load); under -fpic the macro style does not build and the plain style's GOT loads
+    /// stay indirect. Both styles behave the same patched.
+    /// </summary>
+    [Fact]
+    public void Patched_behaviour_agrees_with_the_static_measurements()
+    {
+        var build = fixture.Build("gcc-x86_64-O2-nopic");
+        var behaviour = build.GetProperty("behaviour");
+        Assert.Equal("para16", behaviour.GetProperty("format").GetString());
+        var macro = behaviour.GetProperty("macro");
+        var plain = behaviour.GetProperty("plain");
+        Assert.Equal("proved", macro.GetProperty("verdict").GetString());
+        Assert.Equal("proved", plain.GetProperty("verdict").GetString());
+        Assert.Equal(build.GetProperty("macro").GetProperty("sites").GetInt32(), macro.GetProperty("patched").GetInt32());
+        Assert.Equal(build.GetProperty("reloc").GetProperty("calls").GetInt32(), plain.GetProperty("patched").GetInt32());
+        Assert.Equal(build.GetProperty("lost").GetArrayLength(), plain.GetProperty("left_indirect_total").GetInt32());
+        var lostReasons = build.GetProperty("lost").EnumerateArray().GroupBy(l => l.GetProperty("reason").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+        var indirect = plain.GetProperty("left_indirect").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal(lostReasons.OrderBy(r => r.Key), indirect.OrderBy(r => r.Key));
+        Assert.True(macro.GetProperty("sites_executed").GetInt32() > 0);
+
+        var pic = fixture.Build("gcc-x86_64-O2-pic").GetProperty("behaviour");
+        Assert.Equal("build-failed", pic.GetProperty("macro").GetProperty("verdict").GetString());
+        Assert.Equal("proved", pic.GetProperty("plain").GetProperty("verdict").GetString());
+        Assert.Equal(0, pic.GetProperty("plain").GetProperty("patched").GetInt32());
+        Assert.True(pic.GetProperty("plain").GetProperty("left_indirect").GetProperty("got").GetInt32() > 0);
+        Assert.Equal(2, fixture.Report.GetProperty("totals").GetProperty("behaviour_builds").GetInt32());
+    }
+
     [Fact]
     public void Totals_add_up_the_builds()
     {

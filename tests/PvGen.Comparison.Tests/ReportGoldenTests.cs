@@ -25,13 +25,19 @@ public sealed class ReportGoldenTests
             [jump, load],
             [new RelocTypeCount("R_X86_64_PC32", 3)],
             new LinkResult("kernel", null, null, 3, 3, 0, [new RelocTypeCount("R_X86_64_PC32", 3)]),
-            ops);
+            ops,
+            new Behaviour("para16",
+                new StyleBehaviour("proved", 2, 2, 0, 2, 0, new Dictionary<string, int>(), null),
+                new StyleBehaviour("proved", 1, 1, 0, 1, 0, new Dictionary<string, int> { ["load"] = 1, ["tail-jump"] = 1 }, null)));
         var failed = new BuildResult("gcc-x86_64-O2-pic", "gcc", "12.2.0", "x86_64", "O2", true, null,
             "gcc failed on tail.c (x_macro.h): gen-x86_64/x_macro.h:661:9: impossible constraint in 'asm'", null,
             ApproachCounts.Empty, new ApproachCounts(0, 0, 0, 1, 1, 1, 0, 0, 1, new Dictionary<int, int>(), 0, 0), RegisterEnvironment.Empty, [], [],
             [new SiteRecord("reloc", "tail.c", ".text", 0x0, "tail_disable", 0, 7, "load", null, "R_X86_64_REX_GOTPCRELX", "got", 1)],
-            [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), []);
-        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2);
+            [new RelocTypeCount("R_X86_64_REX_GOTPCRELX", 1)], new LinkResult(null, null, null, 1, 1, 0, []), [],
+            new Behaviour("para16",
+                new StyleBehaviour("build-failed", 0, 0, 0, 0, 0, new Dictionary<string, int>(), "gcc -O2 failed on tail.c: impossible constraint in 'asm'"),
+                new StyleBehaviour("proved", 0, 0, 0, 0, 0, new Dictionary<string, int> { ["got"] = 1 }, null)));
+        var totals = new DiffTotals(2, 0, 1, 0, 1, 2, 2, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0, 120, 140, 4, 7, 2, 0, 0, 2, 0, 2, 2, 1, 2, 2, 1, 3);
         return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["tail.c", "reuse.c"], [build, failed], ops, totals);
     }
 
@@ -68,6 +74,42 @@ public sealed class ReportGoldenTests
 
     [Fact]
     public void Html_three_styles() => Golden.Match("diff/three-styles.html", HtmlReport.Render(ThreeStyles()));
+
+    /// <summary>A kernel diff: one Kbuild build of two objects, a retpoline load, and the kernel section (one object not reproduced).</summary>
+    private static DiffReport KernelSample()
+    {
+        var macroSite = new SiteRecord("macro", "mm/mprotect.o", ".text", 0x40, "change_pte_range", 0x40, 6, "call", "mmu.ptep_modify_prot_start", null, null);
+        var load = new SiteRecord("reloc", "mm/mprotect.o", ".text", 0x38, "change_pte_range", 0x38, 7, "load", "mmu.ptep_modify_prot_start", "R_X86_64_PC32", "retpoline", 1);
+        var ops = new[] { new OpVerdict("mmu.ptep_modify_prot_start", 1, 0, 1, 0, "reloc misses 1") };
+        var build = new BuildResult("kbuild-linux-6.1.192", "gcc", "12.2.0", "x86_64", "O2", false, null, null, null,
+            new ApproachCounts(1, 1, 0, 1, 0, 0, 0, 0, 0, new Dictionary<int, int> { [6] = 1 }, 0, 0),
+            new ApproachCounts(0, 0, 0, 1, 1, 1, 0, 0, 0, new Dictionary<int, int>(), 0, 0),
+            new RegisterEnvironment(900, 960, 30, 33, 60, 66),
+            [new FunctionCost("mm/mprotect.o", "change_pte_range", 900, 960, 30, 33, 60, 66, 1, 0)],
+            [macroSite, load], [load], [new RelocTypeCount("R_X86_64_PC32", 1)], null, ops);
+        var totals = new DiffTotals(1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 900, 960, 30, 33, 0, 1, 0, 0, 0, 0);
+        var kernel = new KernelReport("6.1.192", "linux-source-6.1.tar.xz", "linux-headers-6.1.0-57-amd64/.config",
+            ["CONFIG_MODULE_SIG_KEY emptied with scripts/config (it named \"output/signing_key.pem\", a file of the distribution's build that its source package does not have)"],
+            "gcc-12 (12.2.0)", "parainstructions",
+            [
+                new KernelObjectResult("mm/mprotect.o", null, null, null, 27, 27, true, true,
+                    [new RecordSectionCount(".parainstructions", 27, 27), new RecordSectionCount(".altinstructions", 96, 96)], [], [], [], []),
+                new KernelObjectResult("arch/x86/mm/pgtable.o", null, null, null, 38, 38, false, false,
+                    [new RecordSectionCount(".parainstructions", 38, 38)], ["records: 38 in the kernel's build, 38 in the macro drop-in's; first difference at record 0"], [],
+                    [], ["arch/x86/mm/pgtable.o: warning: objtool: pgd_alloc+0x1d7: call to pv_ops[61]() leaves .noinstr.text section"]),
+            ],
+            new KernelEquivalence(2, 1, 1, 65, 65, 0, 1));
+        return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["mm/mprotect.o", "arch/x86/mm/pgtable.o"], [build], ops, totals, kernel);
+    }
+
+    [Fact]
+    public void Kernel_markdown() => Golden.Match("diff/kernel-sample.md", MarkdownReport.Render(KernelSample()));
+
+    [Fact]
+    public void Kernel_json() => Golden.Match("diff/kernel-sample.json", JsonReport.Render(KernelSample()));
+
+    [Fact]
+    public void Kernel_html() => Golden.Match("diff/kernel-sample.html", HtmlReport.Render(KernelSample()));
 
     [Fact]
     public void Markdown() => Golden.Match("diff/sample.md", MarkdownReport.Render(Sample()));

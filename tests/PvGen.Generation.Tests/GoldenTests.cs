@@ -19,6 +19,24 @@ public sealed class GoldenTests
         }
     }
 
+    /// <summary>The VMI template set's output for the toy (x86-64) and the 2.6.22 example (i386): tests/golden/generate-vmi/.</summary>
+    [Theory]
+    [InlineData("toy", "x86_64")]
+    [InlineData("linux-2.6.22-i386", "i386")]
+    public void Vmi_template_set_output_matches_golden(string example, string target)
+    {
+        var settings = Examples.Settings(example, PvGen.Project.Options.Verbs.Generate, target, ("template-set", ["vmi"]));
+        var diagnostics = new List<PvGen.Model.Diagnostic>();
+        var output = Generator.Generate(PvGen.Project.Workflows.GenerateWorkflow.Request(settings, Repo.Example(example), diagnostics));
+
+        Assert.Contains(output.Files, f => f.Path.EndsWith("_vmi.h", StringComparison.Ordinal));
+        Assert.DoesNotContain(output.Files, f => f.Path.EndsWith("_macro.h", StringComparison.Ordinal));
+        foreach (var file in output.Files.Where(f => !f.Path.StartsWith(".pvgen/", StringComparison.Ordinal)))
+        {
+            Golden.Match($"generate-vmi/{example}/{target}/{file.Path}", file.Content);
+        }
+    }
+
     [Fact]
     public void Template_model_of_the_toy_matches_golden()
     {

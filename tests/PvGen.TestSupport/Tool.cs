@@ -11,7 +11,8 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs real tools (gcc, clang, objdump, readelf, pvgen) and captures their output.</summary>
 public static class Tool
 {
-    public static ToolResult Run(string program, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 300)
+    /// <param name="environment">Variables set for the program only (on top of this process's).</param>
+    public static ToolResult Run(string program, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 300, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -23,6 +24,11 @@ public static class Tool
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
@@ -78,7 +84,7 @@ public static class Tool
     };
 
     /// <summary>Runs the built pvgen CLI (from the solution's build output) as a new process, like a user would.</summary>
-    public static ToolResult Pvgen(IEnumerable<string> args, string? workingDirectory = null)
+    public static ToolResult Pvgen(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "pvgen.dll");
         if (!File.Exists(dll))
@@ -86,6 +92,6 @@ public static class Tool
             throw new InvalidOperationException($"pvgen.dll not next to the tests ({dll}); reference src/PvGen.Cli from the test project");
         }
 
-        return Run("dotnet", [dll, .. args], workingDirectory);
+        return Run("dotnet", [dll, .. args], workingDirectory, environment: environment);
     }
 }

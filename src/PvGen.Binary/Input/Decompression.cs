@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using PvGen.Model;
 using SharpCompress.Compressors.Xz;
 
 namespace PvGen.Binary.Input;
@@ -161,7 +162,7 @@ public static class Decompression
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException))
         {
-            throw Error($"corrupt {name} stream: {e.Message}");
+            throw Error($"corrupt {name} stream: {RuntimeMessages.Describe(e)}");
         }
     }
 

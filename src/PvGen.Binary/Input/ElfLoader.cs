@@ -6,12 +6,15 @@ namespace PvGen.Binary.Input;
 /// <summary>
 /// Parses a guarded ELF object with LibObjectFile, sections as sub-streams of the input (nothing copied), and the
 /// relocation tables of sections that are never loaded (debug info) kept as raw bytes instead of parsed: a 6.1 vmlinux
-/// carries 10.6 million relocations against .debug_info alone, and no stage reads them.
+/// carries 10.6 million relocations against .debug_info alone, and no stage reads them. A relocatable object is read
+/// through <see cref="PackedSectionView"/>.
 /// </summary>
 internal static class ElfLoader
 {
     public static ElfFile? Read(Stream stream, ElfLayout layout, out string? error)
     {
+        // Without gaps between sections LibObjectFile reads in time linear in the section count (see PackedSectionView).
+        stream = PackedSectionView.TryCreate(stream, layout) ?? stream;
         var unloaded = UnloadedRelocationTables(layout);
         var made = new Dictionary<int, ElfSection>();
         var options = new ElfReaderOptions { UseSubStream = true };

@@ -3,7 +3,8 @@ using System.IO.MemoryMappedFiles;
 namespace PvGen.Binary.Input;
 
 /// <summary>
-/// The bytes of one input file as the ELF reader sees them: a small plain file read once into memory, a large one
+/// The bytes of one input file as the ELF reader sees them: a small plain file read as far as needed (its headers and
+/// string tables first, all of it once it is to be parsed: <see cref="InMemory"/>), a large one
 /// (a vmlinux) mapped so that only the pages of the sections read count, a compressed one decompressed (bounded by
 /// <see cref="Decompression"/>). Compression is told by the first bytes; a name that promises one it does not hold is
 /// an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
@@ -12,6 +13,9 @@ internal sealed class ObjectInput : IDisposable
 {
     /// <summary>Plain files larger than this are mapped instead of read.</summary>
     public const long MapThreshold = 256L << 20;
+
+    /// <summary>The read buffer of a plain file: the reads at offset 0 (magic, compression, ELF header) are one.</summary>
+    private const int HeadBuffer = 4096;
 
     /// <summary>Each scanning thread keeps its read buffer up to this size: no allocation per file for a kernel's modules.</summary>
     private const int KeptBufferLimit = 64 << 20;
@@ -36,7 +40,15 @@ internal sealed class ObjectInput : IDisposable
     /// <exception cref="InvalidDataException">Its compression is unsupported, corrupt, or not what its name says.</exception>
     public static ObjectInput Open(string path)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        // Opening a FIFO blocks until some writer comes, a device may never end: only regular files are read.
+        var status = Posix.Stat(path);
+        if (status.Kind is not (FileKind.Regular or FileKind.Missing))
+        {
+            throw new IOException($"{status.Describe()}, not a regular file: not read");
+        }
+
+        // A small buffer: the ELF header, magic and compression sniffs at offset 0 are one read.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: HeadBuffer, FileOptions.None);
         bool handedOver = false;
         try
         {
@@ -58,12 +70,10 @@ internal sealed class ObjectInput : IDisposable
                 return new ObjectInput(map.CreateViewStream(0, length, MemoryMappedFileAccess.Read), ObjectCompression.None, map);
             }
 
-            // One read per file: the symbol search and LibObjectFile's sub-streams then work on the same bytes.
-            var whole = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
-            Keep(whole);
-            file.Position = 0;
-            file.ReadExactly(whole, 0, (int)length);
-            return new ObjectInput(new MemoryStream(whole, 0, (int)length, writable: false, publiclyVisible: true), ObjectCompression.None);
+            // Left unread: the guards and the symbol search read the headers and string tables only (most modules end
+            // there); InMemory reads the whole file, once, when it is to be parsed.
+            handedOver = true;
+            return new ObjectInput(file, ObjectCompression.None);
         }
         finally
         {
@@ -72,6 +82,26 @@ internal sealed class ObjectInput : IDisposable
                 file.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The stream's bytes in memory: a file not read yet (see <see cref="Open"/>) is read whole into the thread's reused
+    /// buffer, so LibObjectFile's sub-streams work on memory; any other stream is returned as it is. Valid as long as
+    /// the input that opened the file, on the same thread.
+    /// </summary>
+    public static Stream InMemory(Stream stream)
+    {
+        if (stream is not FileStream file)
+        {
+            return stream;
+        }
+
+        long length = file.Length;
+        var whole = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
+        Keep(whole);
+        file.Position = 0;
+        file.ReadExactly(whole, 0, (int)length);
+        return new MemoryStream(whole, 0, (int)length, writable: false, publiclyVisible: true);
     }
 
     /// <summary>Wraps a seekable stream (an archive member, a test's bytes), decompressing it into a buffer of its own when compressed.</summary>

@@ -168,6 +168,7 @@ public sealed class ScanJsonWriter : IDisposable
             WriteNullable("slot", fed.Slot);
             writer.WriteString("op", fed.Op);
             writer.WriteString("register", fed.Register);
+            writer.WriteBoolean("thunk", fed.Thunk);
             writer.WriteEndObject();
         }
 

@@ -1,6 +1,7 @@
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.Config;
+using PvGen.X86;
 
 namespace PvGen.Checking.Annotations;
 
@@ -10,7 +11,8 @@ namespace PvGen.Checking.Annotations;
 /// <param name="ClobberMask">The CLBR_* mask a record must carry, or null when it is not checked.</param>
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
 /// <param name="Native">The configured native bytes ("9c 58"), which a native alternative at the op's sites must equal.</param>
-public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null);
+/// <param name="ClobberSource">Where <paramref name="ClobberMask"/> comes from, for a finding ("the op is configured to clobber 0x1").</param>
+public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null, string? ClobberSource = null);
 
 public static class ExpectedOps
 {
@@ -23,7 +25,8 @@ public static class ExpectedOps
         foreach (var op in ops)
         {
             bool clobbers = checkClobbers || configuredClobbers?.Contains(op.Path) == true;
-            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, op.Jump, op.NativeLength, clobbers ? op.ClobberMask : null, everyOpAnnotated || op.Annotated, op.Native);
+            expected[op.Slot] = new ExpectedOp(op.Path, op.Slot, op.Jump, op.NativeLength, clobbers ? op.ClobberMask : null, everyOpAnnotated || op.Annotated, op.Native,
+                clobbers ? $"the op is configured to clobber 0x{op.ClobberMask:x}" : null);
         }
 
         return expected;
@@ -32,11 +35,25 @@ public static class ExpectedOps
     /// <summary>
     /// For objects built by anyone (`check --object`, `diff`): the generator's plan of the model with its configuration and
     /// generate settings (the clobber era). Bad "native" bytes or clobber names are configuration errors (exit 2), located at their op.
+    /// Every op's clobber mask is checked: the configured one where pvgen.json names clobbers, else the one the kernel's own
+    /// macros record (<see cref="ClobberMasks.KernelDefault"/>), so a record claiming 0 or 0xffff never passes unnoticed.
     /// </summary>
     public static IReadOnlyDictionary<int, ExpectedOp> From(OpsModel model, OpsConfig? config, GenerateSettings? settings = null)
     {
         var plan = TemplateModelBuilder.Build(new GenerationRequest { Model = model, Config = config, Settings = settings ?? new GenerateSettings(), Include = "-", Invocation = "-" }, []);
         var configured = new HashSet<string>(model.Ops.Where(o => config?.ForOp(o.Path)?.Clobbers is not null).Select(o => o.Path), StringComparer.Ordinal);
-        return From(plan.Ops.Select(GenerationManifest.Op), checkClobbers: false, configured, everyOpAnnotated: true);
+        var expected = new Dictionary<int, ExpectedOp>();
+        foreach (var (op, manifest) in plan.Ops.Select(p => (p.Op, GenerationManifest.Op(p))))
+        {
+            var entry = From([manifest], checkClobbers: false, configured, everyOpAnnotated: true)[manifest.Slot];
+            expected[manifest.Slot] = entry.ClobberMask is not null ? entry : entry with
+            {
+                ClobberMask = ClobberMasks.KernelDefault(op.CalleeSave, model.Target.PointerSize, plan.ClobberEra),
+                ClobberSource = ClobberMasks.DescribeKernelDefault(op.CalleeSave, model.Target.PointerSize, plan.ClobberEra)
+                    + "; set \"clobbers\" for it in pvgen.json where these objects follow other conventions",
+            };
+        }
+
+        return expected;
     }
 }

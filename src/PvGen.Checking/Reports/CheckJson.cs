@@ -60,6 +60,7 @@ public static class CheckJson
         writer.WriteString("mode", "objects");
         writer.WriteNumber("objects", results.Count);
         writer.WriteNumber("records", results.Sum(r => r.Object.Annotations.Count));
+        writer.WriteNumber("non_call_references", results.Sum(r => r.NonCallReferences));
         writer.WriteStartObject("record_formats");
         foreach (var (format, count) in RecordFormatsOf(results))
         {

@@ -3,8 +3,28 @@ using System.Runtime.InteropServices;
 namespace PvGen.Clang.Interop;
 
 /// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
+/// <summary>One token: its kind, text and byte offsets in its file (end exclusive).</summary>
+internal readonly record struct ClangToken(CXTokenKind Kind, string Spelling, int Start, int End);
+
 internal static unsafe class ClangApi
 {
+    private static int crashRecoveryDisabled;
+
+    /// <summary>
+    /// A new index. libclang's crash recovery takes over SIGSEGV for the whole process, and .NET then dies with "illegal
+    /// instruction" on any NullReferenceException after a parse; LIBCLANG_DISABLE_CRASH_RECOVERY (read by libclang through
+    /// the C environment, which .NET's Environment does not write) keeps the runtime's own handler.
+    /// </summary>
+    public static void* CreateIndex()
+    {
+        if (Interlocked.Exchange(ref crashRecoveryDisabled, 1) == 0)
+        {
+            LibClang.setenv("LIBCLANG_DISABLE_CRASH_RECOVERY", "1", 1);
+        }
+
+        return LibClang.clang_createIndex(0, 0);
+    }
+
     public static string Take(CXString value)
     {
         byte* text = LibClang.clang_getCString(value);
@@ -33,6 +53,27 @@ internal static unsafe class ClangApi
 
         return children;
     }
+
+    /// <summary>Every file the translation unit read, by the name clang opened it under, in the order clang reports them.</summary>
+    public static List<string> Inclusions(void* unit)
+    {
+        var files = new List<string>();
+        var handle = GCHandle.Alloc(files);
+        try
+        {
+            LibClang.clang_getInclusions(unit, &CollectInclusion, (void*)GCHandle.ToIntPtr(handle));
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return files;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CollectInclusion(void* file, CXSourceLocation* stack, uint depth, void* clientData) =>
+        ((List<string>)GCHandle.FromIntPtr((nint)clientData).Target!).Add(Take(LibClang.clang_getFileName(file)));
 
     [UnmanagedCallersOnly]
     private static CXChildVisitResult CollectChild(CXCursor cursor, CXCursor parent, void* clientData)
@@ -74,6 +115,118 @@ internal static unsafe class ClangApi
         return type;
     }
 
+    /// <summary>What register class a canonical type travels in.</summary>
+    public static Model.TypeKind KindOf(CXType canonical) => canonical.Kind switch
+    {
+        CXTypeKind.Void => Model.TypeKind.Void,
+        CXTypeKind.Bool => Model.TypeKind.Bool,
+        CXTypeKind.CharS or CXTypeKind.SChar or CXTypeKind.Short or CXTypeKind.Int or CXTypeKind.Long or CXTypeKind.LongLong or CXTypeKind.Int128 => Model.TypeKind.SignedInteger,
+        CXTypeKind.CharU or CXTypeKind.UChar or CXTypeKind.UShort or CXTypeKind.UInt or CXTypeKind.ULong or CXTypeKind.ULongLong or CXTypeKind.UInt128
+            or CXTypeKind.Char16 or CXTypeKind.Char32 or CXTypeKind.WChar => Model.TypeKind.UnsignedInteger,
+        CXTypeKind.Enum => Model.TypeKind.Enum,
+        CXTypeKind.Pointer => IsFunction(LibClang.clang_getCanonicalType(LibClang.clang_getPointeeType(canonical))) ? Model.TypeKind.FunctionPointer : Model.TypeKind.Pointer,
+        CXTypeKind.Record => LibClang.clang_getTypeDeclaration(canonical).Kind == CXCursorKind.UnionDecl ? Model.TypeKind.Union : Model.TypeKind.Struct,
+        CXTypeKind.Float or CXTypeKind.Double or CXTypeKind.LongDouble => Model.TypeKind.Float,
+        _ => Model.TypeKind.Other,
+    };
+
     public static bool IsFunction(CXType type) =>
         type.Kind is CXTypeKind.FunctionProto or CXTypeKind.FunctionNoProto;
+
+    /// <summary>Every cursor below <paramref name="parent"/> (depth-first, in source order) that <paramref name="keep"/> accepts.</summary>
+    public static List<CXCursor> Descendants(CXCursor parent, Func<CXCursor, bool> keep)
+    {
+        var found = new List<CXCursor>();
+        var state = (found, keep);
+        var handle = GCHandle.Alloc(state);
+        try
+        {
+            // The result says whether a visitor broke the walk off; CollectDescendant never does.
+            _ = LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return found;
+    }
+
+    [UnmanagedCallersOnly]
+    private static CXChildVisitResult CollectDescendant(CXCursor cursor, CXCursor parent, void* clientData)
+    {
+        var (found, keep) = ((List<CXCursor>, Func<CXCursor, bool>))GCHandle.FromIntPtr((nint)clientData).Target!;
+        if (keep(cursor))
+        {
+            found.Add(cursor);
+        }
+
+        return CXChildVisitResult.Recurse;
+    }
+
+    /// <summary>The tokens of a cursor's extent, as clang lexes them.</summary>
+    public static List<ClangToken> Tokens(void* unit, CXCursor cursor)
+    {
+        CXToken* tokens;
+        uint count;
+        LibClang.clang_tokenize(unit, LibClang.clang_getCursorExtent(cursor), &tokens, &count);
+        var result = new List<ClangToken>((int)count);
+        try
+        {
+            for (uint i = 0; i < count; i++)
+            {
+                var extent = LibClang.clang_getTokenExtent(unit, tokens[i]);
+                void* file;
+                uint line, column, start, end;
+                LibClang.clang_getSpellingLocation(LibClang.clang_getRangeStart(extent), &file, &line, &column, &start);
+                LibClang.clang_getSpellingLocation(LibClang.clang_getRangeEnd(extent), &file, &line, &column, &end);
+                result.Add(new ClangToken(LibClang.clang_getTokenKind(tokens[i]), Take(LibClang.clang_getTokenSpelling(unit, tokens[i])), (int)start, (int)end));
+            }
+        }
+        finally
+        {
+            if (tokens is not null)
+            {
+                LibClang.clang_disposeTokens(unit, tokens, count);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The file and first/last line a cursor's text spans (spelling locations).</summary>
+    public static (string File, int First, int Last) Lines(CXCursor cursor)
+    {
+        var extent = LibClang.clang_getCursorExtent(cursor);
+        void* file;
+        uint first, last, column, offset;
+        LibClang.clang_getSpellingLocation(LibClang.clang_getRangeStart(extent), &file, &first, &column, &offset);
+        string name = file is null ? string.Empty : Take(LibClang.clang_getFileName(file));
+        LibClang.clang_getSpellingLocation(LibClang.clang_getRangeEnd(extent), &file, &last, &column, &offset);
+        return (name, (int)first, (int)last);
+    }
+
+    /// <summary>What clang evaluates a declaration's initialiser to: an integer, a string, or nothing.</summary>
+    public static (long? Integer, string? Text) Evaluate(CXCursor cursor)
+    {
+        void* result = LibClang.clang_Cursor_Evaluate(cursor);
+        if (result is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return LibClang.clang_EvalResult_getKind(result) switch
+            {
+                CXEvalResultKind.Int => (LibClang.clang_EvalResult_getAsLongLong(result), null),
+                CXEvalResultKind.StrLiteral => (null, Marshal.PtrToStringUTF8((nint)LibClang.clang_EvalResult_getAsStr(result))),
+                _ => (null, null),
+            };
+        }
+        finally
+        {
+            LibClang.clang_EvalResult_dispose(result);
+        }
+    }
 }

@@ -38,6 +38,45 @@ internal unsafe struct CXSourceLocation
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CXSourceRange
+{
+    public void* Ptr0;
+    public void* Ptr1;
+    public uint BeginIntData;
+    public uint EndIntData;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CXToken
+{
+    public uint IntData0;
+    public uint IntData1;
+    public uint IntData2;
+    public uint IntData3;
+    public void* PtrData;
+}
+
+internal enum CXTokenKind
+{
+    Punctuation = 0,
+    Keyword = 1,
+    Identifier = 2,
+    Literal = 3,
+    Comment = 4,
+}
+
+internal enum CXEvalResultKind
+{
+    Int = 1,
+    Float = 2,
+    ObjCStrLiteral = 3,
+    StrLiteral = 4,
+    CFStr = 5,
+    Other = 6,
+    UnExposed = 0,
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal unsafe struct CXUnsavedFile
 {
     public byte* Filename;
@@ -74,10 +113,20 @@ internal enum CXCursorKind
 {
     StructDecl = 2,
     UnionDecl = 3,
+    FunctionDecl = 8,
     FieldDecl = 6,
     VarDecl = 9,
     ParmDecl = 10,
     TypedefDecl = 20,
+    UnexposedExpr = 100,
+    DeclRefExpr = 101,
+    MemberRefExpr = 102,
+    CallExpr = 103,
+    ParenExpr = 111,
+    CStyleCastExpr = 117,
+    GCCAsmStmt = 215,
+    MacroDefinition = 501,
+    MacroExpansion = 502,
 }
 
 internal enum CXStorageClass
@@ -85,6 +134,7 @@ internal enum CXStorageClass
     Invalid = 0,
     None = 1,
     Extern = 2,
+    Static = 3,
 }
 
 internal enum CXTypeKind
@@ -129,5 +179,6 @@ internal enum CXTypeKind
 internal enum CXTranslationUnitFlags : uint
 {
     None = 0,
+    DetailedPreprocessingRecord = 0x01,
     SkipFunctionBodies = 0x40,
 }

@@ -141,4 +141,81 @@ internal static unsafe partial class LibClang
 
     [LibraryImport(Lib)]
     public static partial CXString clang_getFileName(void* file);
+
+    /// <summary>Calls the visitor once per file the translation unit read (the main file, then each inclusion).</summary>
+    [LibraryImport(Lib)]
+    public static partial void clang_getInclusions(void* translationUnit, delegate* unmanaged<void*, CXSourceLocation*, uint, void*, void> visitor, void* clientData);
+    [LibraryImport(Lib)]
+    public static partial CXSourceRange clang_getCursorExtent(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXSourceLocation clang_getRangeStart(CXSourceRange range);
+
+    [LibraryImport(Lib)]
+    public static partial CXSourceLocation clang_getRangeEnd(CXSourceRange range);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_getSpellingLocation(CXSourceLocation location, void** file, uint* line, uint* column, uint* offset);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_tokenize(void* translationUnit, CXSourceRange range, CXToken** tokens, uint* numTokens);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_disposeTokens(void* translationUnit, CXToken* tokens, uint numTokens);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_getTokenSpelling(void* translationUnit, CXToken token);
+
+    [LibraryImport(Lib)]
+    public static partial CXTokenKind clang_getTokenKind(CXToken token);
+
+    [LibraryImport(Lib)]
+    public static partial CXSourceRange clang_getTokenExtent(void* translationUnit, CXToken token);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_isMacroFunctionLike(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXCursor clang_getCursorReferenced(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial void* clang_Cursor_Evaluate(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXEvalResultKind clang_EvalResult_getKind(void* result);
+
+    [LibraryImport(Lib)]
+    public static partial long clang_EvalResult_getAsLongLong(void* result);
+
+    [LibraryImport(Lib)]
+    public static partial byte* clang_EvalResult_getAsStr(void* result);
+
+    [LibraryImport(Lib)]
+    public static partial void clang_EvalResult_dispose(void* result);
+
+    // GCC inline assembly statements (LLVM 21 and later).
+    [LibraryImport(Lib)]
+    public static partial CXString clang_Cursor_getGCCAssemblyTemplate(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_getGCCAssemblyNumOutputs(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_getGCCAssemblyNumInputs(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_getGCCAssemblyInput(CXCursor cursor, uint index, CXString* constraint, CXCursor* expression);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_getGCCAssemblyOutput(CXCursor cursor, uint index, CXString* constraint, CXCursor* expression);
+
+    [LibraryImport(Lib)]
+    public static partial uint clang_Cursor_getGCCAssemblyNumClobbers(CXCursor cursor);
+
+    [LibraryImport(Lib)]
+    public static partial CXString clang_Cursor_getGCCAssemblyClobber(CXCursor cursor, uint index);
+
+    // libc, for the one environment variable libclang reads when an index is created.
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int setenv(string name, string value, int overwrite);
 }

@@ -22,11 +22,18 @@ public static class Headline
             $"{t.ComparableBuilds} of {t.Builds} builds of {report.Corpus.Count} corpus file(s) built in both styles"
                 + (t.MacroStyleFailed + t.PlainStyleFailed + t.BuildsFailed > 0 ? $" (macro style failed in {t.MacroStyleFailed}, plain style in {t.PlainStyleFailed}, both in {t.BuildsFailed})" : string.Empty),
             $"macro approach: {t.MacroSites} annotated sites; reloc approach: {t.RelocSites} in-place sites ({t.RelocCalls} calls, {t.RelocJumps} tail jumps) out of {t.RelocReferences} table references, every one told apart by disassembly",
-            $"sites lost to the reloc approach (every build the plain style built in): {t.Lost} ({t.LostTailJumps} tail jumps, {t.LostGot} GOT loads under PIC, {t.LostLoads} pointer loads, {t.LostAddresses} addresses taken)",
+            $"sites lost to the reloc approach (every build the plain style built in): {t.Lost} ({t.LostTailJumps} tail jumps, {t.LostGot} GOT loads under PIC, {t.LostLoads} pointer loads, {t.LostAddresses} addresses taken{(t.LostRetpoline > 0 ? $", {t.LostRetpoline} pointer loads for a retpoline thunk call" : string.Empty)})",
             $"ops: {t.OpsAgree} agree, reloc misses sites of {t.OpsRelocMisses}, finds extra sites of {t.OpsRelocExtra}",
             $"room to patch: {t.MacroTooShortForCall} macro / {t.RelocTooShortForCall} reloc sites shorter than a 5-byte call; {t.MacroTooShortForNative} / {t.RelocTooShortForNative} shorter than the native code",
             $"code: macro {t.MacroBytes} bytes, plain {t.PlainBytes} bytes ({Signed(t.NetBytes)}, {Pct(t.NetBytes, t.MacroBytes)}); register saves/spills: macro {t.MacroSaveInstructions}, plain {t.PlainSaveInstructions} ({Signed(t.NetSaveInstructions)} instructions)",
-            $"toolchain: references survive the link in {t.LinksSurvivingWithEmitRelocs} of {t.Links} executables with --emit-relocs, {t.LinksSurvivingWithout} without",
+            report.Kernel is null || t.Links > 0
+                ? $"toolchain: references survive the link in {t.LinksSurvivingWithEmitRelocs} of {t.Links} executables with --emit-relocs, {t.LinksSurvivingWithout} without"
+                : "toolchain: kernel objects are not linked here (a shipped vmlinux keeps its relocations only up to 6.4; since 6.5 they are stripped after the relocs tool ran)",
+            .. t.BehaviourBuilds == 0 ? Array.Empty<string>() :
+            [
+                $"patched behaviour ({string.Join(", ", report.Builds.Select(b => b.Behaviour?.Format).OfType<string>().Distinct())} records, pvgen prove): macro proved in {t.MacroProved} of {t.BehaviourBuilds} builds ({t.MacroPatched} sites patched), plain + annotate in {t.PlainProved} of {t.BehaviourBuilds} ({t.PlainPatched} patched, {t.PlainLeftIndirect} left indirect)",
+            ],
+            .. KernelLines(report.Kernel),
             .. marker,
         ];
     }
@@ -57,6 +64,38 @@ public static class Headline
         ];
     }
 
+    /// <summary>What a kernel diff adds: the tree, the proof that the macro drop-in reproduces the kernel, the warnings each drop-in adds.</summary>
+    public static IEnumerable<string> KernelLines(KernelReport? kernel)
+    {
+        if (kernel is null)
+        {
+            yield break;
+        }
+
+        var q = kernel.Equivalence;
+        yield return $"kernel: linux {kernel.Version} (sites recorded in .{kernel.Recording}), {q.Objects} objects built by Kbuild with {kernel.Compiler} three times: the kernel's own PVOP macros, the macro drop-in, the plain drop-in (objtool as in a real build)";
+        yield return $"the macro drop-in reproduces the kernel's records in {q.RecordsEqual} of {q.Objects} objects ({q.KernelRecords} records in the kernel's build, {q.MacroRecords} in the drop-in's); byte-identical objects (every allocated section and its relocations): {q.Identical} of {q.Objects}";
+        yield return $"warnings the drop-ins add to the kernel's own build: macro {q.MacroNewWarnings}, plain {q.PlainNewWarnings}";
+        foreach (string change in kernel.ConfigChanges)
+        {
+            yield return "configuration: " + change;
+        }
+    }
+
+    /// <summary>The per-object table of a kernel diff, one row of cells per object (the formats lay it out).</summary>
+    public static readonly string[] KernelColumns = ["object", "kernel records", "drop-in records", "records equal", "identical", "new warnings m/p", "record sections (kernel/drop-in relocations)"];
+
+    public static IEnumerable<string[]> KernelRows(KernelReport kernel) => kernel.Objects.Select(o => new[]
+    {
+        o.Object,
+        o.KernelError is null ? o.KernelRecords.ToString(CultureInfo.InvariantCulture) : "failed",
+        o.MacroError is null ? o.MacroRecords.ToString(CultureInfo.InvariantCulture) : "failed",
+        o.RecordsEqual ? "yes" : "NO",
+        o.Identical ? "yes" : "no",
+        $"{o.MacroNewWarnings.Count}/{o.PlainNewWarnings.Count}",
+        string.Join(", ", o.Sections.Select(s => s.Kernel == s.Macro ? $"{s.Section} {s.Kernel}" : $"{s.Section} {s.Kernel}/{s.Macro}")),
+    });
+
     /// <summary>A count, or "failed" when the style did not build.</summary>
     public static string Count(int value, string? styleError) => styleError is null ? value.ToString(CultureInfo.InvariantCulture) : "failed";
 
@@ -72,6 +111,14 @@ public static class Headline
         { Error: { } error } => "link failed: " + error,
         _ => $"{link.WithEmitRelocs}/{link.ObjectReferences} with, {link.WithoutEmitRelocs}/{link.ObjectReferences} without" + (link.CodeModel == "small" ? " (mcmodel=small)" : string.Empty),
     };
+
+    /// <summary>"proved/differs": the patched-behaviour verdict of each style, "-" where it was not measured.</summary>
+    public static string Behaviour(Behaviour? behaviour) =>
+        behaviour is null ? "-" : $"{behaviour.Macro?.Verdict ?? "-"}/{behaviour.Plain?.Verdict ?? "-"}";
+
+    /// <summary>"12 load, 3 tail-jump": sites left indirect by reason.</summary>
+    public static string Reasons(IReadOnlyDictionary<string, int> reasons) =>
+        reasons.Count == 0 ? "none" : string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}"));
 
     public static string Types(IReadOnlyList<RelocTypeCount> types) =>
         types.Count == 0 ? "-" : string.Join(", ", types.Select(t => $"{t.Type}×{t.Count}"));

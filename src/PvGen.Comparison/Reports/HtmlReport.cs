@@ -50,25 +50,57 @@ public static class HtmlReport
         html.AppendLine("<h2>Register saves, restores and spills per build (instructions)</h2>");
         html.AppendLine(Chart(ok.Select(b => (b.Id, (double)b.RegisterEnvironment.MacroSaveInstructions, (double)b.RegisterEnvironment.PlainSaveInstructions)).ToList(), "instructions"));
 
-        html.AppendLine("<h2>Builds</h2><table><tr><th class=\"l\">build</th><th>macro sites</th><th>reloc sites</th><th>tail jumps</th><th>refs</th><th>lost</th><th class=\"l\">lengths macro</th><th class=\"l\">lengths reloc</th><th>&lt;5 B m/r</th><th>code m/p</th><th>saves m/p</th><th class=\"l\">reloc types</th><th class=\"l\">link</th></tr>");
+        html.AppendLine("<h2>Builds</h2><table><tr><th class=\"l\">build</th><th>macro sites</th><th>reloc sites</th><th>tail jumps</th><th>refs</th><th>lost</th><th class=\"l\">lengths macro</th><th class=\"l\">lengths reloc</th><th>&lt;5 B m/r</th><th>code m/p</th><th>saves m/p</th><th class=\"l\">reloc types</th><th class=\"l\">link</th><th class=\"l\">patched behaviour m/p</th></tr>");
         foreach (var b in report.Builds)
         {
             if (b.Error is not null)
             {
-                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l failed\" colspan=\"12\">failed: {E(b.Error)}</td></tr>");
+                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l failed\" colspan=\"13\">failed: {E(b.Error)}</td></tr>");
                 continue;
             }
 
             var e = b.RegisterEnvironment;
             html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td>{Headline.Count(b.Macro.Sites, b.MacroError)}</td><td>{Headline.Count(b.Reloc.Sites, b.PlainError)}</td><td>{b.Reloc.Jumps}</td><td>{b.Reloc.References}</td><td>{b.Lost.Count}</td>"
                 + $"<td class=\"l\">{E(Headline.Lengths(b.Macro.Lengths))}</td><td class=\"l\">{E(Headline.Lengths(b.Reloc.Lengths))}</td><td>{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}</td>"
-                + $"<td>{e.MacroBytes}/{e.PlainBytes}</td><td>{e.MacroSaveInstructions}/{e.PlainSaveInstructions}</td><td class=\"l\">{E(Headline.Types(b.RelocTypes))}</td><td class=\"l\">{E(Headline.Link(b.Link))}</td></tr>");
+                + $"<td>{e.MacroBytes}/{e.PlainBytes}</td><td>{e.MacroSaveInstructions}/{e.PlainSaveInstructions}</td><td class=\"l\">{E(Headline.Types(b.RelocTypes))}</td><td class=\"l\">{E(Headline.Link(b.Link))}</td><td class=\"l\">{E(Headline.Behaviour(b.Behaviour))}</td></tr>");
         }
 
         html.AppendLine("</table>");
         foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
         {
             html.AppendLine($"<p class=\"failed\">{E(b.Id)}: {E(b.MacroError is null ? "" : "macro style did not build: " + b.MacroError)} {E(b.PlainError is null ? "" : "plain style did not build: " + b.PlainError)}</p>");
+        }
+
+        var behaving = report.Builds.Where(b => b.Behaviour is not null).ToList();
+        if (behaving.Count > 0)
+        {
+            html.AppendLine("<h2>Patched behaviour (pvgen prove)</h2><table><tr><th class=\"l\">build</th><th class=\"l\">format</th><th class=\"l\">style</th><th class=\"l\">verdict</th><th>records</th><th>patched</th><th>refused</th><th>reached</th><th>not reached</th><th class=\"l\">left indirect</th><th class=\"l\">first difference</th></tr>");
+            foreach (var b in behaving)
+            {
+                foreach (var (style, v) in new[] { ("macro", b.Behaviour!.Macro), ("plain + annotate", b.Behaviour.Plain) })
+                {
+                    if (v is not null)
+                    {
+                        string verdict = v.Verdict == "proved" ? E(v.Verdict) : $"<span class=\"failed\">{E(v.Verdict)}</span>";
+                        html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l\">{E(b.Behaviour.Format)}</td><td class=\"l\">{E(style)}</td><td class=\"l\">{verdict}</td><td>{v.Records}</td><td>{v.Patched}</td><td>{v.Refused}</td>"
+                            + $"<td>{v.SitesExecuted}</td><td>{v.PatchedNotReached}</td><td class=\"l\">{E(Headline.Reasons(v.LeftIndirect))}</td><td class=\"l\">{E(v.Difference ?? "-")}</td></tr>");
+                    }
+                }
+            }
+
+            html.AppendLine("</table>");
+        }
+
+        if (report.Kernel is { } kernel)
+        {
+            html.AppendLine($"<h2>Kernel objects: linux {E(kernel.Version)}</h2><p>Source <code>{E(kernel.Source)}</code>, configuration <code>{E(kernel.Config)}</code>, CC <code>{E(kernel.Compiler)}</code>.</p>");
+            html.AppendLine("<table><tr>" + string.Concat(Headline.KernelColumns.Select((c, i) => $"<th{(i is 0 or 6 ? " class=\"l\"" : string.Empty)}>{E(c)}</th>")) + "</tr>");
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                html.AppendLine("<tr>" + string.Concat(row.Select((c, i) => $"<td{(i is 0 or 6 ? " class=\"l\"" : c == "NO" ? " class=\"failed\"" : string.Empty)}>{E(c)}</td>")) + "</tr>");
+            }
+
+            html.AppendLine("</table>");
         }
 
         foreach (var b in report.Builds.Where(b => b.Marker is not null))
@@ -96,7 +128,7 @@ public static class HtmlReport
         {
             foreach (var s in b.Lost)
             {
-                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l\">{E(s.File)}</td><td class=\"l\"><code>{E(s.Function)}+0x{s.FunctionOffset:x}</code></td><td class=\"l\">{E(s.Section)}+0x{s.Offset:x}</td><td>{s.Length}</td><td class=\"l\">{E(s.Kind)}</td><td class=\"l\">{E(s.Op ?? "-")}</td><td class=\"l\">{E(s.Reason ?? "")}</td></tr>");
+                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l\">{E(s.File)}</td><td class=\"l\"><code>{E(s.Function)}+0x{s.FunctionOffset:x}</code></td><td class=\"l\">{E(s.Section)}+0x{s.Offset:x}</td><td>{s.Length}</td><td class=\"l\">{E(s.Kind)}</td><td class=\"l\">{E(SiteRecord.OpText(s))}</td><td class=\"l\">{E(s.Reason ?? "")}</td></tr>");
             }
         }
 

@@ -16,26 +16,66 @@ public static class MarkdownReport
         }
 
         md.AppendLine().AppendLine("## Builds").AppendLine();
-        md.AppendLine("| build | macro sites | reloc sites (jmp) | refs | lost | lengths macro | lengths reloc | <5 B m/r | code bytes m/p | saves m/p | reloc types | link: refs surviving |");
-        md.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---|---|---|");
+        md.AppendLine("| build | macro sites | reloc sites (jmp) | refs | lost | lengths macro | lengths reloc | <5 B m/r | code bytes m/p | saves m/p | reloc types | link: refs surviving | patched behaviour m/p |");
+        md.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---|---|---|---|");
         foreach (var b in report.Builds)
         {
             if (b.Error is not null)
             {
-                md.AppendLine($"| {b.Id} | failed: {Escape(b.Error)} ||||||||||||");
+                md.AppendLine($"| {b.Id} | failed: {Escape(b.Error)} |||||||||||||");
                 continue;
             }
 
             var e = b.RegisterEnvironment;
             md.AppendLine($"| {b.Id} | {Headline.Count(b.Macro.Sites, b.MacroError)} | {Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
                 + $"| {b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall} | {e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)}) | {e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)}) "
-                + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} |");
+                + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} | {Headline.Behaviour(b.Behaviour)} |");
         }
 
         foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
         {
             md.AppendLine().Append($"- {b.Id}: ").Append(b.MacroError is null ? string.Empty : $"macro style did not build: {Escape(b.MacroError)} ")
                 .AppendLine(b.PlainError is null ? string.Empty : $"plain style did not build: {Escape(b.PlainError)}");
+        }
+
+        var behaving = report.Builds.Where(b => b.Behaviour is not null).ToList();
+        if (behaving.Count > 0)
+        {
+            md.AppendLine().AppendLine("## Patched behaviour (pvgen prove)").AppendLine();
+            md.AppendLine("| build | format | style | verdict | records | patched | refused | reached | not reached | left indirect | first difference |");
+            md.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---|---|");
+            foreach (var b in behaving)
+            {
+                foreach (var (style, v) in new[] { ("macro", b.Behaviour!.Macro), ("plain + annotate", b.Behaviour.Plain) })
+                {
+                    if (v is not null)
+                    {
+                        md.AppendLine($"| {b.Id} | {b.Behaviour.Format} | {style} | {v.Verdict} | {v.Records} | {v.Patched} | {v.Refused} | {v.SitesExecuted} | {v.PatchedNotReached} | {Escape(Headline.Reasons(v.LeftIndirect))} | {Escape(v.Difference ?? "-")} |");
+                    }
+                }
+            }
+        }
+
+        if (report.Kernel is { } kernel)
+        {
+            md.AppendLine().AppendLine($"## Kernel objects: linux {kernel.Version}").AppendLine();
+            md.AppendLine($"Source `{kernel.Source}`, configuration `{kernel.Config}`, CC `{kernel.Compiler}`.").AppendLine();
+            md.AppendLine("| " + string.Join(" | ", Headline.KernelColumns) + " |");
+            md.AppendLine("|---|---:|---:|---|---|---|---|");
+            foreach (var row in Headline.KernelRows(kernel))
+            {
+                md.AppendLine("| " + string.Join(" | ", row.Select(Escape)) + " |");
+            }
+
+            foreach (var o in kernel.Objects)
+            {
+                foreach (string text in o.Differences.Select(d => "difference: " + d).Concat(o.MacroNewWarnings.Select(w => "macro drop-in warning: " + w))
+                    .Concat(o.PlainNewWarnings.Select(w => "plain drop-in warning: " + w))
+                    .Concat(new[] { o.KernelError, o.MacroError, o.PlainError }.OfType<string>().Select(e => "error: " + e)))
+                {
+                    md.AppendLine($"- `{o.Object}`: {Escape(text)}");
+                }
+            }
         }
 
         foreach (var b in report.Builds.Where(b => b.Marker is not null))
@@ -66,7 +106,7 @@ public static class MarkdownReport
         {
             foreach (var s in b.Lost)
             {
-                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {s.Op ?? "-"} | {s.Reason} |");
+                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {SiteRecord.OpText(s)} | {s.Reason} |");
             }
         }
 

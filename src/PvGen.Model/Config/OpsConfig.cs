@@ -24,6 +24,23 @@ public sealed record OpConfig
     /// <summary>Native replacement bytes in hex, e.g. "9c 58" (used to check patch room).</summary>
     public string? Native { get; init; }
 
+    // Written by `pvgen import` from a kernel's paravirt.h; read by no stage (they record what the header says).
+
+    /// <summary>The kernel's inline wrapper that calls the op, e.g. "write_cr3".</summary>
+    public string? Wrapper { get; init; }
+
+    /// <summary>The wrapper's C type with parameter names, e.g. "void (unsigned long x)".</summary>
+    public string? WrapperSignature { get; init; }
+
+    /// <summary>The op is called through the callee-save convention (a paravirt_callee_save member).</summary>
+    public bool? CalleeSave { get; init; }
+
+    /// <summary>The native alternative as assembler text, e.g. "pushf; pop %rax;" ("native" holds its bytes).</summary>
+    public string? NativeAsm { get; init; }
+
+    /// <summary>When the native alternative replaces the call, as the kernel writes it, e.g. "ALT_NOT(X86_FEATURE_XENPV)".</summary>
+    public string? Condition { get; init; }
+
     /// <summary>Where the entry is written (its key in pvgen.json), for diagnostics about it.</summary>
     public SourceLocation? Location { get; init; }
 }

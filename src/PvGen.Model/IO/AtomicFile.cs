@@ -114,11 +114,27 @@ public static class AtomicFile
         Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
     private static PvGenException NotWritable(string path, Exception e) =>
-        PvGenException.Error(DiagnosticIds.OutputNotWritable, $"cannot write '{path}': {Describe(e)}");
+        PvGenException.Error(DiagnosticIds.OutputNotWritable, $"cannot write '{path}': {FileOnPath(path) ?? Describe(e)}");
+
+    /// <summary>"'x' is a file, not a directory" when a directory the path needs exists as a file (the runtime says only "file exists").</summary>
+    private static string? FileOnPath(string path)
+    {
+        for (string? parent = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                return $"'{parent}' is a file, not a directory";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The runtime's IO messages in words of ours (the build strips resource strings, so they can be bare keys).</summary>
-    public static string Describe(Exception e) => e switch
+    /// <param name="path">The file that was read, if any: a directory there is said as such (the runtime says "access denied").</param>
+    public static string Describe(Exception e, string? path = null) => e switch
     {
+        UnauthorizedAccessException or IOException when path is not null && Directory.Exists(path) => "it is a directory, not a file",
         UnauthorizedAccessException => "permission denied",
         DirectoryNotFoundException => "a directory on the path does not exist",
         PathTooLongException => "the path is too long",
@@ -127,7 +143,7 @@ public static class AtomicFile
         IOException io when io.HResult == 21 => "it is a directory",
         IOException io when io.HResult == 20 => "a component of the path is not a directory",
         IOException io when io.HResult == 30 => "read-only file system",
-        _ => e.Message,
+        _ => RuntimeMessages.Describe(e),
     };
 
     private static bool SameBytes(string a, string b)

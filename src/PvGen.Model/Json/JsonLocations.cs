@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-
 
 namespace PvGen.Model.Json;
 
@@ -35,22 +33,8 @@ public sealed class JsonLocations
     public static JsonLocations Of(byte[] utf8, string file)
     {
         var result = new JsonLocations(file);
-        var lineStarts = new List<int> { 0 };
-        for (int i = 0; i < utf8.Length; i++)
-        {
-            if (utf8[i] == (byte)'\n')
-            {
-                lineStarts.Add(i + 1);
-            }
-        }
-
-        SourceLocation At(long offset)
-        {
-            int line = lineStarts.BinarySearch((int)offset);
-            line = line >= 0 ? line : ~line - 1;
-            int column = Encoding.UTF8.GetCharCount(utf8, lineStarts[line], (int)offset - lineStarts[line]) + 1;
-            return new SourceLocation(file, line + 1, column);
-        }
+        var lines = new LineIndex(utf8);
+        SourceLocation At(long offset) => lines.At(file, offset);
 
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         var path = new Stack<string>();

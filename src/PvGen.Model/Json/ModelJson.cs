@@ -24,7 +24,7 @@ public static class ModelJson
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw PvGenException.Error(File.Exists(path) ? DiagnosticIds.BadModelJson : DiagnosticIds.FileNotFound,
-                $"model file '{path}' cannot be read: {IO.AtomicFile.Describe(e)}");
+                $"model file '{path}' cannot be read: {IO.AtomicFile.Describe(e, path)}");
         }
 
         return Deserialize(text, path);
@@ -43,7 +43,7 @@ public static class ModelJson
         }
         catch (JsonException e)
         {
-            throw PvGenException.Error(DiagnosticIds.BadModelJson, $"not a valid model: {FirstLine(e.Message)}", JsonLocations.Of(e, path));
+            throw PvGenException.Error(DiagnosticIds.BadModelJson, $"not a valid model: {RuntimeMessages.OfJson(e)}", JsonLocations.Of(e, path));
         }
 
         if (model is null)
@@ -54,19 +54,6 @@ public static class ModelJson
         var locations = JsonLocations.Of(System.Text.Encoding.UTF8.GetBytes(json), path);
         var problems = ModelValidation.Problems(model).Select(p => new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, p.Message, locations.Value(p.Pointer))).ToList();
         return problems.Count == 0 ? model : throw new PvGenException(problems);
-    }
-
-    private static string FirstLine(string message)
-    {
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        int line = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        message = (line > 0 ? message[..line] : message).TrimEnd('.', ' ');
-
-        // The build strips the runtime's message texts (UseSystemResourceKeys): a bare resource key says nothing to a user.
-        return message.Length == 0 || (!message.Contains(' ', StringComparison.Ordinal) && message.Contains('_', StringComparison.Ordinal))
-            ? "a value has the wrong type or the document is malformed"
-            : message;
     }
 
     internal static JsonSerializerOptions CreateOptions()

@@ -20,6 +20,9 @@ public sealed class ProjectConfig
     public const string OpsKey = "ops";
     public const string SchemaKey = "$schema";
 
+    /// <summary>What pvgen import read besides the ops (families, sites, the macro section): an object no verb reads.</summary>
+    public const string ImportKey = "import";
+
     private readonly Dictionary<string, ConfigValue> values;
 
     private ProjectConfig(string? path, string baseDirectory, Dictionary<string, ConfigValue> values, OpsConfig ops)
@@ -60,7 +63,7 @@ public sealed class ProjectConfig
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw PvGenException.Error(File.Exists(full) || Directory.Exists(full) ? DiagnosticIds.BadConfig : DiagnosticIds.FileNotFound,
-                $"cannot read config '{path}': {Model.IO.AtomicFile.Describe(e)}");
+                $"cannot read config '{path}': {Model.IO.AtomicFile.Describe(e, path)}");
         }
 
         JsonDocument document;
@@ -70,7 +73,7 @@ public sealed class ProjectConfig
         }
         catch (JsonException e)
         {
-            throw PvGenException.Error(DiagnosticIds.BadConfig, $"not valid JSON: {JsonMessages.Of(e)}", JsonLocations.Of(e, path));
+            throw PvGenException.Error(DiagnosticIds.BadConfig, $"not valid JSON: {RuntimeMessages.OfJson(e)}", JsonLocations.Of(e, path));
         }
 
         using (document)
@@ -106,7 +109,7 @@ public sealed class ProjectConfig
             }
 
             var topLevel = Verbs.TopLevel.ToDictionary(o => o.JsonKey!, StringComparer.Ordinal);
-            var known = topLevel.Keys.Concat(Verbs.Sections.Keys).Append(OpsKey).Append(SchemaKey).ToList();
+            var known = topLevel.Keys.Concat(Verbs.Sections.Keys).Append(OpsKey).Append(SchemaKey).Append(ImportKey).ToList();
             foreach (var property in root.EnumerateObject())
             {
                 string pointer = JsonLocations.Pointer(string.Empty, property.Name);
@@ -118,6 +121,10 @@ public sealed class ProjectConfig
                 if (property.Name == SchemaKey)
                 {
                     Expect(property.Value, JsonValueKind.String, SchemaKey, pointer);
+                }
+                else if (property.Name == ImportKey)
+                {
+                    Expect(property.Value, JsonValueKind.Object, ImportKey, pointer);
                 }
                 else if (property.Name == OpsKey)
                 {
@@ -209,6 +216,11 @@ public sealed class ProjectConfig
                     Skip = Bool(fields, OptionTable.Op.Skip),
                     Jump = Bool(fields, OptionTable.Op.Jump),
                     Native = Text(fields, OptionTable.Op.Native),
+                    Wrapper = Text(fields, OptionTable.Op.Wrapper),
+                    WrapperSignature = Text(fields, OptionTable.Op.WrapperSignature),
+                    CalleeSave = Bool(fields, OptionTable.Op.CalleeSave),
+                    NativeAsm = Text(fields, OptionTable.Op.NativeAsm),
+                    Condition = Text(fields, OptionTable.Op.Condition),
                     Location = where.Key(opPointer),
                 };
             }
@@ -357,24 +369,6 @@ public sealed class ProjectConfig
     };
 }
 
-/// <summary>System.Text.Json's messages, without the runtime's "Path: ..." tail (locations are ours).</summary>
-public static class JsonMessages
-{
-    public static string Of(JsonException e)
-    {
-        string message = e.Message;
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        int line = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (line > 0 ? message[..line] : message).TrimEnd('.', ' ') switch
-        {
-            // UseSystemResourceKeys strips the runtime's texts: say in words what the reader found.
-            { Length: 0 } or "ExpectedJsonTokens" => "unexpected content",
-            var text when text.Contains('_', StringComparison.Ordinal) && !text.Contains(' ', StringComparison.Ordinal) => "malformed JSON",
-            var text => text,
-        };
-    }
-}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]

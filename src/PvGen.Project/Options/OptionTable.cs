@@ -166,6 +166,14 @@ public static class OptionTable
             Help = "Template override directory: any file there replaces the default of the same name.",
         };
 
+        public static readonly OptionSpec TemplateSet = new()
+        {
+            Name = "template-set", Kind = OptionKind.Choice, ValueName = "SET", JsonKey = "template_set", Section = Section,
+            Help = "Which template set renders the annotated style: " + string.Join("; ", Generation.TemplateSets.All.Select(s => $"{s.Name} ({s.Description}, written as BASE_{s.AnnotatedStyle}.h)"))
+                + ". --templates DIR overrides any template of either set.",
+            Default = Generation.TemplateSets.DefaultName, Choices = Generation.TemplateSets.Names,
+        };
+
         public static readonly OptionSpec Check = new()
         {
             Name = "check", Kind = OptionKind.Flag,
@@ -389,6 +397,107 @@ public static class OptionTable
         public static readonly OptionSpec KeepBuild = Common.KeepBuild(Section, "Keep the generated headers, objects and executables in DIR (one subdirectory per build).");
 
         public static readonly OptionSpec Jobs = Common.Jobs(Section);
+
+        public static readonly OptionSpec KernelSource = new()
+        {
+            Name = "kernel-source", Kind = OptionKind.Path, ValueName = "KSRC", JsonKey = "kernel_source", Section = Section,
+            Help = "Diff real kernel objects instead of a corpus: an unpacked kernel tree, or Debian's linux-source-X.Y.tar.xz (extracted once into the kernel cache). The objects are built with the .config of --kernel-build (a linux-headers-* flavour directory) by Kbuild, three times: the kernel's own PVOP macros, the macro drop-in, the plain drop-in.",
+        };
+
+        public static readonly OptionSpec Objects = new()
+        {
+            Name = "objects", Kind = OptionKind.TextList, SplitCommas = true, ValueName = "OBJ", JsonKey = "objects", Section = Section,
+            Help = "With --kernel-source: the objects to build, as tree paths (repeatable or comma-separated), e.g. mm/memory.o.",
+            Default = "20 heavy pv_ops users of mm/, arch/x86/mm, arch/x86/kernel and kernel/sched (see the README)",
+        };
+
+        public static readonly OptionSpec KernelCache = new()
+        {
+            Name = "kernel-cache", Kind = OptionKind.Path, ValueName = "DIR", JsonKey = "kernel_cache", Section = Section,
+            Help = "With --kernel-source: where sources are extracted and trees configured and built, so a second run rebuilds only what changed.",
+            Default = "$PVGEN_KERNEL_BUILD_CACHE, else /var/cache/pvgen/kernel-build when writable, else ~/.cache/pvgen/kernel-build",
+        };
+
+        public static readonly OptionSpec KernelCompiler = new()
+        {
+            Name = "kernel-cc", Kind = OptionKind.Text, ValueName = "CC", JsonKey = "kernel_cc", Section = Section,
+            Help = "With --kernel-source: the compiler Kbuild runs (CC=).", Default = "the one the configuration names (CONFIG_CC_VERSION_TEXT) when installed, else gcc",
+        };
+
+        public static readonly OptionSpec Templates = new()
+        {
+            Name = "templates", Kind = OptionKind.Path, ValueName = "DIR", JsonKey = "templates", Section = Section,
+            Help = "With --kernel-source: template override directory for the drop-ins (files there replace templates/kernel/*).",
+        };
+
+        public static readonly OptionSpec[] Kernel = [KernelSource, Objects, KernelCache, KernelCompiler, Templates];
+    }
+
+    /// <summary>pvgen annotate: the "annotate" section.</summary>
+    public static class Annotate
+    {
+        public const string Section = "annotate";
+
+        public static readonly OptionSpec Objects = new()
+        {
+            Name = "object", Kind = OptionKind.PathList, Positional = Positional.OneOrMore,
+            Help = "Plain-style relocatable objects (.o) to write site records into.",
+        };
+
+        public static readonly OptionSpec RecordFormat = new()
+        {
+            Name = "record-format", Aliases = ["--format"], Kind = OptionKind.Choice, ValueName = "FORMAT", JsonKey = "record_format", Section = Section,
+            Help = "Record format to write: "
+                + string.Join(", ", Binary.Annotating.ObjectAnnotator.Writable.Select(f => $"{f.Name} ({f.Stride}-byte {f.Section}, {f.Kernels})"))
+                + "; alt14 writes the DIRECT_CALL entry and its replacement in .altinstr_replacement, and records tail jumps with a jmp replacement.",
+            Default = "para16 on x86-64, para8 on i386",
+            Choices = [.. Binary.Annotating.ObjectAnnotator.Writable.Select(f => f.Name)],
+            ChoiceAliases = X86.Records.RecordFormats.LegacyAliases,
+        };
+
+        public static readonly OptionSpec Report = new()
+        {
+            Name = "report", Kind = OptionKind.Choice, JsonKey = "report", Section = Section,
+            Help = "table (for people) or json (pvgen.annotate/1: the records written and the references left without one, with the reason).",
+            Default = "table", Choices = ["table", "json"],
+        };
+
+        public static readonly OptionSpec Output = new()
+        {
+            Name = "output", Aliases = ["-o"], Kind = OptionKind.Path, ValueName = "OUT",
+            Help = "The annotated object (one input), or a directory for several; written only when every input is annotated.",
+        };
+    }
+
+    /// <summary>pvgen prove: the "prove" section.</summary>
+    public static class Prove
+    {
+        public const string Section = "prove";
+
+        public static readonly OptionSpec Compilers = Common.Compilers(Section);
+
+        public static readonly OptionSpec Optimizations = Common.Optimizations(Section, "O0,O2");
+
+        public static readonly OptionSpec RecordFormats = new()
+        {
+            Name = "record-format", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "FORMAT", JsonKey = "record_formats", Section = Section,
+            Help = "Record formats to prove (repeatable or comma-separated); each target proves those its kernels used (x86-64: para16, para6, alt14; i386: para8, para6, alt14).",
+            Default = "every format the target supports",
+            Choices = [.. Proving.ProveFormat.Names],
+        };
+
+        public static readonly OptionSpec Styles = new()
+        {
+            Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
+            Help = "Styles to prove: macro (the generated records) and plain (the plain style annotated by pvgen annotate).",
+            Default = "macro,plain", Choices = [.. Proving.ProveStyles.All],
+        };
+
+        public static readonly OptionSpec Format = Common.Format(Section, "table (for people) or json (pvgen.prove/1).", "table", "table", "json");
+
+        public static readonly OptionSpec KeepBuild = Common.KeepBuild(Section, "Keep the generated headers, harness sources, objects and programs in DIR.");
+
+        public static readonly OptionSpec Jobs = Common.Jobs(Section);
     }
 
     /// <summary>The keys of one entry under "ops" in pvgen.json (an exact op path or a glob such as "irq.*").</summary>
@@ -425,6 +534,86 @@ public static class OptionTable
             Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site.",
         };
 
-        public static readonly OptionSpec[] All = [Signature, Name, Clobbers, Skip, Jump, Native];
+        public static readonly OptionSpec Wrapper = new()
+        {
+            Name = "wrapper", Kind = OptionKind.Text, JsonKey = "wrapper",
+            Help = "The kernel's inline wrapper that calls the op, e.g. \"write_cr3\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec WrapperSignature = new()
+        {
+            Name = "wrapper-signature", Kind = OptionKind.Text, JsonKey = "wrapper_signature",
+            Help = "The wrapper's C type with parameter names, e.g. \"void (unsigned long x)\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec CalleeSave = new()
+        {
+            Name = "callee-save", Kind = OptionKind.Flag, JsonKey = "callee_save",
+            Help = "The op is called with the callee-save convention (written by pvgen import; the header's paravirt_callee_save member decides).",
+        };
+
+        public static readonly OptionSpec NativeAsm = new()
+        {
+            Name = "native-asm", Kind = OptionKind.Text, JsonKey = "native_asm",
+            Help = "The native alternative as assembler text, e.g. \"pushf; pop %rax;\" (written by pvgen import; \"native\" holds its bytes).",
+        };
+
+        public static readonly OptionSpec Condition = new()
+        {
+            Name = "condition", Kind = OptionKind.Text, JsonKey = "condition",
+            Help = "When the native alternative replaces the call, as the kernel writes it, e.g. \"ALT_NOT(X86_FEATURE_XENPV)\" (written by pvgen import; informational).",
+        };
+
+        public static readonly OptionSpec[] All = [Signature, Name, Clobbers, Skip, Jump, Native, Wrapper, WrapperSignature, CalleeSave, NativeAsm, Condition];
+    }
+
+    /// <summary>pvgen import: a kernel's paravirt.h to a pvgen.json. Command line only (it writes the pvgen.json).</summary>
+    public static class Import
+    {
+        public static readonly OptionSpec ParavirtHeader = new()
+        {
+            Name = "paravirt-h", Kind = OptionKind.Path, Positional = Positional.ExactlyOne,
+            Help = "The kernel's arch/x86/include/asm/paravirt.h (a path inside --kernel-tree also works).",
+        };
+
+        public static readonly OptionSpec KernelTree = new()
+        {
+            Name = "kernel-tree", Kind = OptionKind.Path, ValueName = "SRC",
+            Help = "The kernel source tree (or Debian's linux-headers-*-common).",
+        };
+
+        public static readonly OptionSpec KernelBuild = new()
+        {
+            Name = "kernel-build", Kind = OptionKind.Path, ValueName = "OBJ",
+            Help = "The build tree with .config and generated headers (Debian's linux-headers-*-FLAVOUR).", Default = "the source tree",
+        };
+
+        public static readonly OptionSpec TypesHeader = new()
+        {
+            Name = "types-header", Kind = OptionKind.Path, ValueName = "FILE",
+            Help = "The header with the ops struct and the PVOP_* families.", Default = "paravirt_types.h next to paravirt.h",
+        };
+
+        public static readonly OptionSpec Struct = new()
+        {
+            Name = "struct", Aliases = ["-s"], Kind = OptionKind.Text, ValueName = "NAME", Help = "The ops struct.", Default = "paravirt_patch_template",
+        };
+
+        public static readonly OptionSpec Symbol = new()
+        {
+            Name = "symbol", Kind = OptionKind.Text, ValueName = "SYM", Help = "The table's symbol.", Default = "the header's one 'extern struct NAME SYM;' (pv_ops)",
+        };
+
+        public static readonly OptionSpec DropIn = new()
+        {
+            Name = "drop-in", Kind = OptionKind.Path, ValueName = "DIR",
+            Help = "Also write the drop-in paravirt_types.h of each style, as DIR/macro/<tree path> and DIR/plain/<tree path>.",
+        };
+
+        public static readonly OptionSpec Templates = new()
+        {
+            Name = "templates", Kind = OptionKind.Path, ValueName = "DIR",
+            Help = "Template override directory for the drop-ins: files there replace templates/kernel/*.",
+        };
     }
 }

@@ -27,7 +27,7 @@ public static class Verbs
 
     private static readonly OptionSpec[] GenerateInputs =
     [
-        .. Inputs, OptionTable.Generate.Styles, OptionTable.Generate.Templates, .. OptionTable.Generate.Settings, .. OptionTable.CSharp.All,
+        .. Inputs, OptionTable.Generate.Styles, OptionTable.Generate.TemplateSet, OptionTable.Generate.Templates, .. OptionTable.Generate.Settings, .. OptionTable.CSharp.All,
     ];
 
     public static readonly VerbSpec Generate = new("generate",
@@ -80,19 +80,58 @@ public static class Verbs
 
     public static readonly VerbSpec Diff = new("diff",
         "Build caller code against both styles and measure the macro approach against the reloc approach.",
-        "Build the same caller code against the macro-style and the plain-style wrappers and measure the macro approach (.parainstructions records) against the reloc approach (relocations + disassembly): sites found, tail jumps, site lengths, register save/spill cost and code size per function, sites lost (GOT, pointer loaded and reused, addresses taken), relocation types and whether they survive a link, and a verdict per op. --target takes a comma-separated list here (x86_64,i386): the header is parsed per target.",
+        "Build the same caller code against the macro-style and the plain-style wrappers and measure the macro approach (.parainstructions records) against the reloc approach (relocations + disassembly): sites found, tail jumps, site lengths, register save/spill cost and code size per function, sites lost (GOT, pointer loaded and reused, addresses taken, retpoline thunk calls), relocation types and whether they survive a link, and a verdict per op. --target takes a comma-separated list here (x86_64,i386): the header is parsed per target. With --kernel-source the code is a real kernel's: its paravirt.h is imported, drop-in PVOP_* families are generated in both styles, and the objects are built by the kernel's own Kbuild three times (the kernel's macros, the macro drop-in, the plain drop-in; objtool runs as in a real build); the report adds, per object, the proof that the macro drop-in reproduces the kernel's records and the warnings each drop-in adds. --keep-build DIR then keeps the objects as DIR/kernel/..., DIR/macro/..., DIR/plain/....",
         [
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --cc gcc,clang --target x86_64,i386 --opt O2,Os,O0 --pic no,yes",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --corpus my.c --format html -o diff.html",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --style macro,plain,marker --keep-build out/diff",
+            "pvgen diff --kernel-source /usr/src/linux-source-6.1.tar.xz --kernel-build /usr/src/linux-headers-6.1.0-57-amd64",
+            "pvgen diff --kernel-source SRC --kernel-build OBJ --objects mm/memory.o,arch/x86/mm/pgtable.o --format json -o k.json --keep-build objs",
         ],
         [
             .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Styles, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
-            OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs,
+            OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs, .. OptionTable.Diff.Kernel,
         ]);
 
-    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Check, Diff];
+    public static readonly VerbSpec Annotate = new("annotate",
+        "Write site records into plain-style objects, objtool-style (the reloc approach made patchable).",
+        "Write site records into plain-style objects, from the sites pvgen scan finds: one record per indirect call through the table (and per tail jump where the format can say so: alt14, or an op configured \"jump\": true), with its relocation, so the linker carries the records like those the macro style's inline asm emits. References that cannot be patched in place (a pointer loaded and reused, GOT loads, addresses taken, tail jumps in .parainstructions, encodings alt_replace_call() refuses) get no record and are listed with the reason. Written with LibObjectFile; the output passes readelf -a and pvgen check --object. Bad or already-annotated input: an error, nothing written. Exit codes: 0 annotated, 2 bad input.",
+        [
+            "pvgen annotate build/irq.o --config examples/linux-5.10-x86_64/pvgen.json -o build/irq.annotated.o",
+            "pvgen annotate a.o b.o --symbol pv_ops --record-format alt14 -o annotated/",
+        ],
+        [
+            OptionTable.Annotate.Objects, OptionTable.Common.Model, .. Inputs.Where(o => o != OptionTable.Input.Header),
+            OptionTable.Annotate.RecordFormat, OptionTable.Generate.ClobberEra, OptionTable.Generate.DirectCallSymbol, OptionTable.Annotate.Report, OptionTable.Annotate.Output,
+        ]);
+
+    public static readonly VerbSpec Prove = new("prove",
+        "Patch running programs in every style and record format, and show they behave the same.",
+        "Prove at run time that the records are right. For each style (macro; plain annotated with pvgen annotate) and every record format the target supports, build a user-space program from generated templates (prove/*: a table of logging default implementations, a second \"hypervisor\" set, the exerciser and the caller corpus as the workload, and a patcher that walks the records between the linker script's section symbols like the kernel's), run the workload unpatched, then with the table pointing at the hypervisor's set and every recorded site patched (a direct call or jump plus NOPs, alt_replace_call() semantics for DIRECT_CALL entries, native bytes where configured, fitting and safe in user space), and compare the event logs. Patched bytes are verified against the program's symbols, every patched site must run as a direct call, and each reference left indirect is listed with the reason. --target takes a comma-separated list (x86_64,i386). Exit codes: 0 every program behaves the same, 1 a difference (op, site and first differing event named), 2 bad input (or a workload that fails unpatched).",
+        [
+            "pvgen prove --config examples/linux-5.10-x86_64/pvgen.json",
+            "pvgen prove hv.h --struct hv_ops --corpus calls.c --target x86_64,i386 --cc gcc,clang --opt O0,O2",
+            "pvgen prove --config examples/toy/pvgen.json --style plain --record-format alt14 --format json -o proof.json",
+        ],
+        [
+            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Prove.Compilers, OptionTable.Prove.Optimizations, OptionTable.Prove.RecordFormats, OptionTable.Prove.Styles,
+            OptionTable.Generate.Templates, OptionTable.Prove.Format, OptionTable.Common.Output("file"), OptionTable.Prove.KeepBuild, OptionTable.Prove.Jobs,
+        ]);
+
+    public static readonly VerbSpec Import = new("import",
+        "Read a kernel's paravirt.h: what it knows about each op, as a pvgen.json.",
+        "Read a kernel's paravirt.h through libclang, with the kernel's own flags, and write what it knows about every op it calls as a pvgen.json: the wrapper and its C signature, whether the op is callee-save (and the signature its wrapper calls it with, which the ops struct does not carry), its native alternative (assembled to bytes) and condition, its clobbers, jump ops. Ops the header never calls, the PVOP_* families and the macro section a drop-in replaces are listed under \"import\". The file is a pvgen.json for the other verbs: pvgen parse --config FILE reads the same table with every callee-save op typed.",
+        [
+            "pvgen import arch/x86/include/asm/paravirt.h --kernel-tree /usr/src/linux-headers-6.1.0-57-common --kernel-build /usr/src/linux-headers-6.1.0-57-amd64 -o pv_ops.import.json",
+            "pvgen import arch/x86/include/asm/paravirt.h --kernel-tree SRC --kernel-build OBJ -o pv.json --drop-in out",
+        ],
+        [
+            OptionTable.Import.ParavirtHeader, OptionTable.Import.KernelTree, OptionTable.Import.KernelBuild, OptionTable.Import.TypesHeader,
+            OptionTable.Import.Struct, OptionTable.Import.Symbol, OptionTable.Common.Output("file"), OptionTable.Import.DropIn, OptionTable.Import.Templates,
+        ]);
+
+    public static readonly IReadOnlyList<VerbSpec> All = [Parse, Generate, Model, TemplatesExport, Scan, Annotate, Check, Diff, Prove, Import];
 
     /// <summary>Every pvgen.json section and the keys it may hold, from every verb's options (a key may be shared, e.g. cc).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<OptionSpec>> Sections { get; } = All

@@ -56,7 +56,10 @@ public static class DiffWorkflow
         string macro = Path.Combine(directory, $"{generated.Plan.BaseName}_macro.h");
         string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
         string? markerHeader = marker ? Path.Combine(directory, $"{generated.Plan.BaseName}_marker.h") : null;
-        return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops), markerHeader);
+        // Measurement 7 generates its own copies (one directory per style and format) from the same request.
+        string? header = settings.Text(Options.OptionTable.Generate.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
+        return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops),
+            new Proving.ProveTarget(request, header), markerHeader);
     }
 
     private static IReadOnlyList<string> Corpus(Settings settings)

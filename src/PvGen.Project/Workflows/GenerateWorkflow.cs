@@ -12,14 +12,16 @@ namespace PvGen.Project.Workflows;
 /// <param name="Written">Files replaced (relative to the output directory); empty with --check.</param>
 /// <param name="Stale">With --check: the files that would change.</param>
 /// <param name="Changes">Op changes against the model of the previous generation (null: first generation).</param>
+/// <param name="FromStamp">Nothing the run reads or wrote had changed since the last one (its stamp held): nothing was parsed or rendered.</param>
 public sealed record GenerateResult(
     string OutputDirectory,
-    GenerationOutput Output,
+    GenerationFacts Facts,
     IReadOnlyList<Diagnostic> Diagnostics,
     IReadOnlyList<string> Written,
     IReadOnlyList<string> Unchanged,
     IReadOnlyList<string> Stale,
-    IReadOnlyList<OpChange>? Changes);
+    IReadOnlyList<OpChange>? Changes,
+    bool FromStamp = false);
 
 /// <summary>pvgen generate and pvgen model: settings to a generation request, and the files it gives.</summary>
 public static class GenerateWorkflow
@@ -27,29 +29,74 @@ public static class GenerateWorkflow
     private static readonly string[] BothStyles = ["macro", "plain"];
 
     /// <summary>Generates into <paramref name="outputDirectory"/>: every file together or none (with --check: nothing, the stale list).</summary>
+    /// <remarks>
+    /// A run whose stamp holds (the same tool and command, every file read and written as it was: see
+    /// <see cref="GenerationStamp"/>) gives the same result without parsing or rendering; any other run is a full run that
+    /// stamps what it read and wrote.
+    /// </remarks>
     public static GenerateResult Run(Settings settings, string outputDirectory, bool checkOnly)
     {
+        string command = StampCommand(settings, outputDirectory);
+        if (GenerationStamp.Load(outputDirectory) is { } stamp && stamp.Holds(ToolIdentity.Current, command, outputDirectory))
+        {
+            var files = stamp.Facts.Files;
+            return new GenerateResult(outputDirectory, stamp.Facts, stamp.Facts.Diagnostics, [], checkOnly ? [] : files, [], [], FromStamp: true);
+        }
+
         TemplateWarmUp.Start();
         var diagnostics = new List<Diagnostic>();
-        var request = Request(settings, outputDirectory, diagnostics);
+        var read = new List<string>();
+        var request = Request(settings, outputDirectory, diagnostics, read: read);
         var output = Generator.Generate(request);
         diagnostics.AddRange(output.Diagnostics);
+        var facts = GenerationFacts.From(output, [.. diagnostics]);
         var changes = PreviousModel(outputDirectory, diagnostics) is { } previous ? ChangeReport.Compare(previous, request.Model) : null;
         if (checkOnly)
         {
             var stale = output.Files.Where(f => f.Path != Generator.ModelFile && AtomicFile.IsStale(Path.Combine(outputDirectory, f.Path), f.Content)).Select(f => f.Path).ToList();
-            return new GenerateResult(outputDirectory, output, diagnostics, [], [], stale, changes);
+            return new GenerateResult(outputDirectory, facts, diagnostics, [], [], stale, changes);
         }
 
-        var written = AtomicFile.CommitAll(output.Files.Select(f => (Path.Combine(outputDirectory, f.Path), AtomicFile.Bytes(f.Content))))
+        // Inputs are hashed before the outputs are written: an input edited meanwhile fails the next run's check.
+        var inputs = read.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(f => StampedFile.Of(f)).ToList();
+        var contents = output.Files.Select(f => (f.Path, Bytes: AtomicFile.Bytes(f.Content))).ToList();
+        GenerationStamp.Remove(outputDirectory);
+        var written = AtomicFile.CommitAll(contents.Select(f => (Path.Combine(outputDirectory, f.Path), f.Bytes)))
             .Select(p => Path.GetRelativePath(outputDirectory, p).Replace('\\', '/'))
             .ToHashSet(StringComparer.Ordinal);
-        return new GenerateResult(outputDirectory, output, diagnostics,
+        new GenerationStamp(ToolIdentity.Current, command, inputs, [.. contents.Select(f => StampedFile.Of(f.Path, f.Bytes))], facts).Write(outputDirectory);
+        return new GenerateResult(outputDirectory, facts, diagnostics,
             [.. output.Files.Select(f => f.Path).Where(written.Contains)], [.. output.Files.Select(f => f.Path).Where(p => !written.Contains(p))], [], changes);
     }
 
+    /// <summary>Everything of a generate command that is not a file: the directories, every option as given (but --check) and the template directory's listing.</summary>
+    public static string StampCommand(Settings settings, string outputDirectory)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("cwd=").Append(settings.WorkingDirectory).Append("\nout=").Append(Path.GetFullPath(outputDirectory));
+        foreach (var option in settings.Verb.Options.Where(o => o.Name != Gen.Check.Name).OrderBy(o => o.Name, StringComparer.Ordinal))
+        {
+            if (settings.CommandLine(option) is { } values)
+            {
+                text.Append('\n').Append(option.Name).Append('=').AppendJoin('\u001f', values);
+            }
+        }
+
+        text.Append("\nconfig=").Append(settings.Config.SourcePath is { } config ? Path.GetFullPath(config, settings.WorkingDirectory) : "-");
+        if (settings.Path(Gen.Templates) is { } templates && Directory.Exists(templates))
+        {
+            foreach (string file in Directory.EnumerateFiles(templates, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                text.Append("\ntemplate=").Append(file);
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The generation request: the header parsed (or a model JSON given as HEADER read), every setting bound.</summary>
-    public static GenerationRequest Request(Settings settings, string outputDirectory, List<Diagnostic> diagnostics, Target? target = null, IReadOnlyList<string>? styles = null)
+    /// <param name="read">When given, receives every file the request was made from (for the run's stamp).</param>
+    public static GenerationRequest Request(Settings settings, string outputDirectory, List<Diagnostic> diagnostics, Target? target = null, IReadOnlyList<string>? styles = null, List<string>? read = null)
     {
         OpsModel model;
         CompileEnvironment environment;
@@ -58,6 +105,7 @@ public static class GenerateWorkflow
         if (argument is not null && argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && target is null)
         {
             string modelPath = settings.Path(Input.Header)!;
+            read?.Add(modelPath);
             model = ModelJson.Load(settings.Display(modelPath));
             headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File, settings.WorkingDirectory) : null;
             environment = new CompileEnvironment(model.Target, settings.Path(Input.KernelTree), settings.Path(Input.KernelBuild),
@@ -72,6 +120,7 @@ public static class GenerateWorkflow
         {
             var parseRequest = ParseInputs.Request(settings, target);
             var parsed = ParseInputs.Parse(parseRequest, diagnostics);
+            read?.AddRange(parsed.Inclusions);
             model = parsed.Model!;
             headerPath = parseRequest.HeaderPath;
             environment = parseRequest.Environment;
@@ -86,11 +135,38 @@ public static class GenerateWorkflow
             throw PvGenException.Error(DiagnosticIds.TemplateNotFound, $"template directory '{settings.Display(templates)}' not found", settings.Where(Gen.Templates));
         }
 
+        if (read is not null)
+        {
+            if (settings.Config.SourcePath is { } config)
+            {
+                read.Add(Path.GetFullPath(config, settings.WorkingDirectory));
+            }
+
+            if (templates is not null)
+            {
+                read.AddRange(Directory.EnumerateFiles(templates, "*", SearchOption.AllDirectories));
+            }
+
+            foreach (string? treeRoot in new[] { environment.KernelTree, environment.KernelBuild })
+            {
+                if (treeRoot is not null)
+                {
+                    read.Add(Path.Combine(treeRoot, ".config"));
+                }
+            }
+
+            if (environment.KernelTree is { } source)
+            {
+                read.AddRange(X86.Records.KernelTreeFacts.FilesRead(source));
+            }
+        }
+
         return new GenerationRequest
         {
             Model = model,
             Config = settings.Config.Ops,
-            Settings = GenerateSettings(settings),
+            // Styles named by the caller (diff: macro and plain) are those styles exactly, so pvgen.json's template set does not apply.
+            Settings = styles is null ? GenerateSettings(settings) : GenerateSettings(settings) with { TemplateSet = null },
             Include = include,
             DeclareTable = settings.Flag(Gen.DeclareTable) ?? true,
             Invocation = Invocation.Render(settings, outputDirectory),
@@ -139,6 +215,7 @@ public static class GenerateWorkflow
             CallForm = settings.Choice(Gen.CallForm),
             CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
             DeclareTable = settings.Flag(Gen.DeclareTable),
+            TemplateSet = settings.Choice(Gen.TemplateSet),
             Locations = locations,
         };
     }

@@ -33,7 +33,7 @@ public static class ObjectWorkflows
 {
     public static ScanJob Scan(Settings settings, List<Diagnostic> diagnostics)
     {
-        var files = Inputs(settings, ScanOpts.Paths);
+        var files = Inputs(settings, ScanOpts.Paths, diagnostics);
         var model = ParseInputs.ModelOrParse(settings, diagnostics, required: false);
         var options = ScanOptions.ForModel(model, settings.Text(OptionTable.Input.Symbol)) with
         {
@@ -73,7 +73,7 @@ public static class ObjectWorkflows
             var model = ParseInputs.ModelOrParse(settings, diagnostics, required: true)!;
             var expected = ExpectedOps.From(model, settings.Config.Ops, GenerateWorkflow.GenerateSettings(settings));
             var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOptions.RecordFormat)) };
-            var files = Inputs(settings, CheckOptions.Objects);
+            var files = Inputs(settings, CheckOptions.Objects, diagnostics);
             return new ObjectCheckJob(files, model, expected, options, Jobs(settings, CheckOptions.Jobs), report);
         }
 
@@ -97,7 +97,7 @@ public static class ObjectWorkflows
         }
         catch (FileNotFoundException e)
         {
-            throw settings.Invalid(option, e.Message);
+            throw settings.Invalid(option, RuntimeMessages.Describe(e));
         }
 
         return found.Count > 0 ? found : throw PvGenException.Error(DiagnosticIds.BadOption, "no C compiler found: install gcc (and clang-19 for the second compiler), or pass --cc PATH");
@@ -109,12 +109,20 @@ public static class ObjectWorkflows
         new(settings.Choice(format) ?? format.Default!, settings.Path(settings.Verb.Find("output")!));
 
     /// <summary>Paths given to scan or check: each must exist; directories are expanded to the objects below them.</summary>
-    private static IReadOnlyList<string> Inputs(Settings settings, OptionSpec option)
+    /// <param name="diagnostics">Receives a warning for each directory entry skipped (a FIFO or device named *.ko, a dangling link).</param>
+    private static IReadOnlyList<string> Inputs(Settings settings, OptionSpec option, List<Diagnostic> diagnostics)
     {
         // Reported as given: a relative argument stays relative in every message and report.
         var given = (settings.CommandLine(option) ?? [])
             .SelectMany(v => option.SplitCommas ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [v])
             .ToList();
+
+        // An empty argument (an unset shell variable) names nothing: never "0 objects, every record verified".
+        if (given.Count == 0 || given.Any(p => p.Length == 0))
+        {
+            throw settings.Invalid(option, "an empty path names no object: give a file or directory");
+        }
+
         foreach (string path in given)
         {
             string full = System.IO.Path.GetFullPath(path, settings.WorkingDirectory);
@@ -122,17 +130,25 @@ public static class ObjectWorkflows
             {
                 throw PvGenException.Error(DiagnosticIds.FileNotFound, $"'{path}' not found");
             }
+        }
 
-            // A directory holding no objects is an input error, never "0 objects, ok" (modules compressed in a way we do not read, say).
-            if (Directory.Exists(full) && ObjectScanner.ExpandInputs([path]).Count == 0)
+        var files = ObjectScanner.ExpandInputs(given, diagnostics);
+
+        // A directory holding no objects is an input error, never "0 objects, ok" (modules compressed in a way we do not read, say);
+        // the warnings for entries skipped on the way (a FIFO named *.ko) are printed with it.
+        foreach (string path in given.Where(p => Directory.Exists(System.IO.Path.GetFullPath(p, settings.WorkingDirectory))))
+        {
+            string prefix = path.EndsWith('/') ? path : path + "/";
+            if (!files.Any(f => f.StartsWith(prefix, StringComparison.Ordinal)) && ObjectScanner.ExpandInputs([path]).Count == 0)
             {
                 throw PvGenException.Error(DiagnosticIds.FileNotFound,
                     $"no object files under '{path}' (.o, .ko, .a, vmlinux, and .o/.ko compressed as .xz, .zst or .gz)");
             }
         }
 
-        return ObjectScanner.ExpandInputs(given);
+        return files;
     }
 
+    /// <summary>A format named by the option (its canonical choice), or null to detect it per object.</summary>
     private static X86.Records.RecordFormat? RecordFormat(string? name) => name is null or "auto" ? null : X86.Records.RecordFormats.Find(name);
 }

@@ -35,7 +35,7 @@ public static class ParseInputs
             IncludeDirs = settings.List(Input.IncludeDirs),
             Defines = Defines(settings),
             Includes = settings.List(Input.Includes),
-            Std = settings.Text(Input.Std) ?? "gnu11",
+            Std = Std(settings),
             KernelTree = kernelTree,
             KernelBuild = kernelBuild,
             ResourceDir = settings.Path(Input.ResourceDir),
@@ -121,6 +121,15 @@ public static class ParseInputs
     {
         var targets = Targets(settings);
         return targets.Count == 1 ? targets[0] : throw settings.Invalid(Input.Target, $"pvgen {settings.Verb.Path} lays out for one target (got {string.Join(", ", targets.Select(t => t.Arch))}); diff takes several");
+    }
+
+    /// <summary>A C standard clang knows: libclang says only "AstReadError" for any other.</summary>
+    private static string Std(Settings settings)
+    {
+        string std = settings.Text(Input.Std) ?? Input.Std.Default!;
+        return CompilerFlags.CStandards.Contains(std, StringComparer.Ordinal)
+            ? std
+            : throw settings.Invalid(Input.Std, $"'{std}' is not a C standard clang knows{Suggestions.Hint(std, CompilerFlags.CStandards)}");
     }
 
     /// <summary>-D values are C macro names: a bad one is an error here, not a libclang message without a file.</summary>

@@ -15,10 +15,16 @@ public sealed partial record KernelTreeFacts(RecordFormat? RecordFormat, Clobber
     /// <summary>Where the eras keep the paravirt and alternatives headers (2.6.20-2.6.23 asm-i386, 2.6.24-2.6.27 asm-x86, later arch/x86).</summary>
     private static readonly string[] HeaderDirectories = ["arch/x86/include/asm", "include/asm-x86", "include/asm-i386"];
 
+    private static readonly string[] HeaderNames = ["alternative.h", "paravirt_types.h", "paravirt.h"];
+
+    /// <summary>Every file <see cref="Read"/> looks at, present or not (a later run must find each as it was).</summary>
+    public static IEnumerable<string> FilesRead(string sourceTree) =>
+        HeaderNames.SelectMany(name => HeaderDirectories.Select(dir => Path.Combine(sourceTree, dir, name)));
+
     public static KernelTreeFacts Read(string sourceTree, int pointerSize)
     {
-        string alternative = ReadHeaders(sourceTree, "alternative.h");
-        string paravirt = ReadHeaders(sourceTree, "paravirt_types.h") + ReadHeaders(sourceTree, "paravirt.h");
+        string alternative = ReadHeaders(sourceTree, HeaderNames[0]);
+        string paravirt = ReadHeaders(sourceTree, HeaderNames[1]) + ReadHeaders(sourceTree, HeaderNames[2]);
 
         ClobberEra? era = DefinesMacro(paravirt, "CLBR_EDI") ? X86.ClobberEra.Linux2625
             : DefinesMacro(paravirt, "CLBR_ANY") ? X86.ClobberEra.Linux2620

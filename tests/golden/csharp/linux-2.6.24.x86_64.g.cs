@@ -3,6 +3,7 @@
 //   Edit the header and rerun `pvgen parse`; changes to this file are lost.
 // </auto-generated>
 #nullable enable
+#pragma warning disable CS1591
 
 namespace PvGen.Examples
 {

@@ -1,0 +1,79 @@
+using PvGen.TestSupport;
+using Xunit;
+
+namespace PvGen.Project.Tests;
+
+/// <summary>
+/// What the pvgen process prints for inputs that are wrong in ways the runtime reports (a directory where a file is
+/// expected, a file where a directory is needed): pvgen's words and exit 2, never a .NET resource key (the build strips
+/// the runtime's texts) or a stack trace. The oracle for what the path is: the file system as the test made it.
+/// </summary>
+public sealed class UserMessageTests
+{
+    [Fact]
+    public void A_directory_given_as_the_model_is_said_to_be_a_directory()
+    {
+        string dir = Repo.TempDir("messages");
+        Directory.CreateDirectory(Path.Combine(dir, "model.json"));
+        File.WriteAllText(Path.Combine(dir, "x.o"), "not an object");
+
+        var run = Tool.Pvgen(["scan", "--model", "model.json", "x.o"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("model file 'model.json' cannot be read: it is a directory, not a file", run.Stderr, StringComparison.Ordinal);
+        UserMessages.AssertOurs(run.Stderr, "scan --model DIR");
+    }
+
+    [Fact]
+    public void Exporting_templates_below_a_file_names_the_file()
+    {
+        string dir = Repo.TempDir("messages");
+        File.WriteAllText(Path.Combine(dir, "out"), "a file, not a directory\n");
+
+        var run = Tool.Pvgen(["templates", "export", "out/templates"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"'{Path.Combine(dir, "out")}' is a file, not a directory", run.Stderr, StringComparison.Ordinal);
+        UserMessages.AssertOurs(run.Stderr, "templates export below a file");
+        Assert.Equal("a file, not a directory\n", File.ReadAllText(Path.Combine(dir, "out")));
+    }
+
+    [Theory]
+    [InlineData("{ \"pointer_size\": \"eight\" }")]
+    [InlineData("{ \"ops\": 5 }")]
+    [InlineData("[1, 2]")]
+    public void A_model_of_the_wrong_shape_is_a_located_error_in_words(string json)
+    {
+        string dir = Repo.TempDir("messages");
+        File.WriteAllText(Path.Combine(dir, "m.json"), json);
+        File.WriteAllText(Path.Combine(dir, "x.o"), "not an object");
+
+        var run = Tool.Pvgen(["scan", "--model", "m.json", "x.o"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"^m\.json:1:\d+: error: not a valid model: [a-z]", run.Stderr);
+        UserMessages.AssertOurs(run.Stderr, json);
+    }
+
+    /// <summary>
+    /// Bad parse inputs are refused before libclang sees them: it answers an unknown -std with only "AstReadError", and a
+    /// bad -D with a diagnostic located in a file with no name. The oracle for "unknown": clang -fsyntax-only rejects it too.
+    /// </summary>
+    [Theory]
+    [InlineData("--std", "c99x", "pvgen: error: --std: 'c99x' is not a C standard clang knows (did you mean 'c99'?)", "-std=c99x")]
+    [InlineData("-D", "1BAD=2", "pvgen: error: --define: '1BAD=2' does not define a macro: NAME or NAME=VALUE, NAME a C identifier", "-D1BAD=2")]
+    public void Bad_parse_inputs_are_refused_in_words_before_libclang(string option, string value, string expected, string clangFlag)
+    {
+        string clang = Tool.Find("clang-19") ?? Tool.Find("clang") ?? "gcc";
+        string dir = Repo.TempDir("messages");
+        File.WriteAllText(Path.Combine(dir, "empty.c"), "int x;\n");
+        var oracle = Tool.Run(clang, ["-fsyntax-only", clangFlag, "empty.c"], dir);
+        Assert.True(oracle.ExitCode != 0 || oracle.Stderr.Length > 0, $"{clang} accepts {clangFlag}: the test's premise is wrong");
+
+        var run = Tool.Pvgen(["parse", "--config", Examples.ConfigPath("toy"), option, value]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected + " [PVG0003]", run.Stderr.Split('\n')[0]);
+        UserMessages.AssertOurs(run.Stderr, $"{option} {value}");
+    }
+}
