@@ -31,16 +31,20 @@ internal static class ElfObjectScanner
         var errors = new List<string>();
         var sites = new List<Site>();
         var source = SiteSource.Relocations;
-        IEnumerable<SectionHit> found;
+        List<SectionHit> found;
         if (elfObject.IsLinked && (options.SiteDiscovery == SiteDiscovery.Operands || (options.SiteDiscovery == SiteDiscovery.Auto && !HasCodeRelocations(elf))))
         {
             source = SiteSource.Operands;
-            found = OperandSites.Collect(elfObject, options, errors);
+            found = [.. OperandSites.Collect(elfObject, options, errors)];
         }
         else
         {
-            found = CollectHits(elf, is64, options.Symbols, errors);
+            found = [.. CollectHits(elf, is64, options.Symbols, errors)];
         }
+
+        // NONE relocations patch nothing: they are the marker style's markers, not references the code makes.
+        var markerHits = found.Where(h => h.Hit.Info.Mode == RelocationMode.Marker).ToList();
+        found.RemoveAll(h => h.Hit.Info.Mode == RelocationMode.Marker);
 
         foreach (var group in found.GroupBy(h => h.Section))
         {
@@ -84,14 +88,17 @@ internal static class ElfObjectScanner
 
         var (records, format, alternatives) = PvRecords.Combine(para, alt);
         var (markedSites, markedRecords) = Match(sites, records);
+        var markers = markerHits.Count == 0 && !HasMarkerRecords(elf) ? EquatableArray<Marker>.Empty : Markers.Pair(elfObject, markerHits, markedSites, names, errors);
         string? error = errors.Count switch
         {
             0 => null,
             1 => errors[0],
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
-        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source };
+        return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source, Markers = markers };
     }
+
+    private static bool HasMarkerRecords(ElfFile elf) => elf.Sections.Any(s => s.Name.Value == MarkerRecord.Section);
 
     /// <summary>Whether any relocation table patches an executable section (a vmlinux from 6.5 on has none at all).</summary>
     private static bool HasCodeRelocations(ElfFile elf) =>

@@ -181,6 +181,9 @@ public sealed record ScannedObject(
     /// <summary>How the sites were found.</summary>
     public SiteSource SitesFrom { get; init; } = SiteSource.Relocations;
 
+    /// <summary>The marker style's markers (NONE relocations against the table), each paired with its site or said why not.</summary>
+    public EquatableArray<Marker> Markers { get; init; } = EquatableArray<Marker>.Empty;
+
     public static ScannedObject Failed(string path, string? machine, string error) =>
         new(path, machine, error, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, false);
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PvGen.Comparison;
 
 /// <summary>The whole diff: schema pvgen.diff/1 (docs/diff-schema.md). Property names become snake_case in JSON.</summary>
@@ -40,7 +42,53 @@ public sealed record BuildResult(
     IReadOnlyList<RelocTypeCount> RelocTypes,
     LinkResult? Link,
     IReadOnlyList<OpVerdict> Ops,
-    Behaviour? Behaviour = null);
+    Behaviour? Behaviour = null)
+{
+    /// <summary>The marker style's measures (null, and absent from the JSON, unless --style asked for marker).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MarkerMeasures? Marker { get; init; }
+}
+
+/// <summary>
+/// The marker style in one build: the same measures as the other two columns (sites, lengths, code, saves) for the sites its
+/// markers were paired with, plus how far each marker sat from its call.
+/// </summary>
+/// <param name="Error">The marker style did not build (everything else is zero).</param>
+/// <param name="Counts">Sites = markers paired with a call or jmp (References = every marker found).</param>
+/// <param name="Markers">Every marker found: the NONE relocations against the table.</param>
+/// <param name="Distances">Bytes from marker to paired site, to how many markers sat that far.</param>
+/// <param name="Sites">Each marker, with its paired site (Kind call/jmp) or, unpaired, null Kind and the reason.</param>
+/// <param name="UnmarkedCalls">Calls and jumps through the table in the marker-style objects that no marker describes (the corpus calling the table directly).</param>
+public sealed record MarkerMeasures(
+    string? Error,
+    ApproachCounts Counts,
+    int Markers,
+    int Paired,
+    int Unpaired,
+    IReadOnlyDictionary<long, int> Distances,
+    long MaxDistance,
+    long CodeBytes,
+    int SaveInstructions,
+    long SaveBytes,
+    IReadOnlyList<MarkerSite> Sites,
+    int UnmarkedCalls);
+
+/// <summary>One marker of a build and what it was paired with.</summary>
+/// <param name="Offset">The marker, section-relative.</param>
+/// <param name="SiteOffset">The paired call or jmp, or null.</param>
+/// <param name="Distance">SiteOffset - Offset in bytes, or null.</param>
+public sealed record MarkerSite(
+    string File,
+    string Section,
+    long Offset,
+    string Function,
+    string? Op,
+    long? SiteOffset,
+    string? Kind,
+    int? Length,
+    long? Distance,
+    int? InstructionsBetween,
+    string? Unpaired);
 
 /// <summary>Measurements 1 and 2 for one approach in one build.</summary>
 /// <param name="Sites">Sites the approach can patch in place: macro = .parainstructions records; reloc = call and jmp through the table.</param>
@@ -203,6 +251,39 @@ public sealed record DiffTotals(
     int PlainPatched = 0,
     int PlainLeftIndirect = 0)
 {
+    /// <summary>Every marker found in builds where the marker style built: equals the NONE relocations against the table (null without --style marker).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerSites { get; init; }
+
+    /// <summary>Markers no call or jmp could be paired with.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerUnpaired { get; init; }
+
+    /// <summary>Markers paired with their call or jmp (in-place sites of the marker style).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerPaired { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerJumps { get; init; }
+
+    /// <summary>The farthest a marker sat from its site, in bytes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? MarkerMaxDistance { get; init; }
+
+    /// <summary>Markers that sat on their call (distance 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerOnSite { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? MarkerBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerSaveInstructions { get; init; }
+
+    /// <summary>Builds where the marker style did not build.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarkerStyleFailed { get; init; }
+
     public long NetBytes => PlainBytes - MacroBytes;
 
     public int NetSaveInstructions => PlainSaveInstructions - MacroSaveInstructions;

@@ -9,6 +9,7 @@ namespace PvGen.Comparison;
 /// <param name="PlainHeader">Absolute path of BASE_plain.h (force-included).</param>
 /// <param name="CompileFlags">-D/-I/-include flags of the parse, absolute paths.</param>
 /// <param name="Expected">Per slot: native length and friends, from pvgen.json.</param>
+/// <param name="MarkerHeader">Absolute path of BASE_marker.h when the marker style is diffed too, else null.</param>
 /// <param name="Prove">What `pvgen prove` needs to run both styles of each build patched (measurement 7); null skips it.</param>
 public sealed record TargetInput(
     Target Target,
@@ -17,7 +18,8 @@ public sealed record TargetInput(
     string PlainHeader,
     IReadOnlyList<string> CompileFlags,
     IReadOnlyDictionary<int, ExpectedOp> Expected,
-    Proving.ProveTarget? Prove = null);
+    Proving.ProveTarget? Prove = null,
+    string? MarkerHeader = null);
 
 /// <summary>The matrix to build and where to build it.</summary>
 /// <param name="Corpus">Caller sources (absolute paths).</param>

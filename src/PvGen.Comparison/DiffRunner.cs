@@ -110,7 +110,11 @@ public static class DiffRunner
         }
 
         var identity = new BuildIdentity(key.Id, key.Compiler.Family, key.Compiler.Version, input.Target.Arch, key.Optimization, key.Pic);
-        return Measure(identity, input.Model, input.Expected, pairs, (plainObjects, references) => Link(key, plainObjects, corpus, directory, references));
+        var measured = Measure(identity, input.Model, input.Expected, pairs, (plainObjects, references) => Link(key, plainObjects, corpus, directory, references));
+
+        // The marker style, when asked for: its own objects under DIR/BUILD/marker/, measured beside the other two.
+        var scanOptions = ScanOptions.ForModel(input.Model) with { SkipObjectsWithoutSymbol = false };
+        return input.MarkerHeader is { } markerHeader ? measured with { Marker = MarkerBuild(key, corpus, markerHeader, directory, scanOptions, input.Expected) } : measured;
     }
 
     /// <summary>
@@ -200,6 +204,54 @@ public static class DiffRunner
             relocTypes,
             linked,
             macroError is null && plainError is null ? Verdicts(macroSites, relocRefs) : []);
+    }
+
+    /// <summary>
+    /// The marker style: each corpus file compiled against BASE_marker.h into DIR/BUILD/marker/, scanned, and its markers'
+    /// paired sites measured like the other styles' sites (in-place sites, lengths, code, saves), plus the distances.
+    /// </summary>
+    private static MarkerMeasures MarkerBuild(BuildKey key, IReadOnlyList<string> corpus, string header, string directory, ScanOptions scanOptions,
+        IReadOnlyDictionary<int, ExpectedOp> expected)
+    {
+        var sites = new List<MarkerSite>();
+        var paired = new List<SiteRecord>();
+        long bytes = 0, saveBytes = 0;
+        int saves = 0, unmarked = 0;
+        string? error = Try(() =>
+        {
+            foreach (string source in corpus)
+            {
+                string file = Path.GetFileName(source);
+                string output = Compile(key, source, header, Path.Combine(directory, "marker", Path.GetFileNameWithoutExtension(source) + ".o"), []);
+                var (scanned, functions) = Scan(output, scanOptions);
+                bytes += functions.Sum(f => f.Size);
+                saves += functions.Sum(f => f.SaveInstructions);
+                saveBytes += functions.Sum(f => f.SaveBytes);
+                var claimed = scanned.Markers.Where(m => m.SiteOffset is not null).Select(m => (m.Section, m.SiteOffset!.Value)).ToHashSet();
+                unmarked += scanned.Sites.Where(s => s.Kind is SiteKind.Call or SiteKind.Jmp).Select(s => (s.Section, s.Offset))
+                    .Concat(scanned.Sites.SelectMany(s => s.Feeds.Select(f => (s.Section, f.Offset)))).Distinct().Count(at => !claimed.Contains(at));
+                foreach (var m in scanned.Markers)
+                {
+                    string? kind = m.SiteKind is { } k ? Kind(k) : null;
+                    var function = ObjectFunctions.At(functions, m.Section, m.Offset);
+                    sites.Add(new MarkerSite(file, m.Section, m.Offset, function?.Name ?? m.FunctionSymbol ?? m.Section, m.Op, m.SiteOffset, kind, m.SiteLength,
+                        m.Distance, m.InstructionsBetween, m.Unpaired));
+                    if (m.SiteOffset is { } at && kind is not null)
+                    {
+                        paired.Add(new SiteRecord("marker", file, m.Section, at, function?.Name ?? m.Section, at - (function?.Offset ?? 0), m.SiteLength ?? 0, kind, m.Op, m.RelocType, null));
+                    }
+                }
+            }
+        });
+        if (error is not null)
+        {
+            return new MarkerMeasures(error, ApproachCounts.Empty, 0, 0, 0, new Dictionary<long, int>(), 0, 0, 0, 0, [], 0);
+        }
+
+        var counts = Count(paired, expected, key.Input.Model, macro: true) with { References = sites.Count };
+        var distances = sites.Where(s => s.Distance is not null).GroupBy(s => s.Distance!.Value).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+        return new MarkerMeasures(null, counts, sites.Count, paired.Count, sites.Count - paired.Count, distances, distances.Count == 0 ? 0 : distances.Keys.Max(),
+            bytes, saves, saveBytes, sites, unmarked);
     }
 
     private static string? Try(Action body)
@@ -354,6 +406,8 @@ public static class DiffRunner
         var plain = builds.Where(b => b.Error is null && b.PlainError is null).ToList();
         var lost = plain.SelectMany(b => b.Lost).ToList();
         var links = plain.Where(b => b.Link is { Error: null }).Select(b => b.Link!).ToList();
+        var markers = builds.Select(b => b.Marker).Where(m => m is { Error: null }).Select(m => m!).ToList();
+        bool markerStyle = builds.Any(b => b.Marker is not null);
         return new DiffTotals(
             builds.Count, builds.Count(b => b.Error is not null), builds.Count(b => b.MacroError is not null), builds.Count(b => b.PlainError is not null), ok.Count,
             ok.Sum(b => b.Macro.Sites), ok.Sum(b => b.Reloc.Sites), ok.Sum(b => b.Reloc.Calls), ok.Sum(b => b.Reloc.Jumps), ok.Sum(b => b.Reloc.References),
@@ -372,7 +426,18 @@ public static class DiffRunner
             builds.Count(b => b.Behaviour?.Plain?.Verdict == Proving.ProveVerdicts.Proved),
             builds.Sum(b => b.Behaviour?.Macro?.Patched ?? 0),
             builds.Sum(b => b.Behaviour?.Plain?.Patched ?? 0),
-            builds.Sum(b => b.Behaviour?.Plain?.LeftIndirectTotal ?? 0));
+            builds.Sum(b => b.Behaviour?.Plain?.LeftIndirectTotal ?? 0))
+        {
+            MarkerSites = markerStyle ? markers.Sum(m => m.Markers) : null,
+            MarkerPaired = markerStyle ? markers.Sum(m => m.Paired) : null,
+            MarkerUnpaired = markerStyle ? markers.Sum(m => m.Unpaired) : null,
+            MarkerJumps = markerStyle ? markers.Sum(m => m.Counts.Jumps) : null,
+            MarkerOnSite = markerStyle ? markers.Sum(m => m.Distances.GetValueOrDefault(0)) : null,
+            MarkerMaxDistance = markerStyle ? markers.Select(m => m.MaxDistance).DefaultIfEmpty(0).Max() : null,
+            MarkerBytes = markerStyle ? markers.Sum(m => m.CodeBytes) : null,
+            MarkerSaveInstructions = markerStyle ? markers.Sum(m => m.SaveInstructions) : null,
+            MarkerStyleFailed = markerStyle ? builds.Count(b => b.Marker is { Error: not null }) : null,
+        };
     }
 
     /// <summary>Both styles built, so the build's numbers can be put side by side.</summary>

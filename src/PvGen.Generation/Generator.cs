@@ -45,6 +45,7 @@ public static class Generator
     {
         ["macro"] = new CHeaderStyle("macro", "macro/header.sbn-c"),
         ["plain"] = new CHeaderStyle("plain", "plain/header.sbn-c"),
+        ["marker"] = new CHeaderStyle("marker", "marker/header.sbn-c"),
         ["csharp"] = new CSharpStyle(),
 
         // Written only through --template-set vmi, which turns the macro style into this one.

@@ -359,10 +359,13 @@ public static class TemplateModelBuilder
                 .Add("native_condition", CNames.Hex(nativeCondition))
                 .Add("call_form", callForm)
                 .Add("callee_save_field", calleeSaveField)
+                .Add("marker_section", MarkerRecord.Section)
+                .Add("marker_reloc_type", RelocationInfo.NoneName(model.Target.PointerSize == 8))
+                .Add("marker_record_size", MarkerRecord.Stride)
                 .Add("template_set", templateSet.Name))
             .Add("clobber_bits", abi.Registers.Select(r => new ModelNode().Add("register", r.Name).Add("bit", r.Bit).Add("mask", CNames.Hex(1L << r.Bit))).ToList())
             .Add("vmi", VmiLayout(callLength))
-            .Add("ops", plans.Select((p, i) => OpNode(p, written.Ops[i].Location, abi.WordSize, callLength)).ToList())
+            .Add("ops", plans.Select((p, i) => OpNode(p, written.Ops[i].Location, model, abi.WordSize, callLength)).ToList())
             .Add("wrapped_count", plans.Count(p => !p.Skipped))
             .Add("site_count", plans.Count(p => !p.Skipped && p.Binding.IsAsm))
             .Add("skipped", plans.Where(p => p.Skipped).Select(p => new ModelNode().Add("path", p.Op.Path).Add("reason", p.SkipReason)).ToList())
@@ -463,7 +466,7 @@ public static class TemplateModelBuilder
             .Add("record", record);
     }
 
-    private static ModelNode OpNode(OpPlan plan, SourceLocation location, int wordSize, int callLength)
+    private static ModelNode OpNode(OpPlan plan, SourceLocation location, OpsModel model, int wordSize, int callLength)
     {
         var op = plan.Op;
         var binding = plan.Binding;
@@ -551,7 +554,28 @@ public static class TemplateModelBuilder
             .Add("vmi", VmiNode(plan, wordSize, callLength))
             .Add("exercise", new ModelNode()
                 .Add("setup", exerciseSetup)
-                .Add("args", string.Join(", ", exerciseArgs)));
+                .Add("args", string.Join(", ", exerciseArgs)))
+            .Add("marker", MarkerNode(plan, model));
+    }
+
+    /// <summary>The marker style's asm for one op: the NONE relocation naming the slot and its side record (layout: PvGen.X86 MarkerRecord).</summary>
+    private static ModelNode MarkerNode(OpPlan plan, OpsModel model)
+    {
+        var op = plan.Op;
+        var abi = CallAbi.For(model.Target);
+        int words = op.Params.Sum(p => Math.Max(1, (int)((p.Type.Size + abi.WordSize - 1) / abi.WordSize)));
+        var flags = (op.CalleeSave ? MarkerFlags.CalleeSave : MarkerFlags.None) | (plan.Jump ? MarkerFlags.Jump : MarkerFlags.None);
+        var record = MarkerRecord.Environment(abi, default, op.Slot, words, op.ReturnType.Kind == TypeKind.Void ? 0 : (int)op.ReturnType.Size, flags);
+        // One table: the symbol and offset as text (fine under -fpic too). Split tables (2.6.23-4.19): the slot's address as an
+        // "i" operand, printed by the compiler as group_variable+offset.
+        string target = model.TableSymbol is { } symbol ? $"{symbol}+{CNames.Hex(op.Offset)}" : "%c0";
+        var lines = MarkerRecord.Directives(model.Target.PointerSize == 8, target, record);
+        return new ModelNode()
+            .Add("asm", lines.Select(CNames.StringLiteral).ToList())
+            .Add("operand", model.TableSymbol is null ? $"&{plan.Member}" : null)
+            .Add("in_regs", MarkerRecord.RegisterNames(abi, record.InputRegisters).ToList())
+            .Add("out_regs", MarkerRecord.RegisterNames(abi, record.OutputRegisters).ToList())
+            .Add("stack_words", record.StackWords);
     }
 
     private static string CleanDocComment(string comment) =>

@@ -77,6 +77,27 @@ public static class DiffTable
             }
         }
 
+        foreach (var b in report.Builds.Where(b => b.Marker is not null))
+        {
+            var three = new Table().Border(TableBorder.Rounded).Title($"three styles: {Markup.Escape(b.Id)}");
+            three.AddColumn("measure").AddColumn("macro").AddColumn("plain (reloc)").AddColumn("marker");
+            foreach (var (measure, macro, plain, marker) in Headline.ThreeStyles(b))
+            {
+                three.AddRow(Markup.Escape(measure), Markup.Escape(macro), Markup.Escape(plain), Markup.Escape(marker));
+            }
+
+            console.Write(three);
+            if (b.Marker!.Error is { } markerError)
+            {
+                console.WriteLine($"  {b.Id}: marker style did not build: {markerError}");
+            }
+
+            foreach (var u in b.Marker.Sites.Where(s => s.Unpaired is not null))
+            {
+                console.WriteLine($"  {b.Id}: unpaired marker {u.File} {u.Function} {u.Section}+0x{u.Offset:x} ({u.Op ?? "-"}): {u.Unpaired}");
+            }
+        }
+
         var lost = report.Builds.SelectMany(b => b.Lost.Select(s => (b.Id, Site: s))).ToList();
         if (lost.Count > 0)
         {

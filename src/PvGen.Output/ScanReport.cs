@@ -86,7 +86,7 @@ public static class ScanReport
         foreach (var o in scanned)
         {
             summary.Add(o);
-            if (o.Sites.Count > 0 || o.Annotations.Count > 0 || o.Error is not null)
+            if (o.Sites.Count > 0 || o.Annotations.Count > 0 || o.Markers.Count > 0 || o.Error is not null)
             {
                 interesting.Add(o);
             }
@@ -142,6 +142,23 @@ public static class ScanReport
             }
 
             console.Write(ops);
+        }
+
+        var markers = collected.Interesting.SelectMany(o => o.Markers.Select(m => (o.Path, Marker: m))).ToList();
+        if (markers.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Simple).AddColumn("object").AddColumn("marker").AddColumn("op").AddColumn("site").AddColumn("kind")
+                .AddColumn(new TableColumn("distance").RightAligned()).AddColumn(new TableColumn("insns").RightAligned()).AddColumn("unpaired");
+            foreach (var (path, m) in markers)
+            {
+                table.AddRow(new Text(path), new Text($"{m.Section}+0x{m.Offset:x}"), new Text(m.Op ?? $"slot {m.Slot}"),
+                    new Text(m.SiteOffset is { } site ? $"{m.Section}+0x{site:x}" : "-"), new Text(m.SiteKind is { } kind ? ScanJsonWriter.KindName(kind) : "-"),
+                    new Text(m.Distance is { } d ? $"{d} B" : "-"), new Text(m.InstructionsBetween is { } n ? N(n) : "-"), new Text(m.Unpaired ?? string.Empty));
+            }
+
+            console.Write(table);
+            string distances = string.Join(", ", s.MarkerDistances.Select(d => $"{d.Key} B x{N(d.Value)}"));
+            console.WriteLine($"markers: {N(s.Markers)}, {N(s.MarkersPaired)} paired with their call or jmp, {N(s.MarkersUnpaired)} unpaired; marker-to-site distance: {(distances.Length == 0 ? "-" : distances)}");
         }
 
         string kinds = string.Join(", ", s.ByKind.Select(k => $"{ScanJsonWriter.KindName(k.Key)} {N(k.Value)}"));

@@ -17,6 +17,12 @@ public enum RelocationMode
 
     /// <summary>No relocation: the operand was resolved against the table's address; the "addend" is the table offset itself.</summary>
     Resolved,
+
+    /// <summary>
+    /// R_X86_64_NONE / R_386_NONE: patches no field, only names a symbol (plus addend) at a place. The marker style's
+    /// <c>.reloc 1f, R_X86_64_NONE, pv_ops+OFF</c> uses it to mark a call site; it is not a reference the code makes.
+    /// </summary>
+    Marker,
 }
 
 /// <summary>How a relocated record field turns into an address (what a record format declares per field).</summary>
@@ -43,8 +49,12 @@ public readonly record struct RelocationInfo(string Name, RelocationMode Mode, i
     /// <summary>A field of <paramref name="fieldSize"/> bytes whose value was resolved from the linked address.</summary>
     public static RelocationInfo ResolvedField(int fieldSize) => new("none", RelocationMode.Resolved, fieldSize);
 
+    /// <summary>The "none" relocation type of a target (value 0 in both psABIs), by the name gas's <c>.reloc</c> takes.</summary>
+    public static string NoneName(bool is64) => is64 ? "R_X86_64_NONE" : "R_386_NONE";
+
     private static RelocationInfo X86_64(uint type) => type switch
     {
+        0 => new("R_X86_64_NONE", RelocationMode.Marker, 0),
         1 => new("R_X86_64_64", RelocationMode.Absolute, 8),
         2 => new("R_X86_64_PC32", RelocationMode.PcRelative, 4),
         3 => new("R_X86_64_GOT32", RelocationMode.Got, 4),
@@ -65,6 +75,7 @@ public readonly record struct RelocationInfo(string Name, RelocationMode Mode, i
 
     private static RelocationInfo I386(uint type) => type switch
     {
+        0 => new("R_386_NONE", RelocationMode.Marker, 0),
         1 => new("R_386_32", RelocationMode.Absolute, 4),
         2 => new("R_386_PC32", RelocationMode.PcRelative, 4),
         3 => new("R_386_GOT32", RelocationMode.Got, 4),

@@ -42,25 +42,38 @@ public static partial class ObjdumpOracle
     {
         var sites = new List<OracleSite>();
         string section = string.Empty;
+        long address = 0;
+        byte[] bytes = [];
+        string asm = string.Empty;
         foreach (string line in text.Split('\n'))
         {
             if (SectionLine().Match(line) is { Success: true } s)
             {
                 section = s.Groups[1].Value;
+                bytes = [];
                 continue;
             }
 
             var m = InstructionLine().Match(line);
-            if (!m.Success)
+            string rest;
+            if (m.Success)
+            {
+                address = long.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                bytes = Convert.FromHexString(m.Groups[2].Value.Replace(" ", string.Empty, StringComparison.Ordinal));
+                rest = m.Groups[3].Value;
+                int firstNote = rest.IndexOf('\t', StringComparison.Ordinal);
+                asm = firstNote >= 0 ? rest[..firstNote] : rest;
+            }
+            else if (bytes.Length > 0 && line.StartsWith('\t'))
+            {
+                // objdump -w prints a second relocation of the same instruction on a line of its own.
+                rest = line;
+            }
+            else
             {
                 continue;
             }
 
-            long address = long.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            byte[] bytes = Convert.FromHexString(m.Groups[2].Value.Replace(" ", string.Empty, StringComparison.Ordinal));
-            string rest = m.Groups[3].Value;
-            int firstNote = rest.IndexOf('\t', StringComparison.Ordinal);
-            string asm = firstNote >= 0 ? rest[..firstNote] : rest;
             foreach (Match note in RelocationNote().Matches(rest))
             {
                 string target = note.Groups[3].Value.Trim();
@@ -72,6 +85,12 @@ public static partial class ObjdumpOracle
 
                 long relocAt = long.Parse(note.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 string type = note.Groups[2].Value;
+                if (type.EndsWith("_NONE", StringComparison.Ordinal))
+                {
+                    // R_*_NONE patches nothing: a marker-style marker, not a reference the code makes.
+                    continue;
+                }
+
                 int position = (int)(relocAt - address);
                 bool rel = type.StartsWith("R_386_", StringComparison.Ordinal);
                 if (rel && position + 4 <= bytes.Length)

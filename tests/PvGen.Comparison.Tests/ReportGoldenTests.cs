@@ -41,6 +41,40 @@ public sealed class ReportGoldenTests
         return new DiffReport(DiffReport.SchemaId, "paravirt_patch_template", "pv_ops", ["tail.c", "reuse.c"], [build, failed], ops, totals);
     }
 
+    /// <summary>The sample with the marker style built in its first build: one marker on its call, one 5 bytes before a tail jmp, one unpaired.</summary>
+    private static DiffReport ThreeStyles()
+    {
+        var sample = Sample();
+        var markers = new MarkerMeasures(null,
+            new ApproachCounts(2, 1, 1, 3, 0, 0, 0, 0, 0, new Dictionary<int, int> { [6] = 2 }, 0, 0),
+            3, 2, 1, new Dictionary<long, int> { [0] = 1, [5] = 1 }, 5, 132, 6, 9,
+            [
+                new MarkerSite("tail.c", ".text", 0x0, "tail_disable", "irq.irq_disable", 0x5, "jmp", 6, 5, 1, null),
+                new MarkerSite("reuse.c", ".text", 0x24, "plain_calls", "cpu.io_delay", 0x24, "call", 6, 0, 0, null),
+                new MarkerSite("reuse.c", ".text", 0x60, "plain_calls", "irq.restore_fl", null, null, null, null, null,
+                    "no call or jmp through table offset 0x128 between the marker and the end of plain_calls"),
+            ], 1);
+        var failedMarker = new MarkerMeasures("gcc failed on tail.c (x_marker.h): something", ApproachCounts.Empty, 0, 0, 0, new Dictionary<long, int>(), 0, 0, 0, 0, [], 0);
+        return sample with
+        {
+            Builds = [sample.Builds[0] with { Marker = markers }, sample.Builds[1] with { Marker = failedMarker }],
+            Totals = sample.Totals with
+            {
+                MarkerSites = 3, MarkerPaired = 2, MarkerUnpaired = 1, MarkerJumps = 1, MarkerOnSite = 1, MarkerMaxDistance = 5,
+                MarkerBytes = 132, MarkerSaveInstructions = 6, MarkerStyleFailed = 1,
+            },
+        };
+    }
+
+    [Fact]
+    public void Markdown_three_styles() => Golden.Match("diff/three-styles.md", MarkdownReport.Render(ThreeStyles()));
+
+    [Fact]
+    public void Json_three_styles() => Golden.Match("diff/three-styles.json", JsonReport.Render(ThreeStyles()));
+
+    [Fact]
+    public void Html_three_styles() => Golden.Match("diff/three-styles.html", HtmlReport.Render(ThreeStyles()));
+
     /// <summary>A kernel diff: one Kbuild build of two objects, a retpoline load, and the kernel section (one object not reproduced).</summary>
     private static DiffReport KernelSample()
     {

@@ -89,6 +89,13 @@ public sealed class ScanJsonWriter : IDisposable
         }
 
         writer.WriteEndArray();
+        writer.WriteStartArray("markers");
+        foreach (var marker in scanned.Markers)
+        {
+            WriteMarker(marker);
+        }
+
+        writer.WriteEndArray();
         if (scanned.Alternatives is { } alternatives)
         {
             writer.WriteStartObject("alternatives");
@@ -169,6 +176,60 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteEndObject();
     }
 
+    /// <summary>A marker, its side record and its paired site (null fields when unpaired, with the reason).</summary>
+    private void WriteMarker(Marker marker)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("section", marker.Section);
+        writer.WriteNumber("offset", marker.Offset);
+        writer.WriteString("function", marker.Function);
+        writer.WriteString("reloc_type", marker.RelocType);
+        writer.WriteNumber("reloc_target_offset", marker.RelocTargetOffset);
+        writer.WriteNumber("target_offset", marker.TargetOffset);
+        WriteNullable("slot", marker.Slot);
+        writer.WriteString("op", marker.Op);
+        if (marker.Record is { } record)
+        {
+            writer.WriteStartObject("record");
+            writer.WriteNumber("slot", record.Slot);
+            writer.WriteNumber("in_regs", record.InputRegisters);
+            writer.WriteNumber("out_regs", record.OutputRegisters);
+            writer.WriteNumber("clobbers", record.Clobbers);
+            writer.WriteNumber("stack_words", record.StackWords);
+            writer.WriteNumber("flags", (int)record.Flags);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("record");
+        }
+
+        writer.WriteBoolean("paired", marker.Paired);
+        if (marker.SiteOffset is { } site)
+        {
+            writer.WriteNumber("site_offset", site);
+        }
+        else
+        {
+            writer.WriteNull("site_offset");
+        }
+
+        writer.WriteString("site_kind", marker.SiteKind is { } kind ? KindName(kind) : null);
+        WriteNullable("site_length", marker.SiteLength);
+        if (marker.Distance is { } distance)
+        {
+            writer.WriteNumber("distance", distance);
+        }
+        else
+        {
+            writer.WriteNull("distance");
+        }
+
+        WriteNullable("instructions_between", marker.InstructionsBetween);
+        writer.WriteString("unpaired", marker.Unpaired);
+        writer.WriteEndObject();
+    }
+
     private void WriteNullable(string name, int? value)
     {
         if (value is { } v)
@@ -215,6 +276,16 @@ public sealed class ScanJsonWriter : IDisposable
         writer.WriteNumber("native_alternatives", s.NativeAlternatives);
         writer.WriteNumber("alternatives", s.AltEntries);
         writer.WriteNumber("other_alternatives", s.OtherAlternatives);
+        writer.WriteNumber("markers", s.Markers);
+        writer.WriteNumber("markers_paired", s.MarkersPaired);
+        writer.WriteNumber("markers_unpaired", s.MarkersUnpaired);
+        writer.WriteStartObject("marker_distances");
+        foreach (var (distance, count) in s.MarkerDistances)
+        {
+            writer.WriteNumber(distance.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
+        }
+
+        writer.WriteEndObject();
         writer.WriteStartObject("by_record_format");
         foreach (var (name, count) in s.ByRecordFormat)
         {

@@ -48,6 +48,21 @@ public sealed class ScanSummary
 
     public IReadOnlyDictionary<SiteKind, int> ByKind => byKind;
 
+    /// <summary>Markers of the marker style (NONE relocations against the table).</summary>
+    public int Markers { get; private set; }
+
+    public int MarkersPaired { get; private set; }
+
+    public int MarkersUnpaired => Markers - MarkersPaired;
+
+    /// <summary>Bytes from a paired marker to its site: how many markers sat at each distance.</summary>
+    public IReadOnlyDictionary<long, int> MarkerDistances => markerDistances;
+
+    private readonly SortedDictionary<long, int> markerDistances = [];
+
+    /// <summary>The largest marker-to-site distance, or null when nothing was paired.</summary>
+    public long? MaxMarkerDistance => markerDistances.Count == 0 ? null : markerDistances.Keys.Max();
+
     /// <summary>Per op (or "slot N" without a model): sites by kind.</summary>
     public IReadOnlyDictionary<string, OpCount> ByOp => byOp;
 
@@ -75,6 +90,13 @@ public sealed class ScanSummary
         }
 
         OrphanAnnotations += scanned.OrphanAnnotations.Count();
+        Markers += scanned.Markers.Count;
+        foreach (var marker in scanned.Markers.Where(m => m.Distance is not null))
+        {
+            MarkersPaired++;
+            markerDistances[marker.Distance!.Value] = markerDistances.GetValueOrDefault(marker.Distance.Value) + 1;
+        }
+
         DirectCallAnnotations += scanned.Annotations.Count(a => a.Alt is not null);
         NativeAlternatives += scanned.Annotations.Sum(a => a.Natives.Count);
         AltEntries += scanned.Alternatives?.Entries ?? 0;

@@ -9,6 +9,14 @@ public static class Headline
     {
         var t = report.Totals;
         string Pct(long part, long whole) => whole == 0 ? "n/a" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+        IReadOnlyList<string> marker = t.MarkerSites is { } markers
+            ?
+            [
+                $"marker style: {markers} markers (NONE relocations against the table), {t.MarkerPaired} paired with their call or jmp ({t.MarkerJumps} tail jumps), {t.MarkerUnpaired} unpaired"
+                    + (t.MarkerStyleFailed > 0 ? $"; the marker style failed in {t.MarkerStyleFailed} build(s)" : string.Empty),
+                $"marker-to-site distance: {t.MarkerOnSite} of {t.MarkerPaired} markers on their call, at most {t.MarkerMaxDistance} bytes before it; code: marker {t.MarkerBytes} bytes, register saves/spills {t.MarkerSaveInstructions}",
+            ]
+            : [];
         return
         [
             $"{t.ComparableBuilds} of {t.Builds} builds of {report.Corpus.Count} corpus file(s) built in both styles"
@@ -26,6 +34,33 @@ public static class Headline
                 $"patched behaviour ({string.Join(", ", report.Builds.Select(b => b.Behaviour?.Format).OfType<string>().Distinct())} records, pvgen prove): macro proved in {t.MacroProved} of {t.BehaviourBuilds} builds ({t.MacroPatched} sites patched), plain + annotate in {t.PlainProved} of {t.BehaviourBuilds} ({t.PlainPatched} patched, {t.PlainLeftIndirect} left indirect)",
             ],
             .. KernelLines(report.Kernel),
+            .. marker,
+        ];
+    }
+
+    /// <summary>"0:12 5:7": marker-to-site distances in bytes and how many markers sat that far.</summary>
+    public static string Distances(IReadOnlyDictionary<long, int> distances) =>
+        distances.Count == 0 ? "-" : string.Join(" ", distances.OrderBy(d => d.Key).Select(d => $"{d.Key}B×{d.Value}"));
+
+    /// <summary>The three-style rows every report shows when the marker style was built: measure, macro, plain, marker.</summary>
+    public static IReadOnlyList<(string Measure, string Macro, string Plain, string Marker)> ThreeStyles(BuildResult b)
+    {
+        var m = b.Marker!;
+        var e = b.RegisterEnvironment;
+        string N(long v) => v.ToString(CultureInfo.InvariantCulture);
+        string K(long v) => m.Error is null ? N(v) : "failed";
+        return
+        [
+            ("in-place sites", Count(b.Macro.Sites, b.MacroError), Count(b.Reloc.Sites, b.PlainError), K(m.Counts.Sites)),
+            ("tail jumps", N(b.Macro.Jumps), N(b.Reloc.Jumps), K(m.Counts.Jumps)),
+            ("found from", "records", $"{b.Reloc.References} refs", m.Error is null ? $"{m.Markers} markers" : "failed"),
+            ("lost / unpaired", "0", N(b.Lost.Count), K(m.Unpaired)),
+            ("table calls no marker names", "-", "-", K(m.UnmarkedCalls)),
+            ("site lengths", Lengths(b.Macro.Lengths), Lengths(b.Reloc.Lengths), m.Error is null ? Lengths(m.Counts.Lengths) : "failed"),
+            ("< 5 B", N(b.Macro.TooShortForCall), N(b.Reloc.TooShortForCall), K(m.Counts.TooShortForCall)),
+            ("code bytes", N(e.MacroBytes), N(e.PlainBytes), K(m.CodeBytes)),
+            ("saves/spills", N(e.MacroSaveInstructions), N(e.PlainSaveInstructions), K(m.SaveInstructions)),
+            ("marker-to-site distance", "-", "-", m.Error is null ? Distances(m.Distances) : "failed"),
         ];
     }
 

@@ -103,6 +103,26 @@ public static class HtmlReport
             html.AppendLine("</table>");
         }
 
+        foreach (var b in report.Builds.Where(b => b.Marker is not null))
+        {
+            html.AppendLine($"<h2>Three styles: {E(b.Id)}</h2><table><tr><th class=\"l\">measure</th><th>macro</th><th>plain (reloc)</th><th>marker</th></tr>");
+            foreach (var (measure, macro, plain, marker) in Headline.ThreeStyles(b))
+            {
+                html.AppendLine($"<tr><td class=\"l\">{E(measure)}</td><td>{E(macro)}</td><td>{E(plain)}</td><td>{E(marker)}</td></tr>");
+            }
+
+            html.AppendLine("</table>");
+            if (b.Marker!.Error is { } markerError)
+            {
+                html.AppendLine($"<p class=\"failed\">marker style did not build: {E(markerError)}</p>");
+            }
+
+            foreach (var u in b.Marker.Sites.Where(s => s.Unpaired is not null))
+            {
+                html.AppendLine($"<p class=\"failed\">unpaired marker {E(u.File)} <code>{E(u.Function)}</code> {E(u.Section)}+0x{u.Offset:x} ({E(u.Op ?? "-")}): {E(u.Unpaired!)}</p>");
+            }
+        }
+
         html.AppendLine("<h2>Sites lost by the reloc approach</h2><table><tr><th class=\"l\">build</th><th class=\"l\">file</th><th class=\"l\">function</th><th class=\"l\">address</th><th>length</th><th class=\"l\">kind</th><th class=\"l\">op</th><th class=\"l\">why</th></tr>");
         foreach (var b in plainBuilt)
         {

@@ -78,6 +78,27 @@ public static class MarkdownReport
             }
         }
 
+        foreach (var b in report.Builds.Where(b => b.Marker is not null))
+        {
+            md.AppendLine().AppendLine($"## Three styles: {b.Id}").AppendLine();
+            md.AppendLine("| measure | macro | plain (reloc) | marker |");
+            md.AppendLine("|---|---|---|---|");
+            foreach (var (measure, macro, plain, marker) in Headline.ThreeStyles(b))
+            {
+                md.AppendLine($"| {measure} | {macro} | {plain} | {marker} |");
+            }
+
+            if (b.Marker!.Error is { } markerError)
+            {
+                md.AppendLine().AppendLine($"- marker style did not build: {Escape(markerError)}");
+            }
+
+            foreach (var u in b.Marker.Sites.Where(s => s.Unpaired is not null))
+            {
+                md.AppendLine().AppendLine($"- unpaired marker {u.File} `{u.Function}` {u.Section}+0x{u.Offset:x} ({u.Op ?? "-"}): {Escape(u.Unpaired!)}");
+            }
+        }
+
         md.AppendLine().AppendLine("## Sites lost by the reloc approach").AppendLine();
         md.AppendLine("| build | file | function | address | length | kind | op | why |");
         md.AppendLine("|---|---|---|---|---:|---|---|---|");

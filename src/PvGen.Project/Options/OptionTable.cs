@@ -157,7 +157,7 @@ public static class OptionTable
         {
             Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
             Help = "Wrapper styles to write (repeatable or comma-separated); both = macro,plain.", Default = "both",
-            Choices = ["macro", "plain", "csharp", "both"],
+            Choices = ["macro", "plain", "marker", "csharp", "both"],
         };
 
         public static readonly OptionSpec Templates = new()
@@ -376,6 +376,13 @@ public static class OptionTable
         };
 
         public static readonly OptionSpec Compilers = Common.Compilers(Section);
+
+        public static readonly OptionSpec Styles = new()
+        {
+            Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
+            Help = "Styles to build and compare (comma-separated): macro and plain always, marker adds a third column (plain calls marked by NONE relocations, paired with their calls by the scan).",
+            Default = "macro,plain", Choices = ["macro", "plain", "marker"],
+        };
 
         public static readonly OptionSpec Optimizations = Common.Optimizations(Section, "O2");
 

@@ -85,11 +85,12 @@ public static class Verbs
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --cc gcc,clang --target x86_64,i386 --opt O2,Os,O0 --pic no,yes",
             "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --corpus my.c --format html -o diff.html",
+            "pvgen diff --config examples/linux-5.10-x86_64/pvgen.json --style macro,plain,marker --keep-build out/diff",
             "pvgen diff --kernel-source /usr/src/linux-source-6.1.tar.xz --kernel-build /usr/src/linux-headers-6.1.0-57-amd64",
             "pvgen diff --kernel-source SRC --kernel-build OBJ --objects mm/memory.o,arch/x86/mm/pgtable.o --format json -o k.json --keep-build objs",
         ],
         [
-            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
+            .. Inputs, OptionTable.Diff.Corpus, OptionTable.Diff.Styles, OptionTable.Diff.Compilers, OptionTable.Diff.Optimizations, OptionTable.Diff.Pic,
             OptionTable.Diff.Format, OptionTable.Common.Output("file"), OptionTable.Diff.KeepBuild, OptionTable.Diff.Jobs, .. OptionTable.Diff.Kernel,
         ]);
 

@@ -23,18 +23,25 @@ public static class DiffWorkflow
         var corpus = Corpus(settings);
         var compilers = ObjectWorkflows.Compilers(settings, DiffOptions.Compilers);
         var targets = ParseInputs.Targets(settings);
+        var styles = settings.List(DiffOptions.Styles);
+        if (styles.Count > 0 && !(styles.Contains("macro") && styles.Contains("plain")))
+        {
+            throw settings.Invalid(DiffOptions.Styles, "diff measures against the macro and the plain style: --style must name both (marker adds a third column): macro,plain,marker");
+        }
+
+        bool marker = styles.Contains("marker");
 
         string? keep = settings.Path(DiffOptions.KeepBuild);
         string work = keep ?? Path.Combine(Path.GetTempPath(), "pvgen-diff-" + Guid.NewGuid().ToString("N")[..12]);
-        var inputs = targets.Select(target => Prepare(settings, target, Path.Combine(work, "gen-" + target.Arch), diagnostics)).ToList();
+        var inputs = targets.Select(target => Prepare(settings, target, Path.Combine(work, "gen-" + target.Arch), marker, diagnostics)).ToList();
         var request = new DiffRequest(inputs, corpus, compilers, optimizations.Count == 0 ? ["O2"] : optimizations, pics.Count == 0 ? [false] : pics, work, jobs);
         return new DiffJob(request, report, keep is not null);
     }
 
     /// <summary>Parses the header for one target and writes both styles into the build directory.</summary>
-    private static TargetInput Prepare(Settings settings, Target target, string directory, List<Diagnostic> diagnostics)
+    private static TargetInput Prepare(Settings settings, Target target, string directory, bool marker, List<Diagnostic> diagnostics)
     {
-        var request = GenerateWorkflow.Request(settings, directory, diagnostics, target, ["macro", "plain"]);
+        var request = GenerateWorkflow.Request(settings, directory, diagnostics, target, marker ? ["macro", "plain", "marker"] : ["macro", "plain"]);
         var model = request.Model;
         if (model.TableSymbol is null)
         {
@@ -48,10 +55,11 @@ public static class DiffWorkflow
         AtomicFile.CommitAll(generated.Files.Select(f => (Path.Combine(directory, f.Path), AtomicFile.Bytes(f.Content))));
         string macro = Path.Combine(directory, $"{generated.Plan.BaseName}_macro.h");
         string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
+        string? markerHeader = marker ? Path.Combine(directory, $"{generated.Plan.BaseName}_marker.h") : null;
         // Measurement 7 generates its own copies (one directory per style and format) from the same request.
         string? header = settings.Text(Options.OptionTable.Generate.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
         return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops),
-            new Proving.ProveTarget(request, header));
+            new Proving.ProveTarget(request, header), markerHeader);
     }
 
     private static IReadOnlyList<string> Corpus(Settings settings)
