@@ -76,7 +76,7 @@ internal static class Markers
                 long relocTarget = hit.Base + (hit.Addend ?? 0);
                 var record = records.TryGetValue(new CodeLocation(sectionName, hit.Offset), out var queue) && queue.Count > 0 ? queue.Dequeue() : null;
                 long target = record is null ? relocTarget : (long)record.Slot * pointerSize;
-                int symbolIndex = LastAtOrBefore(symbols, hit.Offset);
+                int symbolIndex = CodeSymbol.LastAtOrBefore(symbols, hit.Offset);
                 long start = symbolIndex >= 0 ? symbols[symbolIndex].Offset : 0;
                 long end = symbolIndex + 1 < symbols.Count ? Math.Min(symbols[symbolIndex + 1].Offset, code.Length) : code.Length;
                 string? function = symbolIndex >= 0 ? symbols[symbolIndex].Name : null;
@@ -221,25 +221,5 @@ internal static class Markers
         }
 
         return byPlace;
-    }
-
-    private static int LastAtOrBefore(IReadOnlyList<CodeSymbol> symbols, long offset)
-    {
-        int lo = 0, hi = symbols.Count - 1, found = -1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (symbols[mid].Offset <= offset)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return found;
     }
 }

@@ -16,7 +16,29 @@ namespace PvGen.Binary;
 internal readonly record struct RelocationHit(long Offset, RelocationInfo Info, long? Addend, long Base = 0, long ImplicitBias = 0);
 
 /// <summary>A symbol that starts a run of code (objdump restarts decoding at each one, and so do we).</summary>
-internal readonly record struct CodeSymbol(long Offset, string Name);
+internal readonly record struct CodeSymbol(long Offset, string Name)
+{
+    /// <summary>The index of the last symbol at or before <paramref name="offset"/> in symbols sorted by offset, or -1.</summary>
+    public static int LastAtOrBefore(IReadOnlyList<CodeSymbol> symbols, long offset)
+    {
+        int lo = 0, hi = symbols.Count - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (symbols[mid].Offset <= offset)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found;
+    }
+}
 
 /// <summary>
 /// Decodes only where relocations point: from the start of the symbol that contains a relocation up to the
@@ -64,7 +86,7 @@ internal sealed class SiteDecoder
         while (h < hits.Count)
         {
             // One linear pass per run of code: all hits between this symbol and the next share the decoder.
-            int symbolIndex = LastAtOrBefore(symbols, hits[h].Offset);
+            int symbolIndex = CodeSymbol.LastAtOrBefore(symbols, hits[h].Offset);
             long start = symbolIndex >= 0 ? symbols[symbolIndex].Offset : 0;
             long end = symbolIndex + 1 < symbols.Count ? Math.Min(symbols[symbolIndex + 1].Offset, codeLength) : codeLength;
             string? symbolName = symbolIndex >= 0 ? symbols[symbolIndex].Name : null;
@@ -98,26 +120,6 @@ internal sealed class SiteDecoder
         }
 
         return sites;
-    }
-
-    private static int LastAtOrBefore(IReadOnlyList<CodeSymbol> symbols, long offset)
-    {
-        int lo = 0, hi = symbols.Count - 1, found = -1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (symbols[mid].Offset <= offset)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return found;
     }
 
     private Site Classify(Iced.Intel.Decoder decoder, in Instruction instruction, RelocationHit hit, string? symbolName, long symbolStart, long runEnd)
