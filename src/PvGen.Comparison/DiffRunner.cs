@@ -278,12 +278,10 @@ public static class DiffRunner
             [.. key.Input.CompileFlags, "-include", header, .. extra]);
         if (!result.Succeeded)
         {
-            var first = result.Errors.FirstOrDefault();
-            string why = first is null ? result.Stderr.Trim() : $"{first.File}:{first.Line}:{first.Column}: {first.Text}";
             // Name files inside the (possibly temporary) build directory relative to it, so reports do not depend on it.
             string work = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(output)!)!)!;
-            why = why.Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
-            throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}): {why}");
+            string why = result.Output.Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
+            throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}):{why}");
         }
 
         return output;
@@ -499,7 +497,7 @@ public static class DiffRunner
     {
         var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. extra];
         var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output, flags);
-        return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}: " + (result.Errors.FirstOrDefault()?.Text ?? result.Stderr.Trim()));
+        return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}:{result.Output}");
     }
 
     /// <summary>Links with the compiler driver as a static, non-PIE executable without libc; returns the error or null.</summary>
@@ -520,9 +518,7 @@ public static class DiffRunner
             return null;
         }
 
-        string first = run.Stderr.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("relocation", StringComparison.Ordinal))
-            ?? run.Stderr.Split('\n')[0];
-        return first.Trim();
+        return "link failed:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [key.Compiler.Path, .. args]);
     }
 
     private static string Display(string path) => PathDisplay.Relative(path, Environment.CurrentDirectory);
