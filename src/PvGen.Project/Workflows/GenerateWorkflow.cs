@@ -111,7 +111,7 @@ public static class GenerateWorkflow
             environment = new CompileEnvironment(model.Target, settings.Path(Input.KernelTree), settings.Path(Input.KernelBuild),
                 settings.List(Input.Defines), settings.List(Input.IncludeDirs), settings.List(Input.Includes));
 
-            if (settings.Config.Ops.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknown)
+            if (settings.Config.Ops.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknown)
             {
                 throw new PvGenException([.. diagnostics, .. unknown]);
             }
