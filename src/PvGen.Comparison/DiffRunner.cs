@@ -271,11 +271,17 @@ public static class DiffRunner
         id.Id, id.Compiler, id.CompilerVersion, id.Target, id.Opt, id.Pic, error, null, null,
         ApproachCounts.Empty, ApproachCounts.Empty, RegisterEnvironment.Empty, [], [], [], [], null, []);
 
+    /// <summary>
+    /// Errors the kernel's own Makefile makes of warnings, for corpus builds: a call to a wrapper the header no longer
+    /// declares (a removed op) must fail the build, as in the kernel, not be measured as a call to an unknown function.
+    /// </summary>
+    public static readonly IReadOnlyList<string> KernelErrors = ["-Werror=implicit-function-declaration"];
+
     private static string Compile(BuildKey key, string source, string header, string output, IReadOnlyList<string> extra)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output,
-            [.. key.Input.CompileFlags, "-include", header, .. extra]);
+            [.. key.Input.CompileFlags, "-include", header, .. KernelErrors, .. extra]);
         if (!result.Succeeded)
         {
             // Name files inside the (possibly temporary) build directory relative to it, so reports do not depend on it.
@@ -495,7 +501,7 @@ public static class DiffRunner
 
     private static string CompileLinkObject(BuildKey key, string source, string output, IReadOnlyList<string> extra, string? header = null)
     {
-        var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. extra];
+        var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. KernelErrors, .. extra];
         var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output, flags);
         return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}:{result.Output}");
     }
