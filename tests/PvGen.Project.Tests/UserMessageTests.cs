@@ -92,6 +92,7 @@ public sealed class UserMessageTests
     [InlineData("\"name\": \"ptep\"", "\"name\": \"\"", "op 'mmu.set_pte': parameter 0 is named '', not a C identifier of its own")]
     [InlineData("\"name\": \"flags\",", "\"name\": \"val\",", null)]
     [InlineData("\"member_type\": \"void (*)(pte_t *, pte_t)\"", "\"member_type\": \"void (*)(pte_t *)\"", "op 'mmu.set_pte': return type and parameters (void; pte_t *, pte_t) differ from its member type 'void (*)(pte_t *)'")]
+    [InlineData("\"callee_save\": false", "\"callee_save\": true", "op 'irq.save_fl' is callee-save, but its member type 'unsigned long (*)(void)' is a function pointer")]
     public void A_wrong_model_is_refused_at_the_value(string from, string to, string? message)
     {
         string dir = Repo.TempDir("model-validation");

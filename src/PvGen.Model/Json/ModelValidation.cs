@@ -88,6 +88,12 @@ public static class ModelValidation
                 }
             }
 
+            // A callee-save op is a member of the callee-save struct, called through its field: never a function pointer.
+            if (op.CalleeSave && SpelledSignature(op.MemberType) is not null)
+            {
+                yield return new(at + "/callee_save", $"op '{op.Path}' is callee-save, but its member type '{op.MemberType}' is a function pointer, not the callee-save struct");
+            }
+
             // A member declared as a function pointer spells its type: the return type and parameters must say the same.
             if (op.SignatureKnown && !op.CalleeSave && SpelledSignature(op.MemberType) is var (returns, parameters)
                 && op.Params.All(x => x?.Type?.Spelling is not null)
