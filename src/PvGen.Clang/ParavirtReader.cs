@@ -109,7 +109,7 @@ public static unsafe class ParavirtReader
         void* index = ClangApi.CreateIndex();
         try
         {
-            void* unit = HeaderParser.ParseUnit(index, mainPath, mainText, args, out var code, CXTranslationUnitFlags.DetailedPreprocessingRecord);
+            void* unit = ClangApi.ParseUnit(index, mainPath, mainText, args, CXTranslationUnitFlags.DetailedPreprocessingRecord, out var code);
             if (code != CXErrorCode.Success || unit is null)
             {
                 return Fail(DiagnosticIds.ClangError, $"libclang could not parse '{header}' (error {code})");

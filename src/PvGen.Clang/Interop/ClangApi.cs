@@ -1,11 +1,12 @@
+using System.Text;
 using System.Runtime.InteropServices;
 
 namespace PvGen.Clang.Interop;
 
-/// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
 /// <summary>One token: its kind, text and byte offsets in its file (end exclusive).</summary>
 internal readonly record struct ClangToken(CXTokenKind Kind, string Spelling, int Start, int End);
 
+/// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
 internal static unsafe class ClangApi
 {
     private static int crashRecoveryDisabled;
@@ -23,6 +24,52 @@ internal static unsafe class ClangApi
         }
 
         return LibClang.clang_createIndex(0, 0);
+    }
+
+    /// <summary>
+    /// Parses <paramref name="mainPath"/> with <paramref name="args"/>; given <paramref name="mainText"/>, from that text
+    /// (an unsaved file) rather than from the disk. The strings are pinned only for the call: libclang copies them.
+    /// </summary>
+    public static void* ParseUnit(void* index, string mainPath, string? mainText, IReadOnlyList<string> args,
+        CXTranslationUnitFlags flags, out CXErrorCode code)
+    {
+        var pinned = new List<GCHandle>();
+        try
+        {
+            byte* Pin(string value)
+            {
+                var handle = GCHandle.Alloc(Encoding.UTF8.GetBytes(value + "\0"), GCHandleType.Pinned);
+                pinned.Add(handle);
+                return (byte*)handle.AddrOfPinnedObject();
+            }
+
+            byte** argv = stackalloc byte*[args.Count];
+            for (int i = 0; i < args.Count; i++)
+            {
+                argv[i] = Pin(args[i]);
+            }
+
+            void* unit;
+            if (mainText is null)
+            {
+                code = LibClang.clang_parseTranslationUnit2(index, Pin(mainPath), argv, args.Count, null, 0, flags, &unit);
+                return unit;
+            }
+
+            var unsaved = new CXUnsavedFile
+            {
+                Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)Encoding.UTF8.GetByteCount(mainText),
+            };
+            code = LibClang.clang_parseTranslationUnit2(index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
+            return unit;
+        }
+        finally
+        {
+            foreach (var handle in pinned)
+            {
+                handle.Free();
+            }
+        }
     }
 
     public static string Take(CXString value)
