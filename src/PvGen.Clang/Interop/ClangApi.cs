@@ -87,18 +87,23 @@ internal static unsafe class ClangApi
     public static List<CXCursor> Children(CXCursor parent)
     {
         var children = new List<CXCursor>();
-        var handle = GCHandle.Alloc(children);
+        Visit(parent, &CollectChild, children);
+        return children;
+    }
+
+    /// <summary>Walks the children of <paramref name="parent"/> with a visitor that finds <paramref name="state"/> through its client data.</summary>
+    private static void Visit(CXCursor parent, delegate* unmanaged<CXCursor, CXCursor, void*, CXChildVisitResult> visitor, object state)
+    {
+        var handle = GCHandle.Alloc(state);
         try
         {
-            // The result says whether a visitor broke the walk off; CollectChild never does.
-            _ = LibClang.clang_visitChildren(parent, &CollectChild, (void*)GCHandle.ToIntPtr(handle));
+            // The result says whether a visitor broke the walk off; ours never do.
+            _ = LibClang.clang_visitChildren(parent, visitor, (void*)GCHandle.ToIntPtr(handle));
         }
         finally
         {
             handle.Free();
         }
-
-        return children;
     }
 
     /// <summary>Every file the translation unit read, by the name clang opened it under, in the order clang reports them.</summary>
@@ -184,18 +189,7 @@ internal static unsafe class ClangApi
     public static List<CXCursor> Descendants(CXCursor parent, Func<CXCursor, bool> keep)
     {
         var found = new List<CXCursor>();
-        var state = (found, keep);
-        var handle = GCHandle.Alloc(state);
-        try
-        {
-            // The result says whether a visitor broke the walk off; CollectDescendant never does.
-            _ = LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
-        }
-        finally
-        {
-            handle.Free();
-        }
-
+        Visit(parent, &CollectDescendant, (found, keep));
         return found;
     }
 
