@@ -275,13 +275,15 @@ public sealed class CliTests
         string dir = ToyCopy("helpers");
         string mine = Path.Combine(dir, "mine", "partials");
         Directory.CreateDirectory(mine);
-        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"), "/* {{ pv.hex op.offset }} {{ pv.upper op.path }} {{ pv.c_string op.path }} {{ pv.comment op.path }} */\n");
+        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"),
+            """/* {{ pv.hex op.offset }} {{ pv.upper op.path }} "{{ pv.c_string op.path + "\t\"" }}" {{ pv.comment op.path + " */" }} */""" + "\n");
         var run = Generate(dir, "--templates", "mine");
         Assert.True(run.ExitCode == 0, run.ToString());
         string macro = File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"));
-        Assert.Contains("/* 0x0 IRQ_SAVE_FL \"irq.save_fl\" irq.save_fl */", macro, StringComparison.Ordinal);
-        Assert.Contains("/* 0x18 IRQ_IRQ_ENABLE \"irq.irq_enable\" irq.irq_enable */", macro, StringComparison.Ordinal);
-        Assert.Contains("/* 0x20 MMU_WRITE_CR3 \"mmu.write_cr3\" mmu.write_cr3 */", macro, StringComparison.Ordinal);
+        // c_string escapes the tab and the quote for a C literal; comment breaks the "*/" that would end the comment.
+        Assert.Contains("""/* 0x0 IRQ_SAVE_FL "irq.save_fl\t\"" irq.save_fl * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x18 IRQ_IRQ_ENABLE "irq.irq_enable\t\"" irq.irq_enable * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x20 MMU_WRITE_CR3 "mmu.write_cr3\t\"" mmu.write_cr3 * / */""", macro, StringComparison.Ordinal);
 
         // A helper called without its argument, and with one it cannot convert: a template error at the call, nothing written.
         foreach (string call in new[] { "{{ pv.hex }}", "{{ pv.hex \"zz\" }}" })
