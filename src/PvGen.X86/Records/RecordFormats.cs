@@ -6,7 +6,6 @@ namespace PvGen.X86.Records;
 /// </summary>
 public static class RecordFormats
 {
-    /// <summary>Every format, .parainstructions first, then by stride.</summary>
     public static RecordFormat Para6 { get; } = new Para6();
     public static RecordFormat Para8 { get; } = new Para8();
     public static RecordFormat Para16 { get; } = new Para16();
@@ -14,7 +13,10 @@ public static class RecordFormats
     public static RecordFormat Alt13 { get; } = new Alt13();
     public static RecordFormat Alt14 { get; } = new Alt14();
 
-    /// <summary>Every format, .parainstructions first, then by stride (a plain list, not reflection: NativeAOT keeps it).</summary>
+    /// <summary>
+    /// Every format, .parainstructions first, then by stride. Listed, not found by reflection: a NativeAOT build has no
+    /// type list to search; RecordRegistryTests compares the list with the subclasses reflection finds.
+    /// </summary>
     public static IReadOnlyList<RecordFormat> All { get; } = [Para6, Para8, Para16, Alt12, Alt13, Alt14];
 
     /// <summary>
