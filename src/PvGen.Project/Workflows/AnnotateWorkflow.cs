@@ -42,7 +42,11 @@ public static class AnnotateWorkflow
         var format = settings.Choice(AnnotateOptionSpecs.RecordFormat) is { } name ? RecordFormats.Find(name) : null;
         var era = settings.Choice(Gen.ClobberEra) is { } eraName ? ClobberMasks.Parse(eraName) ?? ClobberMasks.DefaultEra : ClobberMasks.DefaultEra;
         var options = new AnnotateOptions(ScanOptions.ForModel(model, settings.Text(OptionTable.Input.Symbol)), format, jumps, era,
-            settings.Text(Gen.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol);
+            settings.Text(Gen.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol)
+        {
+            // Without a model no op is known to be callee-save: every record says CLBR_ANY.
+            CalleeSaveSlots = model is null ? new HashSet<int>() : model.Ops.Where(o => o.CalleeSave).Select(o => o.Slot).ToHashSet(),
+        };
         return new AnnotateJob(jobs, options, new ReportTarget(settings.Choice(AnnotateOptionSpecs.Report) ?? "table", null));
     }
 }
