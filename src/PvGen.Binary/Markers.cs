@@ -192,9 +192,10 @@ internal static class Markers
             return byPlace;
         }
 
+        long sectionBase = ElfSections.Base(elf, section);
         foreach (var relocation in table.Entries.OrderBy(r => r.Offset))
         {
-            long at = (long)relocation.Offset;
+            long at = (long)relocation.Offset - sectionBase;
             var info = RelocationInfo.Of(is64, relocation.Type.Value);
             if (at % MarkerRecord.Stride != MarkerRecord.MarkerField.Offset || info.AsField != MarkerRecord.MarkerField.Relocation || relocation.SymbolIndex >= symbols.Entries.Count)
             {

@@ -43,6 +43,12 @@ public static class ProveAnalysis
 
         var harnessFunctions = FunctionsDefinedIn(harnessObjects);
         var scanned = ObjectScanner.ScanFile(exe, ScanOptions.ForModel(target.Input.Model) with { SkipObjectsWithoutSymbol = false, AnnotationFormat = key.Format.Format })[0];
+        if (scanned.Error is { } unreadable)
+        {
+            // Without the program's references nothing can be attributed: never a proof over sites we did not see.
+            return Failed(key, ProveVerdicts.BuildFailed, $"pvgen scan cannot read the linked program: {unreadable}");
+        }
+
         var workloadSites = scanned.Sites.Where(s => s.FunctionSymbol is null || !harnessFunctions.Contains(s.FunctionSymbol)).ToList();
         var jumpSlots = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
         var plan = AnnotationPlanner.Plan(scanned with { Sites = workloadSites.ToEquatableArray() }, key.Format.Format, jumpSlots);
