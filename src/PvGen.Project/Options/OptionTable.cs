@@ -530,8 +530,8 @@ public static class OptionTable
 
         public static readonly OptionSpec Native = new()
         {
-            Name = "native", Kind = OptionKind.Text, JsonKey = "native",
-            Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site.",
+            Name = "native", Kind = OptionKind.TextPerTarget, JsonKey = "native",
+            Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site. One string for every target, or machine code per target, e.g. {\"x86_64\": \"57 9d\", \"i386\": \"50 9d\"}; a target without bytes keeps the call (a note says so).",
         };
 
         public static readonly OptionSpec Wrapper = new()
