@@ -36,7 +36,7 @@ echo "machine: $(nproc) CPUs, $(uname -r); gcc $(gcc -dumpfullversion), $(clang-
 
 # 2. Three styles proved by running them (the target's own .parainstructions layout: para16 on x86-64, para8 on i386).
 "${pvgen[@]}" prove --config "$CONFIG" --style macro,plain,marker --cc "$CCS" --target "$targets" --opt "$OPTS" \
-    --record-format para16,para8 --format json -o "$OUT/prove.json" --jobs 2 >/dev/null
+    --record-format para16 --record-format para8 --format json -o "$OUT/prove.json" --jobs 2 >/dev/null
 
 # 3. The VMI template set: generated and checked per target, then the corpus built against its header with the flags
 #    pvgen diff builds with (src/PvGen.Checking/Toolchain/Compiler.cs), so its code size compares with the other three.
