@@ -35,8 +35,11 @@ echo "machine: $(nproc) CPUs, $(uname -r); gcc $(gcc -dumpfullversion), $(clang-
     --format json -o "$OUT/diff.json" --keep-build "$OUT/diff" --jobs 2 >/dev/null
 
 # 2. Three styles proved by running them (the target's own .parainstructions layout: para16 on x86-64, para8 on i386).
-"${pvgen[@]}" prove --config "$CONFIG" --style macro,plain,marker --cc "$CCS" --target "$targets" --opt "$OPTS" \
-    --record-format para16 --record-format para8 --format json -o "$OUT/prove.json" --jobs 2 >/dev/null
+for target in "${TARGETS[@]}"; do
+    if [[ $target == x86_64 ]]; then format=para16; else format=para8; fi
+    "${pvgen[@]}" prove --config "$CONFIG" --style macro,plain,marker --cc "$CCS" --target "$target" --opt "$OPTS" \
+        --record-format "$format" --format json -o "$OUT/prove-$target.json" --jobs 2 >/dev/null
+done
 
 # 3. The VMI template set: generated and checked per target, then the corpus built against its header with the flags
 #    pvgen diff builds with (src/PvGen.Checking/Toolchain/Compiler.cs), so its code size compares with the other three.
@@ -67,7 +70,7 @@ from collections import Counter
 
 out, targets = sys.argv[1], sys.argv[2:]
 diff = json.load(open(f"{out}/diff.json"))
-prove = json.load(open(f"{out}/prove.json"))
+prove_builds = [b for target in targets for b in json.load(open(f"{out}/prove-{target}.json"))["builds"]]
 t = diff["totals"]
 
 def text_bytes(objects):
@@ -110,7 +113,7 @@ print()
 print("| style | programs | proved | records | patched | left indirect (by reason) | markers (unpaired) |")
 print("|---|---|---|---|---|---|---|")
 for style in ("macro", "plain", "marker"):
-    bs = [b for b in prove["builds"] if b["style"] == style]
+    bs = [b for b in prove_builds if b["style"] == style]
     reasons = Counter(s["reason"] or "other" for b in bs for s in b["sites"] if s["state"] == "indirect")
     markers = f"{sum(b['markers'] or 0 for b in bs)} ({sum(b['markers_unpaired'] for b in bs)})" if style == "marker" else "-"
     print(f"| {style} | {len(bs)} | {sum(b['verdict'] == 'proved' for b in bs)} | {sum(b['records'] for b in bs)} | {sum(b['patched'] for b in bs)} | "
