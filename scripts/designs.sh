@@ -89,9 +89,14 @@ def readelf_entries(obj, section):
     return int(m.group(1)) if m else 0
 
 builds = [b for b in diff["builds"] if not b.get("error")]
-def style_objects(style):
-    return [o for b in builds for o in glob.glob(f"{out}/diff/{b['id']}/{style}/*.o")]
-vmi_objects = glob.glob(f"{out}/vmi-corpus/*/*.o")
+opts = sorted({b["opt"] for b in builds})
+def style_objects(style, opt=None):
+    return [o for b in builds if opt in (None, b["opt"]) for o in glob.glob(f"{out}/diff/{b['id']}/{style}/*.o")]
+def vmi_corpus(opt=None):
+    return glob.glob(f"{out}/vmi-corpus/*-{opt or '*'}/*.o")
+def sizes(objects_of):
+    return " / ".join(str(text_bytes(objects_of(opt))) for opt in opts)
+vmi_objects = vmi_corpus()
 vmi_records = sum(readelf_entries(o, ".pvgen.vmi") for o in vmi_objects) // 2  # site and bind relocated per record
 
 print(f"One run: {diff['corpus'] and len(diff['corpus'])} corpus files of examples/corpus, 5.10 ops header; "
@@ -104,7 +109,8 @@ print(f"| sites recorded at compile time | {t['macro_sites']} | 0 | {vmi_records
 print(f"| sites found afterwards | (records) | {t['reloc_calls'] + t['reloc_jumps']} calls/jumps of {t['reloc_references']} references | (records) | {t['marker_paired']} paired, {t['marker_unpaired']} unpaired |")
 print(f"| lost sites by cause | none (every wrapper is recorded) | tail jump {t['lost_tail_jumps']}, load {t['lost_loads']}, GOT {t['lost_got']}, address {t['lost_addresses']}, retpoline {t['lost_retpoline']} | none | {t['marker_unpaired']} unpaired |")
 print(f"| marker to call | - | - | - | {t['marker_on_site']} on the call, at most {t['marker_max_distance']} bytes before |")
-print(f"| code size, .text bytes (size -A) | {text_bytes(style_objects('macro'))} | {text_bytes(style_objects('plain'))} | {text_bytes(vmi_objects)} | {text_bytes(style_objects('marker'))} |")
+print(f"| code size, .text bytes (size -A), {' / '.join('-' + o for o in opts)} | {sizes(lambda o: style_objects('macro', o))} | {sizes(lambda o: style_objects('plain', o))} | "
+      f"{sizes(vmi_corpus)} | {sizes(lambda o: style_objects('marker', o))} |")
 print(f"| register save instructions (diff) | {t['macro_save_instructions']} | {t['plain_save_instructions']} | not measured | {t['marker_save_instructions']} |")
 print()
 
