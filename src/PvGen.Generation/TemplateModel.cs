@@ -265,7 +265,16 @@ public static class TemplateModelBuilder
             }
 
             string? native = null;
-            if (config?.Native is { } hex)
+            IReadOnlyList<string>? nativeTargets = null;
+            string? configuredNative = config?.NativeFor(model.Target.Arch, out nativeTargets);
+            if (configuredNative is null && nativeTargets is not null)
+            {
+                // Machine code of other targets only (a 64-bit-only instruction, or bytes not yet written for this one): the call stays.
+                diagnostics.Add(new Diagnostic(DiagnosticIds.NativeNotForTarget, Severity.Note,
+                    $"op '{op.Path}': pvgen.json gives native bytes for {string.Join(" and ", nativeTargets)} only, so on {model.Target.Arch} its sites keep the call", configWhere));
+            }
+
+            if (configuredNative is { } hex)
             {
                 native = NativeBytes.Normalise(hex) ?? throw new PvGenException(new Diagnostic(DiagnosticIds.BadNativeBytes, Severity.Error,
                     $"op '{op.Path}': native bytes \"{hex}\" are not hex bytes such as \"9c 58\"", configWhere));

@@ -86,6 +86,7 @@ public static class DiagnosticIds
     public const string NoTableSymbol = "PVG0311";
     public const string BadNativeBytes = "PVG0312";
     public const string OpSkipped = "PVG0313";
+    public const string NativeNotForTarget = "PVG0314";
 
     // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
     public const string CSharpBadModel = "PVG0601";
@@ -170,6 +171,7 @@ public static class DiagnosticIds
         [NoTableSymbol] = "no table symbol to call through",
         [BadNativeBytes] = "native replacement bytes do not parse",
         [OpSkipped] = "op skipped by configuration",
+        [NativeNotForTarget] = "native bytes not given for this target: the site keeps the call",
         [CSharpBadModel] = "the model JSON cannot be read",
         [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",
         [CSharpUnmappableType] = "a C type has no C# mapping",

@@ -39,7 +39,11 @@ public static class AnnotateWorkflow
         var format = settings.Choice(AnnotateOpts.RecordFormat) is { } name ? RecordFormats.Find(name) : null;
         var era = settings.Choice(GenerateOpts.ClobberEra) is { } eraName ? ClobberMasks.Parse(eraName) ?? ClobberMasks.DefaultEra : ClobberMasks.DefaultEra;
         var options = new AnnotateOptions(ScanOptions.ForModel(model, settings.Text(InputOpts.Symbol)), format, jumps, era,
-            settings.Text(GenerateOpts.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol);
+            settings.Text(GenerateOpts.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol)
+        {
+            // Without a model no op is known to be callee-save: every record says CLBR_ANY.
+            CalleeSaveSlots = model is null ? new HashSet<int>() : model.Ops.Where(o => o.CalleeSave).Select(o => o.Slot).ToHashSet(),
+        };
         return new AnnotateJob(jobs, options, new ReportTarget(settings.Choice(AnnotateOpts.Report) ?? "table", null));
     }
 }

@@ -43,7 +43,7 @@ public static class ProveWorkflow
         }
 
         var prove = new ProveRequest(targets, corpus, compilers, optimizations.Count == 0 ? ["O0", "O2"] : optimizations, formats.Count == 0 ? null : formats,
-            styles.Count == 0 ? ProveStyles.All : styles, settings.Path(GenerateOpts.Templates), work, jobs);
+            styles.Count == 0 ? ProveStyles.Default : styles, settings.Path(GenerateOpts.Templates), work, jobs);
         return new ProveJob(prove, report, keep is not null);
     }
 }
