@@ -153,7 +153,7 @@ public static unsafe class HeaderParser
 
             if (request.Config is { } configured)
             {
-                diagnostics.AddRange(configured.UnknownOps([.. ops.Select(o => o.Path)], request.StructName));
+                diagnostics.AddRange(configured.Problems(ops, request.StructName));
             }
 
             foreach (var op in ops.Where(o => o.Slot > 255))

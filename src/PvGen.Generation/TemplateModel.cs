@@ -224,7 +224,7 @@ public static class TemplateModelBuilder
         string calleeSaveField = settings.CalleeSaveField ?? "func";
         var templateSet = TemplateSets.Find(settings.TemplateSet);
         int callLength = SiteEncodings.IndirectCall(model.Target.PointerSize, callForm == "rip").Length;
-        if (configuration.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknownOps)
+        if (configuration.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknownOps)
         {
             throw new PvGenException(unknownOps);
         }

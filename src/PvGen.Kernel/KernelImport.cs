@@ -61,11 +61,12 @@ public static class KernelImporter
             string output = Path.Combine(work, "natives.o");
             File.WriteAllText(input, source.ToString());
             string compiler = assembler ?? Processes.Which("gcc") ?? "gcc";
-            var run = CompilerDriver.Run(compiler, [import.Model.Target.PointerSize == 8 ? "-m64" : "-m32", "-c", input, "-o", output], work, 60);
+            string[] arguments = [import.Model.Target.PointerSize == 8 ? "-m64" : "-m32", "-c", input, "-o", output];
+            var run = CompilerDriver.Run(compiler, arguments, work, 60);
             if (run.ExitCode != 0)
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.ImportUnmatched, Severity.Error,
-                    $"the native alternatives of paravirt.h do not assemble: {run.Stderr.Trim()}", null));
+                    "the native alternatives of paravirt.h do not assemble:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [compiler, .. arguments]), null));
                 return bytes;
             }
 

@@ -42,7 +42,8 @@ public static class CheckJson
     });
 
     /// <summary>The report of `check --object`.</summary>
-    public static string Objects(IReadOnlyList<ObjectCheck> results) => Render(writer =>
+    /// <param name="nothingVerified">The warning that no check applied (<see cref="CheckRunner.NothingVerified"/>), listed with the findings.</param>
+    public static string Objects(IReadOnlyList<ObjectCheck> results, Finding? nothingVerified = null) => Render(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("schema", SchemaId);
@@ -52,7 +53,7 @@ public static class CheckJson
         writer.WriteNumber("non_call_references", results.Sum(r => r.NonCallReferences));
         writer.WriteCounts("record_formats", RecordFormatsOf(results).Select(f => KeyValuePair.Create(f.Format, f.Objects)));
         WriteCoverage(writer, CheckRunner.Total(results.SelectMany(r => r.Coverage)));
-        WriteFindings(writer, [.. results.SelectMany(r => r.Findings)]);
+        WriteFindings(writer, [.. results.SelectMany(r => r.Findings), .. nothingVerified is null ? [] : new[] { nothingVerified }]);
         writer.WriteEndObject();
     });
 

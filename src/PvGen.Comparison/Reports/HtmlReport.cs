@@ -27,7 +27,7 @@ public static class HtmlReport
             th { background: #edf2f7; } td.l, th.l { text-align: left; }
             ul.headline li { margin: 4px 0; }
             .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
-            .failed { color: #c53030; }
+            .failed { color: #c53030; white-space: pre-wrap; }
             code { font-size: 12px; }
             </style>
             """);

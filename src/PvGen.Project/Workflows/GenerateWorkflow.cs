@@ -109,7 +109,7 @@ public static class GenerateWorkflow
             environment = new CompileEnvironment(model.Target, settings.Path(InputOpts.KernelTree), settings.Path(InputOpts.KernelBuild),
                 settings.List(InputOpts.Defines), settings.List(InputOpts.IncludeDirs), settings.List(InputOpts.Includes));
 
-            if (settings.Config.Ops.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknown)
+            if (settings.Config.Ops.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknown)
             {
                 throw new PvGenException([.. diagnostics, .. unknown]);
             }
