@@ -59,7 +59,7 @@ public static class DiffRunner
                 ?? (prove.Settings.RecordFormat is { } named ? X86.Records.RecordFormats.Find(named) : null)
                 ?? prove.Generation.TreeFacts?.RecordFormat
                 ?? X86.Records.RecordFormats.DefaultFor(input.Target.PointerSize);
-            var proveRequest = new Proving.ProveRequest([prove], request.Corpus, request.Compilers, request.Optimizations, [format.Name], Proving.ProveStyles.All,
+            var proveRequest = new Proving.ProveRequest([prove], request.Corpus, request.Compilers, request.Optimizations, [format.Name], Proving.ProveStyles.Default,
                 TemplateDirectory: null, Path.Combine(request.WorkDirectory, "prove-" + input.Target.Arch), request.Jobs, Pic: request.Pic, Exerciser: false);
             IReadOnlyList<Proving.ProveBuild> builds;
             try

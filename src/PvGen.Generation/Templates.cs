@@ -259,12 +259,47 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
     private static ScriptObject Functions()
     {
         var functions = new ScriptObject();
-        functions.Import("hex", new Func<long, string>(CNames.Hex));
-        functions.Import("c_string", new Func<string, string>(CNames.StringLiteral));
-        functions.Import("comment", new Func<string, string>(CNames.CommentText));
-        functions.Import("upper", new Func<string, string>(CNames.Upper));
+        functions.SetValue("hex", new TemplateFunction<long>("hex", CNames.Hex), true);
+        functions.SetValue("c_string", new TemplateFunction<string>("c_string", CNames.StringLiteral), true);
+        functions.SetValue("comment", new TemplateFunction<string>("comment", CNames.CommentText), true);
+        functions.SetValue("upper", new TemplateFunction<string>("upper", CNames.Upper), true);
         return functions;
     }
+}
+
+/// <summary>
+/// A one-argument helper for templates. Scriban's Import(Delegate) builds its wrapper by reflection over the delegate's
+/// method, which NativeAOT cannot do; this is the same wrapper written out: the argument converted the way Scriban converts
+/// an imported function's argument (<see cref="TemplateContext.ToObject{T}(SourceSpan, object)"/>), one argument required.
+/// </summary>
+internal sealed class TemplateFunction<TArgument>(string name, Func<TArgument, string> body) : IScriptCustomFunction
+{
+    private static readonly ScriptParameterInfo Parameter = new(typeof(TArgument), "value");
+
+    public int RequiredParameterCount => 1;
+
+    public int ParameterCount => 1;
+
+    public ScriptVarParamKind VarParamKind => ScriptVarParamKind.None;
+
+    public Type ReturnType => typeof(string);
+
+    public ScriptParameterInfo GetParameterInfo(int index) => Parameter;
+
+    public object? Invoke(TemplateContext context, Scriban.Syntax.ScriptNode? callerContext, ScriptArray arguments, Scriban.Syntax.ScriptBlockStatement? blockStatement)
+    {
+        var span = callerContext?.Span ?? default;
+        if (arguments.Count != 1)
+        {
+            throw new Scriban.Syntax.ScriptRuntimeException(span,
+                $"Invalid number of arguments `{arguments.Count}` passed to `pv.{name}` while expecting `1` arguments");
+        }
+
+        return body(context.ToObject<TArgument>(span, arguments[0])!);
+    }
+
+    public ValueTask<object?> InvokeAsync(TemplateContext context, Scriban.Syntax.ScriptNode? callerContext, ScriptArray arguments, Scriban.Syntax.ScriptBlockStatement? blockStatement) =>
+        ValueTask.FromResult(Invoke(context, callerContext, arguments, blockStatement));
 }
 
 /// <summary>

@@ -95,7 +95,8 @@ public static class DiagnosticIds
     public const string NoTableSymbol = "PVG0311";
     public const string BadNativeBytes = "PVG0312";
     public const string OpSkipped = "PVG0313";
-    public const string OverrideUnused = "PVG0314";
+    public const string NativeNotForTarget = "PVG0314";
+    public const string OverrideUnused = "PVG0315";
 
     // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
     public const string CSharpBadModel = "PVG0601";
@@ -181,6 +182,7 @@ public static class DiagnosticIds
         [NoTableSymbol] = "no table symbol to call through",
         [BadNativeBytes] = "native replacement bytes do not parse",
         [OpSkipped] = "op skipped by configuration",
+        [NativeNotForTarget] = "native bytes not given for this target: the site keeps the call",
         [OverrideUnused] = "a file in the template directory overrides no template",
         [CSharpBadModel] = "the model JSON cannot be read",
         [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",

@@ -154,7 +154,7 @@ public sealed class CliTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("mine/partials/op_coment.sbn-c:1:1: warning: 'partials/op_coment.sbn-c' in the template directory overrides no template", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("(did you mean 'partials/op_comment.sbn-c'?) [PVG0314]", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("(did you mean 'partials/op_comment.sbn-c'?) [PVG0315]", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("my_note", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("never used", File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h")), StringComparison.Ordinal);
     }
@@ -291,6 +291,36 @@ public sealed class CliTests
         Assert.Contains("PVG0110", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("did you mean 'irq.save_fl'", run.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public void The_pv_helpers_render_for_template_authors_and_a_wrong_call_is_located()
+    {
+        // The helpers are Scriban functions written out (no reflection, for NativeAOT); the expected offsets are the toy
+        // header's layout on x86-64 (8-byte pointers, struct toy_irq_ops of four first, then struct toy_mmu_ops).
+        string dir = ToyCopy("helpers");
+        string mine = Path.Combine(dir, "mine", "partials");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"),
+            """/* {{ pv.hex op.offset }} {{ pv.upper op.path }} "{{ pv.c_string op.path + "\t\"" }}" {{ pv.comment op.path + " */" }} */""" + "\n");
+        var run = Generate(dir, "--templates", "mine");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string macro = File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"));
+        // c_string escapes the tab and the quote for a C literal; comment breaks the "*/" that would end the comment.
+        Assert.Contains("""/* 0x0 IRQ_SAVE_FL "irq.save_fl\t\"" irq.save_fl * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x18 IRQ_IRQ_ENABLE "irq.irq_enable\t\"" irq.irq_enable * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x20 MMU_WRITE_CR3 "mmu.write_cr3\t\"" mmu.write_cr3 * / */""", macro, StringComparison.Ordinal);
+
+        // A helper called without its argument, and with one it cannot convert: a template error at the call, nothing written.
+        foreach (string call in new[] { "{{ pv.hex }}", "{{ pv.hex \"zz\" }}" })
+        {
+            File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"), $"/* ok */\n/* {call} */\n");
+            var wrong = Tool.Pvgen(["generate", "--config", "pvgen.json", "-o", "wrong", "--templates", "mine"], dir);
+            Assert.True(wrong.ExitCode == 2, wrong.ToString());
+            Assert.Matches(@"mine/partials/op_comment\.sbn-c:2:\d+: error: ", wrong.Stderr);
+            Assert.Contains("PVG0301", wrong.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir, "wrong")), call);
+        }
     }
 
     /// <summary>The toy's pvgen.json with one op entry replaced (the rest of the file as shipped).</summary>

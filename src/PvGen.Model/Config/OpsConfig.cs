@@ -21,8 +21,30 @@ public sealed record OpConfig
     /// <summary>Reached with jmp, not call (iret, sysexit).</summary>
     public bool? Jump { get; init; }
 
-    /// <summary>Native replacement bytes in hex, e.g. "9c 58" (used to check patch room).</summary>
-    public string? Native { get; init; }
+    /// <summary>
+    /// Native replacement bytes in hex, e.g. "9c 58": one string for every target, or per target (machine code is one
+    /// target's: "57 9d" is push %rdi; popf on x86-64, where i386's argument register makes it "50 9d"). Read through
+    /// <see cref="NativeFor"/>.
+    /// </summary>
+    public PerTarget<string>? Native { get; init; }
+
+    /// <summary>The native bytes for <paramref name="arch"/>, or null; <paramref name="onlyFor"/> names the targets that have some when this one has none.</summary>
+    public string? NativeFor(string arch, out IReadOnlyList<string>? onlyFor)
+    {
+        onlyFor = null;
+        if (Native is null)
+        {
+            return null;
+        }
+
+        string? bytes = Native.For(arch);
+        if (bytes is null)
+        {
+            onlyFor = [.. Native.ByTarget!.Keys.Order(StringComparer.Ordinal)];
+        }
+
+        return bytes;
+    }
 
     // Written by `pvgen import` from a kernel's paravirt.h; read by no stage (they record what the header says).
 
@@ -132,6 +154,16 @@ public sealed record OpsConfig(string? SourcePath, IReadOnlyDictionary<string, O
 
     private static bool Matches(string pattern, string opPath) =>
         System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, opPath, ignoreCase: false);
+}
+
+/// <summary>A pvgen.json value given once for every target (<paramref name="All"/>) or per target arch (<paramref name="ByTarget"/>).</summary>
+public sealed record PerTarget<T>(T? All, IReadOnlyDictionary<string, T>? ByTarget)
+    where T : class
+{
+    public static PerTarget<T> Every(T value) => new(value, null);
+
+    /// <summary>The value for <paramref name="arch"/>: the one for every target, else its own, else null.</summary>
+    public T? For(string arch) => All ?? (ByTarget is not null && ByTarget.TryGetValue(arch, out var own) ? own : null);
 }
 
 /// <summary>The "native" bytes of pvgen.json ("9c 58" or "9c,58"), parsed in one place for every stage.</summary>
