@@ -192,9 +192,10 @@ internal static class Markers
             return byPlace;
         }
 
+        long sectionBase = ElfSections.Base(elf, section);
         foreach (var relocation in table.Entries.OrderBy(r => r.Offset))
         {
-            long at = (long)relocation.Offset;
+            long at = (long)relocation.Offset - sectionBase;
             var info = RelocationInfo.Of(is64, relocation.Type.Value);
             if (at % MarkerRecord.Stride != MarkerRecord.MarkerField.Offset || info.AsField != MarkerRecord.MarkerField.Relocation || relocation.SymbolIndex >= symbols.Entries.Count)
             {
@@ -209,7 +210,10 @@ internal static class Markers
                 return [];
             }
 
-            long addend = table.IsRelocationWithAddends ? relocation.Addend : info.ImplicitAddend(bytes.AsSpan((int)at, info.FieldSize));
+            // A linked program's REL field holds the resolved value, not the addend: the same unbiasing as the record reader's.
+            long addend = table.IsRelocationWithAddends ? relocation.Addend
+                : ElfSections.ImplicitAddend(info, bytes.AsSpan((int)at, info.FieldSize),
+                    elf.FileType == ElfFileType.Relocatable ? 0 : ElfSections.LinkedBias(info, (long)symbol.Value, sectionBase + at));
             var place = new CodeLocation(target.Name.Value, (long)symbol.Value + addend - ElfSections.Base(elf, target));
             var record = MarkerRecord.Decode(bytes.AsSpan((int)at, MarkerRecord.Stride), place);
             if (!byPlace.TryGetValue(place, out var queue))

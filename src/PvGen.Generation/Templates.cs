@@ -70,6 +70,9 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
     private const string OverrideLayer = "override:";
     private const string DefaultLayer = "default:";
 
+    // Override files a render has read (a maintainer's own included partials count as used).
+    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+
     public string GetPath(TemplateContext context, SourceSpan callerSpan, string templateName) => Resolve(templateName)
         ?? throw new Scriban.Syntax.ScriptRuntimeException(callerSpan, $"template '{templateName}' not found (looked in {(overrideDirectory is null ? string.Empty : overrideDisplay + " and ")}the defaults)");
 
@@ -92,6 +95,7 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
     {
         if (templatePath.StartsWith(OverrideLayer, StringComparison.Ordinal))
         {
+            read.Add(templatePath[OverrideLayer.Length..]);
             return File.ReadAllText(Path.Combine(overrideDirectory!, templatePath[OverrideLayer.Length..])).Replace("\r\n", "\n", StringComparison.Ordinal);
         }
 
@@ -144,6 +148,33 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
                         $"the default template '{entry.Name}' changed since it was exported; compare your override with 'pvgen templates export' output",
                         new SourceLocation($"{overrideDisplay}/{entry.Name}", 1, 1));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Warnings for files in the override directory that replace no default template and that no render read: a
+    /// misnamed override (macro/heder.sbn-c) is otherwise silently ignored while the default is used. Call after rendering.
+    /// </summary>
+    public IEnumerable<Diagnostic> UnusedOverrides()
+    {
+        if (overrideDirectory is null || !Directory.Exists(overrideDirectory))
+        {
+            yield break;
+        }
+
+        var files = Directory.EnumerateFiles(overrideDirectory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+            .Select(f => Path.GetRelativePath(overrideDirectory, f).Replace('\\', '/'))
+            .Where(name => name != DefaultTemplates.ManifestName && !name.Split('/').Any(part => part.StartsWith('.')))
+            .Order(StringComparer.Ordinal);
+        foreach (string name in files)
+        {
+            if (!DefaultTemplates.Texts.ContainsKey(name) && !read.Contains(name))
+            {
+                yield return new Diagnostic(DiagnosticIds.OverrideUnused, Severity.Warning,
+                    $"'{name}' in the template directory overrides no template and is not included by one, so it is not used"
+                    + (Suggestions.Closest(name, DefaultTemplates.Texts.Keys) is { } close ? $" (did you mean '{close}'?)" : "; 'pvgen templates export' lists the template names"),
+                    new SourceLocation($"{overrideDisplay}/{name}", 1, 1));
             }
         }
     }

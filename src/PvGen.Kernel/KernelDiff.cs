@@ -192,7 +192,7 @@ public static class KernelDiff
             bool jump = imported.Import.CallsOf(op.Path).Any(c => c.Jump);
             if (imported.Natives.TryGetValue(op.Path, out string? native) || jump)
             {
-                ops[op.Path] = new OpConfig { Native = native, Jump = jump ? true : null };
+                ops[op.Path] = new OpConfig { Native = native is null ? null : PerTarget<string>.Every(native), Jump = jump ? true : null };
             }
         }
 

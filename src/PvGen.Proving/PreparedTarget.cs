@@ -64,15 +64,23 @@ public sealed class PreparedTarget
 
     public string PlainDirectory => Path.Combine(Directory, "plain");
 
+    public string MarkerDirectory => Path.Combine(Directory, "marker");
+
     public string MacroDirectory(ProveFormat format) => Path.Combine(Directory, "macro-" + format.Name);
 
     public string HarnessDirectory(ProveFormat format) => Path.Combine(Directory, "harness-" + format.Name);
 
-    public string Exerciser(string style, ProveFormat format) =>
-        Path.Combine(style == ProveStyles.Macro ? MacroDirectory(format) : PlainDirectory, $"{BaseName}_exercise.c");
+    /// <summary>Where a style's generated header and exerciser are (the macro style's per record format).</summary>
+    private string StyleDirectory(string style, ProveFormat format) => style switch
+    {
+        ProveStyles.Macro => MacroDirectory(format),
+        ProveStyles.Marker => MarkerDirectory,
+        _ => PlainDirectory,
+    };
 
-    public string Header(string style, ProveFormat format) =>
-        Path.Combine(style == ProveStyles.Macro ? MacroDirectory(format) : PlainDirectory, $"{BaseName}_{style}.h");
+    public string Exerciser(string style, ProveFormat format) => Path.Combine(StyleDirectory(style, format), $"{BaseName}_exercise.c");
+
+    public string Header(string style, ProveFormat format) => Path.Combine(StyleDirectory(style, format), $"{BaseName}_{style}.h");
 
     public static PreparedTarget Prepare(ProveTarget input, IReadOnlyList<string> corpus, IReadOnlyList<string>? formatNames, IReadOnlyList<string> styles, string? templates, string directory, List<Diagnostic> diagnostics, bool exerciser = true)
     {
@@ -88,6 +96,11 @@ public sealed class PreparedTarget
         }
         System.IO.Directory.CreateDirectory(directory);
         var plain = Generate(input, [ProveStyles.Plain], null, templates, Path.Combine(directory, "plain"), diagnostics);
+        if (styles.Contains(ProveStyles.Marker))
+        {
+            Generate(input, [ProveStyles.Marker], null, templates, Path.Combine(directory, "marker"), diagnostics);
+        }
+
         // A format whose macro header cannot be generated fails its macro builds, not the whole proof.
         var macroErrors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var format in styles.Contains(ProveStyles.Macro) ? formats : [])

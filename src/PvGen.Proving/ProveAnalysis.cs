@@ -43,13 +43,20 @@ public static class ProveAnalysis
 
         var harnessFunctions = FunctionsDefinedIn(harnessObjects);
         var scanned = ObjectScanner.ScanFile(exe, ScanOptions.ForModel(target.Input.Model) with { SkipObjectsWithoutSymbol = false, AnnotationFormat = key.Format.Format })[0];
+        if (scanned.Error is { } unreadable)
+        {
+            // Without the program's references nothing can be attributed: never a proof over sites we did not see.
+            return Failed(key, ProveVerdicts.BuildFailed, $"pvgen scan cannot read the linked program: {unreadable}");
+        }
+
         var workloadSites = scanned.Sites.Where(s => s.FunctionSymbol is null || !harnessFunctions.Contains(s.FunctionSymbol)).ToList();
         var jumpSlots = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
         var plan = AnnotationPlanner.Plan(scanned with { Sites = workloadSites.ToEquatableArray() }, key.Format.Format, jumpSlots);
         // Why a reference is unpatchable: what annotate said about it in its object (the linker may have rewritten it since:
         // a GOT load relaxed into a lea), else what the same planner says about the linked instruction.
         var unpatchableAt = plan.Unpatchable.ToDictionary(u => (u.Section, u.Offset));
-        var annotateSaid = annotateUnpatchable.GroupBy(u => u.Site.Function).ToDictionary(g => g.Key, g => g.First().Site);
+        var annotateSaid = annotateUnpatchable.Where(u => u.Site.Reason != UnpatchableReason.MarkerUnpaired)
+            .GroupBy(u => u.Site.Function).ToDictionary(g => g.Key, g => g.First().Site);
         var references = workloadSites
             .Select(s => new Reference(s, image.Address(s.Section, s.Offset) ?? 0,
                 annotateSaid.GetValueOrDefault(s.Function) ?? unpatchableAt.GetValueOrDefault((s.Section, s.Offset))))
@@ -265,6 +272,13 @@ public static class ProveAnalysis
                 ProveSiteStates.Indirect, unpatchable?.Reason ?? "unrecorded",
                 unpatchable?.Explanation ?? "a call or jump through the table without a record (a plain call of the macro style, or code that bypasses the wrappers)",
                 indirectCounts.GetValueOrDefault(reference)));
+        }
+
+        // Markers that describe no site (marker style): listed, never dropped, though no reference of the program is theirs.
+        foreach (var (objectName, marker) in annotateUnpatchable.Where(u => u.Site.Reason == UnpatchableReason.MarkerUnpaired))
+        {
+            sites.Add(new ProveSite($"{objectName}: {marker.Function}", marker.Section, marker.Offset, marker.Length, "marker", marker.Op, ProveSiteStates.Indirect,
+                marker.Reason, marker.Explanation, 0));
         }
 
         int executed = applied.Count(r => directCounts.ContainsKey(r) || inlinedRecords.Contains(r) && log.Unpatched.Any(e => ReferenceOf(e) is { } x && RecordCovering(x.Address) == r));

@@ -31,12 +31,7 @@ public static class ProveVerdicts
 /// <param name="Difference">The first difference between the runs, when there is one.</param>
 /// <param name="Findings">Every reason the verdict is not "proved", each naming its site.</param>
 public sealed record ProveBuild(
-    string Id,
-    string Compiler,
-    string CompilerVersion,
-    string Target,
-    string Opt,
-    bool Pic,
+    string Id, string Compiler, string CompilerVersion, string Target, string Opt, bool Pic,
     string Style,
     string Format,
     string Verdict,
@@ -59,6 +54,12 @@ public sealed record ProveBuild(
     IReadOnlyList<string> Findings)
 {
     public IEnumerable<ProveSite> LeftIndirect => Sites.Where(s => s.State == ProveSiteStates.Indirect);
+
+    /// <summary>Marker style: the markers in the workload's objects, paired or not (each unpaired one is a site left indirect, reason marker-unpaired); null for the other styles.</summary>
+    public int? Markers { get; init; }
+
+    /// <summary>Markers no call or jump could be paired with.</summary>
+    public int MarkersUnpaired => Sites.Count(s => s.Reason == Binary.Annotating.UnpatchableReason.MarkerUnpaired);
 }
 
 public static class ProveSiteStates
@@ -72,7 +73,7 @@ public static class ProveSiteStates
 }
 
 /// <summary>A site of the workload (a record, or a reference to the table without one) and what the proof saw there.</summary>
-/// <param name="Kind">call, jmp, load, address, other (as `pvgen scan` classifies the instruction), or record (a record on no reference).</param>
+/// <param name="Kind">call, jmp, load, address, other (as `pvgen scan` classifies the instruction), record (a record on no reference), or marker (a marker paired with no site).</param>
 /// <param name="State">patched-call, patched-jmp, native, refused, skipped (an alternative whose condition does not hold), or indirect (no record: the site still goes through the table).</param>
 /// <param name="Reason">Why the site was left indirect or refused (tail-jump, load, load-reused, got, address, too-short, ...).</param>
 /// <param name="Executions">Events that arrived through this site in the patched run (direct for patched sites, through the table otherwise).</param>

@@ -22,13 +22,20 @@ public sealed record ProveTarget(GenerationRequest Generation, string? HeaderPat
     public IReadOnlyList<string> CompileFlags => Generation.Environment.Flags();
 }
 
-/// <summary>The styles a proof builds: the macro style's records, and the plain style annotated with `pvgen annotate`.</summary>
+/// <summary>
+/// The styles a proof builds: the macro style's records, the plain style annotated with `pvgen annotate` at every
+/// patchable reference, and the marker style annotated at the calls its markers pair with.
+/// </summary>
 public static class ProveStyles
 {
     public const string Macro = "macro";
     public const string Plain = "plain";
+    public const string Marker = "marker";
 
-    public static readonly IReadOnlyList<string> All = [Macro, Plain];
+    /// <summary>What a proof builds unless told otherwise (the two designs PvGen generates by default).</summary>
+    public static readonly IReadOnlyList<string> Default = [Macro, Plain];
+
+    public static readonly IReadOnlyList<string> Known = [Macro, Plain, Marker];
 }
 
 /// <summary>What to prove and where to build it.</summary>

@@ -5,7 +5,6 @@ using PvGen.Binary.Annotating;
 using PvGen.Checking.Toolchain;
 using PvGen.Model;
 using PvGen.Model.IO;
-using PvGen.X86;
 using PvGen.X86.Records;
 
 namespace PvGen.Proving;
@@ -75,21 +74,22 @@ public static class ProveRunner
         {
             var harness = Cached(cache, $"harness {key.Target.Target.Arch} {key.Format.Name} {key.Compiler.Path} {key.Optimization}",
                 () => CompileHarness(key, Path.Combine(key.Target.Directory, "objects", $"harness-{key.Format.Name}-{key.Compiler.Family}-{key.Optimization}")));
-            string workloadKey = key.Style == ProveStyles.Macro ? $"macro-{key.Format.Name}" : "plain";
+            string workloadKey = key.Style == ProveStyles.Macro ? $"macro-{key.Format.Name}" : key.Style;
             string model = key.Pic ? "-pic" : string.Empty;
             var workload = Cached(cache, $"workload {key.Target.Target.Arch} {workloadKey} {key.Compiler.Path} {key.Optimization} {key.Pic}",
                 () => CompileWorkload(key, request.Corpus, Path.Combine(key.Target.Directory, "objects", $"{workloadKey}-{key.Compiler.Family}-{key.Optimization}{model}")));
             var unpatchable = new List<(string Object, UnpatchableSite Site)>();
             IReadOnlyList<string> linked = workload;
-            if (key.Style == ProveStyles.Plain)
+            int? markers = null;
+            if (key.Style is ProveStyles.Plain or ProveStyles.Marker)
             {
-                linked = Annotate(key, workload, directory, unpatchable, request.AnnotationFault);
+                linked = Annotate(key, workload, directory, unpatchable, request.AnnotationFault, out markers);
             }
 
             string exe = Path.Combine(directory, "prove.elf");
             Link(key, [.. harness, .. linked], exe);
             var (exit, output, timedOut) = Execute(exe, request.TimeoutSeconds);
-            return ProveAnalysis.Analyse(key, exe, harness, unpatchable, output, exit, timedOut);
+            return ProveAnalysis.Analyse(key, exe, harness, unpatchable, output, exit, timedOut) with { Markers = markers };
         }
         catch (BuildFailure e)
         {
@@ -144,19 +144,18 @@ public static class ProveRunner
         var result = CompilerDriver.Compile(key.Compiler, flavour, [source], output, [.. key.Target.Input.CompileFlags, .. AbiFlags(key.Target.Target), .. extra]);
         if (!result.Succeeded)
         {
-            var first = result.Errors.FirstOrDefault();
-            string why = first is null ? result.Stderr.Trim() : $"{Path.GetFileName(first.File)}:{first.Line}:{first.Column}: {first.Text}";
-            throw new BuildFailure($"{key.Compiler.Name} -{key.Optimization} failed on {Path.GetFileName(source)}: {why}");
+            throw new BuildFailure($"{key.Compiler.Name} -{key.Optimization} failed on {Path.GetFileName(source)}:{result.Output}");
         }
 
         return output;
     }
 
     private static IReadOnlyList<string> Annotate(ProveKey key, IReadOnlyList<string> objects, string directory, List<(string, UnpatchableSite)> unpatchable,
-        Func<string, AnnotationPlan, AnnotationPlan>? fault)
+        Func<string, AnnotationPlan, AnnotationPlan>? fault, out int? markers)
     {
-        var options = AnnotateOptions(key.Target, key.Format.Format);
+        var options = AnnotateOptions(key.Target, key.Format.Format, key.Style);
         var annotated = new List<string>();
+        markers = null;
         foreach (string path in objects)
         {
             var result = ObjectAnnotator.Annotate(path, options);
@@ -167,24 +166,35 @@ public static class ProveRunner
 
             if (fault is not null && fault(Path.GetFileName(path), result.Plan) is { } changed && !ReferenceEquals(changed, result.Plan))
             {
-                int mask = ClobberMasks.Any(key.Target.Target.PointerSize, options.ClobberEra);
-                result = result with { Plan = changed, Output = ObjectAnnotator.Write(File.ReadAllBytes(path), changed.Records, key.Format.Format, mask) };
+                result = result with { Plan = changed, Output = ObjectAnnotator.Write(File.ReadAllBytes(path), changed.Records, key.Format.Format,
+                    slot => options.ClobberMask(key.Target.Target.PointerSize, slot)) };
             }
 
             string output = Path.Combine(directory, Path.GetFileNameWithoutExtension(path) + ".annotated.o");
             AtomicFile.WriteIfChanged(output, result.Output!);
             annotated.Add(output);
             unpatchable.AddRange(result.Plan.Unpatchable.Select(u => (Path.GetFileName(path), u)));
+            if (result.Plan.Markers is int found)
+            {
+                markers = (markers ?? 0) + found;
+            }
         }
 
         return annotated;
     }
 
-    /// <summary>What `pvgen annotate` is given for a target: the model and the ops configured as jumps.</summary>
-    public static AnnotateOptions AnnotateOptions(PreparedTarget target, RecordFormat format)
+    /// <summary>
+    /// What `pvgen annotate` is given for a target: the model, the ops configured as jumps and the callee-save ops; for the
+    /// marker style, the sites its markers pair with rather than every reference.
+    /// </summary>
+    public static AnnotateOptions AnnotateOptions(PreparedTarget target, RecordFormat format, string style = ProveStyles.Plain)
     {
         var jumps = target.Expected.Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
-        return new AnnotateOptions(ScanOptions.ForModel(target.Input.Model), format, jumps);
+        return new AnnotateOptions(ScanOptions.ForModel(target.Input.Model), format, jumps)
+        {
+            CalleeSaveSlots = target.Input.Model.Ops.Where(o => o.CalleeSave).Select(o => o.Slot).ToHashSet(),
+            Sites = style == ProveStyles.Marker ? AnnotateSites.Markers : AnnotateSites.References,
+        };
     }
 
     private static void Link(ProveKey key, IReadOnlyList<string> objects, string output)
@@ -197,8 +207,7 @@ public static class ProveRunner
         var run = CompilerDriver.Run(key.Compiler.Path, args, null, 300);
         if (run.ExitCode != 0)
         {
-            string first = run.Stderr.Split('\n').FirstOrDefault(l => l.Length > 0) ?? "no message";
-            throw new BuildFailure($"link failed: {first.Trim()}");
+            throw new BuildFailure("link failed:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [key.Compiler.Path, .. args]));
         }
     }
 

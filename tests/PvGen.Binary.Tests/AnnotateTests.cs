@@ -36,7 +36,8 @@ public sealed partial class AnnotateTests
         var report = JsonDocument.Parse(run.Stdout).RootElement;
         int pointer = arch == "x86_64" ? 8 : 4;
         var jumpOffsets = JumpOffsets(arch);
-        int total = 0;
+        var calleeSave = CalleeSaveSlots(arch);
+        int total = 0, calleeSaveRecords = 0;
         foreach (var entry in report.GetProperty("objects").EnumerateArray())
         {
             string annotated = Path.Combine(output, Path.GetFileName(entry.GetProperty("path").GetString()!));
@@ -66,12 +67,23 @@ public sealed partial class AnnotateTests
                 {
                     Assert.Equal(site.Kind == "jmp" ? 0xe9 : 0xe8, replacement);
                 }
+
+                // The clobber field, as the kernel's PVOP macros write it: CLBR_RET_REG (rax 0x1; eax|edx 0x5 on i386) for a
+                // callee-save op, the 2.6.25 era's CLBR_ANY (0x1ff, 0xf) for the rest, plain C call or not.
+                if (record.Clobbers is int clobbers)
+                {
+                    bool saves = calleeSave.Contains((int)(site.TargetOffset / pointer));
+                    calleeSaveRecords += saves ? 1 : 0;
+                    int expected = arch == "x86_64" ? (saves ? 0x1 : 0x1ff) : (saves ? 0x5 : 0xf);
+                    Assert.True(expected == clobbers, $"{annotated}: record at {record.Section}+0x{record.Offset:x} clobbers 0x{clobbers:x}");
+                }
             }
 
             total += records.Count;
         }
 
         Assert.True(total > 20, $"only {total} records in the whole corpus");
+        Assert.True(format == "para6" || format == "alt14" || calleeSaveRecords > 0, "no record of a callee-save op, so the CLBR_RET_REG case was never seen");
     }
 
     /// <summary>Without tail jumps and hoisted loads every reference is patchable: `check --object` verifies every record, for each format.</summary>
@@ -215,8 +227,17 @@ public sealed partial class AnnotateTests
             .Where(o => jumps.Contains(o.GetProperty("path").GetString()!)).Select(o => o.GetProperty("offset").GetInt64()).ToHashSet();
     }
 
+    /// <summary>Slots of the callee-save ops (declared through the callee-save wrapper struct), from the parsed model.</summary>
+    private static HashSet<int> CalleeSaveSlots(string arch)
+    {
+        string model = Path.Combine(Repo.TempDir("model"), "model.json");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", Config, "--target", arch, "--format", "json", "-o", model]).ExitCode);
+        return [.. JsonDocument.Parse(File.ReadAllText(model)).RootElement.GetProperty("ops").EnumerateArray()
+            .Where(o => o.GetProperty("callee_save").GetBoolean()).Select(o => o.GetProperty("slot").GetInt32())];
+    }
+
     /// <summary>One record as binutils shows it: the site its relocation points at, and the type/len bytes or the replacement opcode.</summary>
-    private sealed record BinutilsRecord(string Section, long Offset, int Length, int? Type, int? Replacement);
+    private sealed record BinutilsRecord(string Section, long Offset, int Length, int? Type, int? Replacement, int? Clobbers = null);
 
     private static List<BinutilsRecord> ParaRecords(string obj, string format)
     {
@@ -231,7 +252,8 @@ public sealed partial class AnnotateTests
             var r = relocations[i];
             Assert.Equal((long)i * stride, r.Offset);
             long addend = r.Addend ?? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(i * stride));
-            records.Add(new BinutilsRecord(r.Symbol, addend, data[i * stride + field + 1], data[i * stride + field], null));
+            int? clobbers = format == "para6" ? null : BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(i * stride + field + 2));
+            records.Add(new BinutilsRecord(r.Symbol, addend, data[i * stride + field + 1], data[i * stride + field], null, clobbers));
         }
 
         return records;

@@ -174,6 +174,32 @@ public sealed partial class MarkerTests
         Assert.Equal(model.Ops.Count, markers.EnumerateArray().Count(m => m.GetProperty("record").ValueKind == JsonValueKind.Object));
     }
 
+    /// <summary>
+    /// Linked with --emit-relocs (as `pvgen prove` links its programs), the side records' relocations carry virtual
+    /// addresses: scan still reads every record and pairs every marker (readelf's NONE relocations of the program), with
+    /// the same sites, section-relative, as in the object (one object: its .text is the program's).
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("i386")]
+    public void Markers_of_a_linked_program_pair_as_in_its_object(string target)
+    {
+        var (path, model) = Compile("toy", target, "gcc", "O2");
+        string dir = Path.GetDirectoryName(path)!;
+        string exe = Path.Combine(dir, $"linked-{target}.elf");
+        var link = Tool.Run("ld", [target == "x86_64" ? "-melf_x86_64" : "-melf_i386", "--emit-relocs", "-e", "0", "--defsym", "toy_ops=0x100000", "-o", exe, path]);
+        Assert.True(link.ExitCode == 0, link.ToString());
+        var options = ScanOptions.ForModel(model) with { SkipObjectsWithoutSymbol = false };
+        var inObject = ObjectScanner.ScanFile(path, options)[0];
+        var inProgram = ObjectScanner.ScanFile(exe, options)[0];
+        Assert.Null(inProgram.Error);
+        Assert.NotEmpty(inObject.Markers);
+        Assert.All(inProgram.Markers, m => Assert.True(m.Paired, m.Unpaired));
+        Assert.Equal(ReadelfNone(exe, ["toy_ops"]).Count, inProgram.Markers.Count);
+        Assert.Equal(inObject.Markers.Select(m => (m.SiteOffset, m.Op)), inProgram.Markers.Select(m => (m.SiteOffset, m.Op)));
+        Assert.Equal(inObject.Markers.Select(m => m.Record is not null), inProgram.Markers.Select(m => m.Record is not null));
+    }
+
     [GeneratedRegex(@"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+(R_X86_64_NONE|R_386_NONE)\s+[0-9a-f]+\s+(\S+)")]
     private static partial Regex ReadelfNoneLine();
 

@@ -150,7 +150,7 @@ public sealed class AnnotationVerifierTests
     [Fact]
     public void SiteTooShortForTheNativeReplacementIsCaught()
     {
-        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } });
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = PvGen.Model.Config.PerTarget<string>.Every("0f 1f 80 00 00 00 00") } });
 
         AssertOnly(Verify("x86_64", TwoSites, TwoRecords, config).Findings, DiagnosticIds.TooShortForNative);
     }

@@ -110,7 +110,7 @@ public sealed class DirectCallVerifierTests
     [Fact]
     public void ANativeAlternativeOtherThanTheConfiguredBytesIsCaught()
     {
-        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = "9c 58" } });
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fl"] = new() { Native = PvGen.Model.Config.PerTarget<string>.Every("9c 58") } });
 
         var findings = Verify("x86_64", TwoSites, [Direct("s0", "e0"), Native("s0", "e0", "0xfa"), Direct("s1", "e1")], config: config).Verification.Findings;
 

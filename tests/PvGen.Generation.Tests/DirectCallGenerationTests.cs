@@ -154,7 +154,7 @@ public sealed partial class DirectCallGenerationTests
     [Fact]
     public void ANativeLongerThanTheSixByteSiteIsRefused()
     {
-        var config = new PvGen.Model.Config.OpsConfig(null, new Dictionary<string, PvGen.Model.Config.OpConfig> { ["irq.save_fl"] = new() { Native = "0f 1f 80 00 00 00 00" } });
+        var config = new PvGen.Model.Config.OpsConfig(null, new Dictionary<string, PvGen.Model.Config.OpConfig> { ["irq.save_fl"] = new() { Native = PvGen.Model.Config.PerTarget<string>.Every("0f 1f 80 00 00 00 00") } });
         var request = Alt14Request("toy", "x86_64") with { Config = config };
 
         var e = Assert.Throws<PvGenException>(() => Generator.Generate(request));

@@ -99,7 +99,7 @@ public sealed class BadInputTests
     [Fact]
     public void ConfigurationNamingAMissingOpSuggestsTheClosest()
     {
-        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fI"] = new() { Native = "9c 58" } });
+        var config = new OpsConfig(null, new Dictionary<string, OpConfig> { ["irq.save_fI"] = new() { Native = PvGen.Model.Config.PerTarget<string>.Every("9c 58") } });
 
         var result = Parsing.Source("struct irq { void (*save_fl)(void); };\nstruct ops { struct irq irq; };\n", "ops", config: config);
 

@@ -45,6 +45,10 @@ public sealed class ConfigTests
     [InlineData("[]", "a pvgen.json holds one JSON object, not an array", 1, 1)]
     [InlineData("{ \"struct\": \"a\", \"struct\": \"b\" }", "'struct' is given 2 times; keep one", 1, 3)]
     [InlineData("{ \"generate\": { \"record_format\": \"para6\", \"record_layout\": \"packed\" } }", "'generate.record_layout' is given twice (under an old name too); keep one", 1, 43)]
+    [InlineData("{ \"ops\": { \"x\": { \"native\": { \"x86-64\": \"90\" } } } }", "'ops.x.native' has a key 'x86-64', which is no target; use x86_64 or i386 (did you mean 'x86_64'?)", 1, 31)]
+    [InlineData("{ \"ops\": { \"x\": { \"native\": { \"i386\": 7 } } } }", "'ops.x.native.i386' must be a non-empty string, not the number 7", 1, 39)]
+    [InlineData("{ \"ops\": { \"x\": { \"native\": {} } } }", "'ops.x.native' is an empty object; give a string for every target, or one per target (x86_64, i386)", 1, 29)]
+    [InlineData("{ \"ops\": { \"x\": { \"native\": 90 } } }", "'ops.x.native' must be a non-empty string (every target) or an object with one per target (x86_64, i386), not the number 90", 1, 29)]
     public void A_wrong_value_is_located_at_the_value(string json, string message, int line, int column)
     {
         var error = Problems(json)[0];
@@ -66,6 +70,20 @@ public sealed class ConfigTests
         var error = Assert.Single(Problems("{\n  \"struct\": \"a\"\n  \"symbol\": \"b\"\n}\n"));
         Assert.StartsWith("not valid JSON", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, error.Location!.Line);
+    }
+
+    /// <summary>"native" per target: each target reads its own bytes; a target the object does not name has none (and says which do).</summary>
+    [Fact]
+    public void Native_bytes_per_target_are_read_for_each_target()
+    {
+        string path = Path.Combine(Repo.TempDir("native-per-target"), "pvgen.json");
+        File.WriteAllText(path, """{ "ops": { "a": { "native": { "x86_64": "57 9d", "i386": "50 9d" } }, "b": { "native": { "x86_64": "0f 01 f8" } }, "c": { "native": "fa" } } }""");
+        var ops = ProjectConfig.Load(path).Ops;
+        Assert.Equal(("57 9d", "50 9d"), (ops.ForOp("a")!.NativeFor("x86_64", out _), ops.ForOp("a")!.NativeFor("i386", out _)));
+        Assert.Equal(("fa", "fa"), (ops.ForOp("c")!.NativeFor("x86_64", out _), ops.ForOp("c")!.NativeFor("i386", out var none)));
+        Assert.Null(none);
+        Assert.Null(ops.ForOp("b")!.NativeFor("i386", out var onlyFor));
+        Assert.Equal(["x86_64"], onlyFor!);
     }
 
     [Fact]

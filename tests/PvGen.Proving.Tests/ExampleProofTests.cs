@@ -104,7 +104,7 @@ public sealed partial class ExampleProofTests
         }
     }
 
-    private static void CheckWithBinutils(string exe, string target, string format, int records)
+    internal static void CheckWithBinutils(string exe, string target, string format, int records)
     {
         bool alt = format == "alt14";
         string section = alt ? ".altinstructions" : ".parainstructions";

@@ -28,6 +28,19 @@ public static class UnpatchableReason
     public const string Encoding = "encoding";
     public const string Slot = "slot";
     public const string CallOfJumpOp = "call-of-jump-op";
+
+    /// <summary>Marker style: a marker no call or jump through its slot follows (scan's reason is the explanation).</summary>
+    public const string MarkerUnpaired = "marker-unpaired";
+
+    /// <summary>Marker style: a call or jump through the table that no marker describes (code that bypasses the wrappers).</summary>
+    public const string Unmarked = "unmarked";
+}
+
+/// <summary>Which references annotate records: every patchable one it finds (plain style), or the sites the markers pair with (marker style).</summary>
+public enum AnnotateSites
+{
+    References,
+    Markers,
 }
 
 /// <summary>A reference to the table that cannot be patched in place, and why.</summary>
@@ -36,7 +49,11 @@ public static class UnpatchableReason
 public sealed record UnpatchableSite(string Section, long Offset, int Length, SiteKind Kind, long TargetOffset, string? Op, string Function, string Reason, string Explanation);
 
 /// <summary>The records for one object and the references left without one.</summary>
-public sealed record AnnotationPlan(IReadOnlyList<PlannedRecord> Records, IReadOnlyList<UnpatchableSite> Unpatchable);
+public sealed record AnnotationPlan(IReadOnlyList<PlannedRecord> Records, IReadOnlyList<UnpatchableSite> Unpatchable)
+{
+    /// <summary>Marker style: the markers the plan was made from (paired or not); null when planned from the references.</summary>
+    public int? Markers { get; init; }
+}
 
 /// <summary>
 /// Decides, from the sites `scan` found, which references become records (objtool-style: only an indirect call or
@@ -55,19 +72,87 @@ public static class AnnotationPlanner
         var unpatchable = new List<UnpatchableSite>();
         foreach (var site in scanned.Sites)
         {
-            string? why = Refusal(site, format, pointerSize, jumpSlots, out string reason);
-            if (why is null)
-            {
-                var kind = site.Kind == SiteKind.Jmp ? PatchKind.Jump : PatchKind.Call;
-                records.Add(new PlannedRecord(site.Section, site.Offset, site.Length, site.Slot!.Value, kind, site.Op, site.Function));
-            }
-            else
-            {
-                unpatchable.Add(new UnpatchableSite(site.Section, site.Offset, site.Length, site.Kind, site.TargetOffset, site.Op, site.Function, reason, why));
-            }
+            Plan(site, format, pointerSize, jumpSlots, records, unpatchable);
         }
 
         return new AnnotationPlan(records, unpatchable);
+    }
+
+    /// <summary>
+    /// The marker style: a record for each site a marker pairs with (scan's pairing), where the site can be patched in
+    /// place; the plain planner's reason where it cannot (a marked call through a register is its load's "load"). Every
+    /// unpaired marker is listed, and so is each call or jump through the table that no marker describes.
+    /// </summary>
+    public static AnnotationPlan PlanFromMarkers(ScannedObject scanned, RecordFormat format, IReadOnlySet<int> jumpSlots)
+    {
+        int pointerSize = scanned.Machine == "x86_64" ? 8 : 4;
+        var byStart = new Dictionary<(string, long), Site>();
+        var loadOf = new Dictionary<(string, long), Site>();
+        foreach (var site in scanned.Sites)
+        {
+            byStart.TryAdd((site.Section, site.Offset), site);
+            foreach (var fed in site.Feeds)
+            {
+                loadOf.TryAdd((site.Section, fed.Offset), site);
+            }
+        }
+
+        var records = new List<PlannedRecord>();
+        var unpatchable = new List<UnpatchableSite>();
+        var described = new HashSet<Site>(ReferenceEqualityComparer.Instance);
+        foreach (var marker in scanned.Markers)
+        {
+            if (marker.SiteOffset is not long at)
+            {
+                unpatchable.Add(new UnpatchableSite(marker.Section, marker.Offset, 0, SiteKind.Other, marker.TargetOffset, marker.Op, marker.Function,
+                    UnpatchableReason.MarkerUnpaired, $"{marker.RelocType} marker: {marker.Unpaired}"));
+                continue;
+            }
+
+            var site = byStart.GetValueOrDefault((marker.Section, at)) ?? loadOf.GetValueOrDefault((marker.Section, at));
+            if (site is null)
+            {
+                unpatchable.Add(new UnpatchableSite(marker.Section, marker.Offset, 0, SiteKind.Other, marker.TargetOffset, marker.Op, marker.Function,
+                    UnpatchableReason.MarkerUnpaired, $"{marker.RelocType} marker paired with {marker.Section}+0x{at:x}, where scan found no reference to the table"));
+                continue;
+            }
+
+            if (!described.Add(site))
+            {
+                continue; // a load reused by several marked calls: one entry for the load, as the plain planner lists it
+            }
+
+            Plan(site, format, pointerSize, jumpSlots, records, unpatchable);
+        }
+
+        foreach (var site in scanned.Sites.Where(s => !described.Contains(s)))
+        {
+            if (site.Kind is SiteKind.Call or SiteKind.Jmp && site.IndirectThroughMemory)
+            {
+                unpatchable.Add(new UnpatchableSite(site.Section, site.Offset, site.Length, site.Kind, site.TargetOffset, site.Op, site.Function, UnpatchableReason.Unmarked,
+                    "a call or jump through the table that no marker describes: the marker style records only the calls its wrappers mark"));
+            }
+            else
+            {
+                Plan(site, format, pointerSize, jumpSlots, records, unpatchable);
+            }
+        }
+
+        return new AnnotationPlan([.. records.OrderBy(r => r.Section, StringComparer.Ordinal).ThenBy(r => r.Offset)], unpatchable) { Markers = scanned.Markers.Count };
+    }
+
+    private static void Plan(Site site, RecordFormat format, int pointerSize, IReadOnlySet<int> jumpSlots, List<PlannedRecord> records, List<UnpatchableSite> unpatchable)
+    {
+        string? why = Refusal(site, format, pointerSize, jumpSlots, out string reason);
+        if (why is null)
+        {
+            var kind = site.Kind == SiteKind.Jmp ? PatchKind.Jump : PatchKind.Call;
+            records.Add(new PlannedRecord(site.Section, site.Offset, site.Length, site.Slot!.Value, kind, site.Op, site.Function));
+        }
+        else
+        {
+            unpatchable.Add(new UnpatchableSite(site.Section, site.Offset, site.Length, site.Kind, site.TargetOffset, site.Op, site.Function, reason, why));
+        }
     }
 
     private static string? Refusal(Site site, RecordFormat format, int pointerSize, IReadOnlySet<int> jumpSlots, out string reason)

@@ -12,7 +12,21 @@ namespace PvGen.Binary.Annotating;
 /// <param name="ClobberEra">Which CLBR_ANY the clobber field of para8/para16 records carries: a plain C call lets the callee clobber every caller-saved register.</param>
 /// <param name="DirectCallSymbol">alt14: the symbol the replacement call names (the kernel's BUG_func).</param>
 public sealed record AnnotateOptions(ScanOptions Scan, RecordFormat? Format, IReadOnlySet<int> JumpSlots, ClobberEra ClobberEra = ClobberEra.Linux2625,
-    string DirectCallSymbol = Alternatives.DefaultDirectCallSymbol);
+    string DirectCallSymbol = Alternatives.DefaultDirectCallSymbol)
+{
+    /// <summary>Slots of callee-save ops (from the model): their records carry CLBR_RET_REG, as the kernel's PVOP_CALLEE* macros record them.</summary>
+    public IReadOnlySet<int> CalleeSaveSlots { get; init; } = new HashSet<int>();
+
+    /// <summary>Which references get records: every patchable one (plain style), or those the markers pair with (marker style).</summary>
+    public AnnotateSites Sites { get; init; } = AnnotateSites.References;
+
+    /// <summary>
+    /// The clobber field of a record for <paramref name="slot"/>: what the patched-in code may clobber there. A callee-save op
+    /// promises to preserve every register but the return register, so its records say CLBR_RET_REG even at a plain C call
+    /// (where the compiler would have tolerated CLBR_ANY); the check then holds every callee-save record to CLBR_RET_REG.
+    /// </summary>
+    public int ClobberMask(int pointerSize, int slot) => ClobberMasks.KernelDefault(CalleeSaveSlots.Contains(slot), pointerSize, ClobberEra);
+}
 
 /// <summary>One annotated object: its new bytes (null when it could not be annotated) and what went into it.</summary>
 public sealed record AnnotatedObject(string Path, string? Machine, RecordFormat? Format, AnnotationPlan Plan, byte[]? Output, string? Error)
@@ -67,10 +81,12 @@ public static class ObjectAnnotator
             return AnnotatedObject.Failed(path, only.Machine, unsupported);
         }
 
-        var plan = AnnotationPlanner.Plan(only, format, options.JumpSlots);
+        var plan = options.Sites == AnnotateSites.Markers
+            ? AnnotationPlanner.PlanFromMarkers(only, format, options.JumpSlots)
+            : AnnotationPlanner.Plan(only, format, options.JumpSlots);
         try
         {
-            return new AnnotatedObject(path, only.Machine, format, plan, Write(input, plan.Records, format, ClobberMasks.Any(pointerSize, options.ClobberEra), options.DirectCallSymbol), null);
+            return new AnnotatedObject(path, only.Machine, format, plan, Write(input, plan.Records, format, slot => options.ClobberMask(pointerSize, slot), options.DirectCallSymbol), null);
         }
         catch (AnnotateException e)
         {
@@ -95,9 +111,9 @@ public static class ObjectAnnotator
     /// keep their indices (new ones are appended), so groups and every other index stay valid; a missing section symbol
     /// is inserted among the locals and symbol indices after it are renumbered. The result is read back and compared.
     /// </summary>
-    /// <param name="clobberMask">The clobber field of para8/para16 records.</param>
+    /// <param name="clobberMask">The clobber field of para8/para16 records, by slot.</param>
     /// <param name="directCallSymbol">alt14: the symbol each replacement call or jump names.</param>
-    public static byte[] Write(byte[] input, IReadOnlyList<PlannedRecord> records, RecordFormat format, int clobberMask, string directCallSymbol = Alternatives.DefaultDirectCallSymbol)
+    public static byte[] Write(byte[] input, IReadOnlyList<PlannedRecord> records, RecordFormat format, Func<int, int> clobberMask, string directCallSymbol = Alternatives.DefaultDirectCallSymbol)
     {
         ElfFile elf = ReadElf(input);
         if (elf.FileType != ElfFileType.Relocatable)
@@ -175,7 +191,7 @@ public static class ObjectAnnotator
             PvRecord pv = alt
                 ? new AltRecord(site, new CodeLocation(Alternatives.ReplacementSection, (long)i * SiteEncodings.DirectCallLength), Alternatives.FeatureAlways,
                     AltFlags.DirectCall, record.Length, SiteEncodings.DirectCallLength)
-                : new ParaRecord(site, record.Slot, record.Length, format.HasClobbers ? clobberMask : null);
+                : new ParaRecord(site, record.Slot, record.Length, format.HasClobbers ? clobberMask(record.Slot) : null);
             var encoded = format.Encode(pv, implicitAddends: !is64);
             encoded.Bytes.CopyTo(data, i * format.Stride);
             foreach (var fixup in encoded.Fixups)

@@ -118,7 +118,7 @@ public static class AnnotationVerifier
 
             if (record.Alt is null && op?.ClobberMask is int mask && record.Clobbers is int clobbers)
             {
-                Check(DiagnosticIds.ClobberMismatch, clobbers != mask && clobbers != op.PlainCallMask, $"record for {opName} clobbers 0x{clobbers:x} but {op.ClobberSource ?? $"the op clobbers 0x{mask:x}"}");
+                Check(DiagnosticIds.ClobberMismatch, clobbers != mask, $"record for {opName} clobbers 0x{clobbers:x} but {op.ClobberSource ?? $"the op clobbers 0x{mask:x}"}");
             }
 
             if (record.Alt is { } entry)

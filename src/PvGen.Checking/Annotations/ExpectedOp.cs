@@ -12,14 +12,7 @@ namespace PvGen.Checking.Annotations;
 /// <param name="Annotated">False when the op is a plain call by design (macro style's fallback), so its sites carry no record.</param>
 /// <param name="Native">The configured native bytes ("9c 58"), which a native alternative at the op's sites must equal.</param>
 /// <param name="ClobberSource">Where <paramref name="ClobberMask"/> comes from, for a finding ("the op is configured to clobber 0x1").</param>
-public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null, string? ClobberSource = null)
-{
-    /// <summary>
-    /// A second mask a record may carry: a callee-save op called as plain C (pvgen annotate's records) lets the patched code
-    /// clobber every caller-saved register, CLBR_ANY, because the compiler saved them around the call.
-    /// </summary>
-    public int? PlainCallMask { get; init; }
-}
+public sealed record ExpectedOp(string Path, int Slot, bool Jump, int? NativeLength, int? ClobberMask, bool Annotated = true, string? Native = null, string? ClobberSource = null);
 
 public static class ExpectedOps
 {
@@ -56,9 +49,8 @@ public static class ExpectedOps
             expected[manifest.Slot] = entry.ClobberMask is not null ? entry : entry with
             {
                 ClobberMask = ClobberMasks.KernelDefault(op.CalleeSave, model.Target.PointerSize, plan.ClobberEra),
-                PlainCallMask = op.CalleeSave ? ClobberMasks.Any(model.Target.PointerSize, plan.ClobberEra) : null,
+                // pvgen annotate records a callee-save op's plain calls with CLBR_RET_REG too, so one mask holds for every site.
                 ClobberSource = ClobberMasks.DescribeKernelDefault(op.CalleeSave, model.Target.PointerSize, plan.ClobberEra)
-                    + (op.CalleeSave ? $", or CLBR_ANY 0x{ClobberMasks.Any(model.Target.PointerSize, plan.ClobberEra):x} at a plain C call" : string.Empty)
                     + "; set \"clobbers\" for it in pvgen.json where these objects follow other conventions",
             };
         }

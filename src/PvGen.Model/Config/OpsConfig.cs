@@ -21,8 +21,30 @@ public sealed record OpConfig
     /// <summary>Reached with jmp, not call (iret, sysexit).</summary>
     public bool? Jump { get; init; }
 
-    /// <summary>Native replacement bytes in hex, e.g. "9c 58" (used to check patch room).</summary>
-    public string? Native { get; init; }
+    /// <summary>
+    /// Native replacement bytes in hex, e.g. "9c 58": one string for every target, or per target (machine code is one
+    /// target's: "57 9d" is push %rdi; popf on x86-64, where i386's argument register makes it "50 9d"). Read through
+    /// <see cref="NativeFor"/>.
+    /// </summary>
+    public PerTarget<string>? Native { get; init; }
+
+    /// <summary>The native bytes for <paramref name="arch"/>, or null; <paramref name="onlyFor"/> names the targets that have some when this one has none.</summary>
+    public string? NativeFor(string arch, out IReadOnlyList<string>? onlyFor)
+    {
+        onlyFor = null;
+        if (Native is null)
+        {
+            return null;
+        }
+
+        string? bytes = Native.For(arch);
+        if (bytes is null)
+        {
+            onlyFor = [.. Native.ByTarget!.Keys.Order(StringComparer.Ordinal)];
+        }
+
+        return bytes;
+    }
 
     // Written by `pvgen import` from a kernel's paravirt.h; read by no stage (they record what the header says).
 
@@ -96,10 +118,52 @@ public sealed record OpsConfig(string? SourcePath, IReadOnlyDictionary<string, O
         }
     }
 
+    /// <summary>Every problem of the configuration against the ops it configures: keys that name no op, and settings an op contradicts.</summary>
+    public IEnumerable<Diagnostic> Problems(IReadOnlyList<Op> ops, string structName) =>
+        UnknownOps([.. ops.Select(o => o.Path)], structName).Concat(Contradictions(ops));
+
+    /// <summary>
+    /// Settings the op they apply to cannot honour, which would otherwise be obeyed wrongly or ignored in silence:
+    /// "jump" on an op that returns a value (the site is a jmp that never comes back, so the wrapper's return would read a
+    /// register nobody set), and "signature" where no callee-save op takes it (a prototyped op has its type from the header).
+    /// </summary>
+    public IEnumerable<Diagnostic> Contradictions(IReadOnlyList<Op> ops)
+    {
+        foreach (var (key, config) in Ops)
+        {
+            var governed = ops.Where(o => ReferenceEquals(ForOp(o.Path), config)).ToList();
+            if (config.Jump == true && governed.FirstOrDefault(o => o.ReturnType.Kind != TypeKind.Void) is { } returning)
+            {
+                yield return new Diagnostic(DiagnosticIds.BadConfig, Severity.Error,
+                    $"'{key}': \"jump\": true, but op '{returning.Path}' returns {returning.ReturnType.Spelling}; a jump op is left with jmp and never returns to its caller (iret, sysexit), so it must return void",
+                    config.Location ?? Location);
+            }
+
+            if (config.Signature is not null && governed.Count > 0 && !governed.Any(o => o.CalleeSave))
+            {
+                var op = governed[0];
+                string declared = op.SignatureKnown ? $"{op.ReturnType.Spelling} ({(op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => p.Type.Spelling)))})" : "its declaration";
+                yield return new Diagnostic(DiagnosticIds.BadSignature, Severity.Error,
+                    $"'{key}': \"signature\" is only for callee-save ops (whose member carries no prototype), and op '{op.Path}' is not one: its type is {declared}, from the header; remove \"signature\"",
+                    config.Location ?? Location);
+            }
+        }
+    }
+
     public static bool IsPattern(string key) => key.IndexOfAny(['*', '?']) >= 0;
 
     private static bool Matches(string pattern, string opPath) =>
         System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, opPath, ignoreCase: false);
+}
+
+/// <summary>A pvgen.json value given once for every target (<paramref name="All"/>) or per target arch (<paramref name="ByTarget"/>).</summary>
+public sealed record PerTarget<T>(T? All, IReadOnlyDictionary<string, T>? ByTarget)
+    where T : class
+{
+    public static PerTarget<T> Every(T value) => new(value, null);
+
+    /// <summary>The value for <paramref name="arch"/>: the one for every target, else its own, else null.</summary>
+    public T? For(string arch) => All ?? (ByTarget is not null && ByTarget.TryGetValue(arch, out var own) ? own : null);
 }
 
 /// <summary>The "native" bytes of pvgen.json ("9c 58" or "9c,58"), parsed in one place for every stage.</summary>

@@ -215,7 +215,7 @@ public sealed class ProjectConfig
                     Clobbers = fields.TryGetValue(OptionTable.Op.Clobbers.JsonKey!, out var clobbers) ? Strings(clobbers) : null,
                     Skip = Bool(fields, OptionTable.Op.Skip),
                     Jump = Bool(fields, OptionTable.Op.Jump),
-                    Native = Text(fields, OptionTable.Op.Native),
+                    Native = PerTarget(fields, OptionTable.Op.Native),
                     Wrapper = Text(fields, OptionTable.Op.Wrapper),
                     WrapperSignature = Text(fields, OptionTable.Op.WrapperSignature),
                     CalleeSave = Bool(fields, OptionTable.Op.CalleeSave),
@@ -277,6 +277,38 @@ public sealed class ProjectConfig
                     }
 
                     return option.Kind != OptionKind.Choice || Choice(option, display, value.GetString()!, at);
+                case OptionKind.TextPerTarget when value.ValueKind == JsonValueKind.Object:
+                    bool good = value.EnumerateObject().Any();
+                    if (!good)
+                    {
+                        Problem($"'{display}' is an empty object; give a string for every target, or one per target ({string.Join(", ", OptionSpec.Targets)})", at);
+                    }
+
+                    foreach (var entry in value.EnumerateObject())
+                    {
+                        string entryPointer = JsonLocations.Pointer(pointer, entry.Name);
+                        if (!OptionSpec.Targets.Contains(entry.Name))
+                        {
+                            string hint = Suggestions.Closest(entry.Name, OptionSpec.Targets) is { } best ? $" (did you mean '{best}'?)" : string.Empty;
+                            Problem($"'{display}' has a key '{entry.Name}', which is no target; use {string.Join(" or ", OptionSpec.Targets)}{hint}", where.Key(entryPointer));
+                            good = false;
+                        }
+                        else if (entry.Value.ValueKind != JsonValueKind.String || entry.Value.GetString()!.Length == 0)
+                        {
+                            Problem($"'{display}.{entry.Name}' must be a non-empty string, not {Describe(entry.Value)}", where.Value(entryPointer));
+                            good = false;
+                        }
+                    }
+
+                    return good;
+                case OptionKind.TextPerTarget:
+                    if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length == 0)
+                    {
+                        Problem($"'{display}' must be a non-empty string (every target) or an object with one per target ({string.Join(", ", OptionSpec.Targets)}), not {Describe(value)}", at);
+                        return false;
+                    }
+
+                    return true;
                 default:
                     if (value.ValueKind is not (JsonValueKind.Array or JsonValueKind.String)
                         || value.ValueKind == JsonValueKind.Array && value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0))
@@ -348,6 +380,12 @@ public sealed class ProjectConfig
 
         private static string? Text(Dictionary<string, JsonElement> fields, OptionSpec key) =>
             fields.TryGetValue(key.JsonKey!, out var value) ? value.GetString() : null;
+
+        /// <summary>A <see cref="OptionKind.TextPerTarget"/> value: the string form as <see cref="PerTarget{T}.All"/>, the object form by target.</summary>
+        private static PerTarget<string>? PerTarget(Dictionary<string, JsonElement> fields, OptionSpec key) =>
+            !fields.TryGetValue(key.JsonKey!, out var value) ? null
+            : value.ValueKind == JsonValueKind.String ? new PerTarget<string>(value.GetString(), null)
+            : new PerTarget<string>(null, value.EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()!, StringComparer.Ordinal));
 
         private static bool? Bool(Dictionary<string, JsonElement> fields, OptionSpec key) =>
             fields.TryGetValue(key.JsonKey!, out var value) ? value.GetBoolean() : null;

@@ -83,6 +83,16 @@ public static class OptionDocs
             {
                 node["anyOf"] = new JsonArray(Scalar(), new JsonObject { ["type"] = "array", ["items"] = Scalar() });
             }
+            else if (option.Kind == OptionKind.TextPerTarget)
+            {
+                var perTarget = new JsonObject();
+                foreach (string target in OptionSpec.Targets)
+                {
+                    perTarget[target] = Scalar();
+                }
+
+                node["anyOf"] = new JsonArray(Scalar(), new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["minProperties"] = 1, ["properties"] = perTarget });
+            }
             else
             {
                 foreach (var (key, value) in Scalar().AsObject().ToList())

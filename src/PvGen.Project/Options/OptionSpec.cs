@@ -22,6 +22,12 @@ public enum OptionKind
     PathList,
 
     ChoiceList,
+
+    /// <summary>
+    /// pvgen.json only: one string for every target, or an object with one string per target it holds for
+    /// (<see cref="OptionSpec.Targets"/>), e.g. {"x86_64": "57 9d", "i386": "50 9d"}.
+    /// </summary>
+    TextPerTarget,
 }
 
 /// <summary>Whether a value is positional, and how many it takes.</summary>
@@ -76,6 +82,9 @@ public sealed record OptionSpec
 
     /// <summary>What the value is called in help ("DIR", "FILE", "NAME").</summary>
     public string? ValueName { get; init; }
+
+    /// <summary>The keys of a <see cref="OptionKind.TextPerTarget"/> value's object form: the targets PvGen builds for.</summary>
+    public static readonly IReadOnlyList<string> Targets = [Model.Target.X86_64.Arch, Model.Target.I386.Arch];
 
     public bool IsList => Kind is OptionKind.TextList or OptionKind.PathList or OptionKind.ChoiceList;
 

@@ -489,8 +489,8 @@ public static class OptionTable
         public static readonly OptionSpec Styles = new()
         {
             Name = "style", Kind = OptionKind.ChoiceList, SplitCommas = true, ValueName = "STYLE", JsonKey = "styles", Section = Section,
-            Help = "Styles to prove: macro (the generated records) and plain (the plain style annotated by pvgen annotate).",
-            Default = "macro,plain", Choices = [.. Proving.ProveStyles.All],
+            Help = "Styles to prove: macro (the generated records), plain (the plain style annotated by pvgen annotate at every patchable reference) and marker (the marker style annotated at the calls its markers pair with).",
+            Default = "macro,plain", Choices = [.. Proving.ProveStyles.Known],
         };
 
         public static readonly OptionSpec Format = Common.Format(Section, "table (for people) or json (pvgen.prove/1).", "table", "table", "json");
@@ -530,8 +530,8 @@ public static class OptionTable
 
         public static readonly OptionSpec Native = new()
         {
-            Name = "native", Kind = OptionKind.Text, JsonKey = "native",
-            Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site.",
+            Name = "native", Kind = OptionKind.TextPerTarget, JsonKey = "native",
+            Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site. One string for every target, or machine code per target, e.g. {\"x86_64\": \"57 9d\", \"i386\": \"50 9d\"}; a target without bytes keeps the call (a note says so).",
         };
 
         public static readonly OptionSpec Wrapper = new()
