@@ -79,6 +79,6 @@ ratio() {
     r = (b > 0) ? a / b : 0
     ok = 0
     if (test == "ge100") ok = r >= 100; else if (test == "ge10") ok = r >= 10; else if (test == "le1.5") ok = r <= 1.5;
-    else if (test == "le0.5") ok = r <= 0.5; else if (test == "le2") ok = r <= 2; else if (test == "ge1") ok = r >= 1;
+    else if (test == "le0.5") ok = r <= 0.5; else if (test == "le2") ok = r <= 2; else if (test == "ge1") ok = r >= 1; else if (test == "le1") ok = r < 1;
     printf "  => %-60s %8.2fx  (target %s: %s)\n", l, r, t, ok ? "met" : "MISSED" }'
 }

@@ -84,9 +84,8 @@ public static class CheckRunner
             ["-DPVGEN_STYLE_" + style.ToUpperInvariant(), "-Wall", "-Wextra", "-Werror", "-Wstrict-prototypes", .. flags]);
         if (!compiled.Succeeded)
         {
-            var errors = compiled.Errors.Take(5).Select(e => $"{Path.GetFileName(e.File)}:{e.Line}:{e.Column}: {e.Text}");
             return new BuildCheck(compiler.Name, style, optimization, false, null, 0, 0,
-                [new Finding(DiagnosticIds.CompileFailed, Severity.Error, $"{compiler.Name} -{optimization} cannot compile the {style} style: {string.Join(" | ", errors)}", output.Exerciser)]);
+                [new Finding(DiagnosticIds.CompileFailed, Severity.Error, $"{compiler.Name} -{optimization} cannot compile the {style} style:{compiled.Output}", output.Exerciser)]);
         }
 
         // One read of the object: the scan and the region decoding see the same bytes.
@@ -198,6 +197,27 @@ public static class CheckRunner
             var verification = AnnotationVerifier.Run(scanned, model, expected, elf?.Code, callsOnly: true);
             return new ObjectCheck(scanned, verification.Findings, verification.Coverage, verification.NonCallReferences);
         }
+    }
+
+    /// <summary>
+    /// A warning when no record and no call through the table was found in any object, so that no check applied: saying
+    /// "every record verified" after verifying nothing would be a silent wrong answer (the model names another table, or
+    /// the objects only take the table's address). Null when something was verified or a finding was made.
+    /// </summary>
+    public static Finding? NothingVerified(IReadOnlyList<ObjectCheck> results, string symbol)
+    {
+        bool verified = results.Any(r => r.Object.Annotations.Count > 0 || r.Object.Sites.Any(s => s.Kind is SiteKind.Call or SiteKind.Jmp)
+            || r.Findings.Any(f => f.Severity != Severity.Note));
+        if (verified || results.Count == 0)
+        {
+            return null;
+        }
+
+        int references = results.Sum(r => r.Object.Sites.Count);
+        string where = results.Count == 1 ? results[0].Object.Path : "pvgen check";
+        return new Finding(DiagnosticIds.NothingVerified, Severity.Warning,
+            $"nothing verified: {results.Count} object(s) hold no pv site record and no call or jmp through '{symbol}' ({references} other reference(s) to it); check that the model names the table these objects call through",
+            where);
     }
 
     /// <summary>Coverage of many objects summed per check and format (an inapplicable check keeps its reason).</summary>

@@ -32,7 +32,7 @@ public static unsafe class HeaderParser
         void* index = ClangApi.CreateIndex();
         try
         {
-            void* unit = ParseUnit(index, mainPath, mainText, args, out CXErrorCode code);
+            void* unit = ClangApi.ParseUnit(index, mainPath, mainText, args, CXTranslationUnitFlags.SkipFunctionBodies, out CXErrorCode code);
             if (code != CXErrorCode.Success || unit is null)
             {
                 return Fail(DiagnosticIds.ClangError, $"libclang could not parse '{request.HeaderPath}' (error {code})", null);
@@ -107,41 +107,6 @@ public static unsafe class HeaderParser
         return $"typedef {text} {name};";
     }
 
-    internal static void* ParseUnit(void* index, string mainPath, string mainText, List<string> args, out CXErrorCode code,
-        CXTranslationUnitFlags flags = CXTranslationUnitFlags.SkipFunctionBodies)
-    {
-        var pinned = new List<GCHandle>();
-        try
-        {
-            byte* Pin(string value)
-            {
-                var handle = GCHandle.Alloc(Encoding.UTF8.GetBytes(value + "\0"), GCHandleType.Pinned);
-                pinned.Add(handle);
-                return (byte*)handle.AddrOfPinnedObject();
-            }
-
-            byte** argv = stackalloc byte*[args.Count];
-            for (int i = 0; i < args.Count; i++)
-            {
-                argv[i] = Pin(args[i]);
-            }
-
-            byte[] contents = Encoding.UTF8.GetBytes(mainText);
-            var unsaved = new CXUnsavedFile { Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)contents.Length };
-            void* unit;
-            code = LibClang.clang_parseTranslationUnit2(
-                index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
-            return unit;
-        }
-        finally
-        {
-            foreach (var handle in pinned)
-            {
-                handle.Free();
-            }
-        }
-    }
-
     /// <summary>One parse: diagnostics first, then the struct's members depth-first in declaration order.</summary>
     private sealed class Walker(ParseRequest request, string header, string mainPath, List<(string Key, string Signature)> signatures)
     {
@@ -188,7 +153,7 @@ public static unsafe class HeaderParser
 
             if (request.Config is { } configured)
             {
-                diagnostics.AddRange(configured.UnknownOps([.. ops.Select(o => o.Path)], request.StructName));
+                diagnostics.AddRange(configured.Problems(ops, request.StructName));
             }
 
             foreach (var op in ops.Where(o => o.Slot > 255))

@@ -109,7 +109,7 @@ public static unsafe class ParavirtReader
         void* index = ClangApi.CreateIndex();
         try
         {
-            void* unit = HeaderParser.ParseUnit(index, mainPath, mainText, args, out var code, CXTranslationUnitFlags.DetailedPreprocessingRecord);
+            void* unit = ClangApi.ParseUnit(index, mainPath, mainText, args, CXTranslationUnitFlags.DetailedPreprocessingRecord, out var code);
             if (code != CXErrorCode.Success || unit is null)
             {
                 return Fail(DiagnosticIds.ClangError, $"libclang could not parse '{header}' (error {code})");
@@ -303,40 +303,44 @@ public static unsafe class ParavirtReader
             return type.EndsWith('*') ? type + name : type + " " + name;
         }
 
+        /// <summary>An asm statement's output or input operands: each constraint and the expression bound to it.</summary>
+        private static List<(string Constraint, CXCursor Expression)> AsmOperands(CXCursor statement, bool inputs)
+        {
+            var operands = new List<(string, CXCursor)>();
+            uint count = inputs ? LibClang.clang_Cursor_getGCCAssemblyNumInputs(statement) : LibClang.clang_Cursor_getGCCAssemblyNumOutputs(statement);
+            for (uint i = 0; i < count; i++)
+            {
+                CXString constraint;
+                CXCursor expression;
+                uint found = inputs
+                    ? LibClang.clang_Cursor_getGCCAssemblyInput(statement, i, &constraint, &expression)
+                    : LibClang.clang_Cursor_getGCCAssemblyOutput(statement, i, &constraint, &expression);
+
+                // 0: no such operand (i is below the count, so clang and we disagree on the statement); nothing was written.
+                if (found != 0)
+                {
+                    operands.Add((ClangApi.Take(constraint), expression));
+                }
+            }
+
+            return operands;
+        }
+
         private PendingCall? ReadAsm(void* unit, CXCursor statement, string wrapper, Dictionary<(int, int), CXCursor> expansions)
         {
             string? op = null;
             var arguments = new SortedDictionary<int, string>();
             var clobbers = new HashSet<string>(StringComparer.Ordinal);
-            uint outputs = LibClang.clang_Cursor_getGCCAssemblyNumOutputs(statement);
-            for (uint i = 0; i < outputs; i++)
+            foreach (var (constraint, _) in AsmOperands(statement, inputs: false))
             {
-                CXString constraint;
-                CXCursor expression;
-                // 0: no such operand (i is below the count, so clang and we disagree on the statement); nothing was written.
-                if (LibClang.clang_Cursor_getGCCAssemblyOutput(statement, i, &constraint, &expression) == 0)
-                {
-                    continue;
-                }
-
-                if (RegisterOf(ClangApi.Take(constraint)) is { } register)
+                if (RegisterOf(constraint) is { } register)
                 {
                     clobbers.Add(register);
                 }
             }
 
-            uint inputs = LibClang.clang_Cursor_getGCCAssemblyNumInputs(statement);
-            for (uint i = 0; i < inputs; i++)
+            foreach (var (text, expression) in AsmOperands(statement, inputs: true))
             {
-                CXString constraint;
-                CXCursor expression;
-                // 0: no such operand (i is below the count, so clang and we disagree on the statement); nothing was written.
-                if (LibClang.clang_Cursor_getGCCAssemblyInput(statement, i, &constraint, &expression) == 0)
-                {
-                    continue;
-                }
-
-                string text = ClangApi.Take(constraint);
                 if (TablePath(expression) is { } path)
                 {
                     op = path;

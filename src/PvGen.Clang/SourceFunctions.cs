@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using PvGen.Clang.Interop;
 using PvGen.Model;
 
@@ -44,25 +43,11 @@ public static unsafe class SourceFunctions
         }
 
         args.AddRange(flags);
-        void* index = LibClang.clang_createIndex(0, 0);
-        var pinned = new List<GCHandle>();
+        void* index = ClangApi.CreateIndex();
         try
         {
-            byte* Pin(string value)
-            {
-                var handle = GCHandle.Alloc(Encoding.UTF8.GetBytes(value + "\0"), GCHandleType.Pinned);
-                pinned.Add(handle);
-                return (byte*)handle.AddrOfPinnedObject();
-            }
-
-            byte** argv = stackalloc byte*[args.Count];
-            for (int i = 0; i < args.Count; i++)
-            {
-                argv[i] = Pin(args[i]);
-            }
-
-            void* unit;
-            var code = LibClang.clang_parseTranslationUnit2(index, Pin(file), argv, args.Count, null, 0, CXTranslationUnitFlags.None, &unit); // bodies parsed: a skipped body is no definition
+            // Bodies parsed: a skipped body is no definition.
+            void* unit = ClangApi.ParseUnit(index, file, null, args, CXTranslationUnitFlags.None, out var code);
             if (code != CXErrorCode.Success || unit is null)
             {
                 return new SourceFunctionList([], [new Diagnostic(DiagnosticIds.ClangError, Severity.Error, $"libclang could not parse '{path}' (error {code})", null)]);
@@ -79,11 +64,6 @@ public static unsafe class SourceFunctions
         }
         finally
         {
-            foreach (var handle in pinned)
-            {
-                handle.Free();
-            }
-
             LibClang.clang_disposeIndex(index);
         }
     }

@@ -126,12 +126,14 @@ internal static class VerbActions
         if (job is ObjectCheckJob objects)
         {
             var results = Progress.Status($"verifying {objects.Files.Count} files", _ => CheckRunner.CheckObjects(objects.Files, objects.Model, objects.Expected, objects.Options, objects.Jobs));
-            var findings = results.SelectMany(r => r.Findings).ToList();
-            Report(job.Report, findings, () => CheckJson.Objects(results), console => CheckTables.Objects(results, console));
+            var nothing = CheckRunner.NothingVerified(results, objects.Options.Symbol);
+            var findings = results.SelectMany(r => r.Findings).Concat(nothing is null ? [] : [nothing]).ToList();
+            Report(job.Report, findings, () => CheckJson.Objects(results, nothing), console => CheckTables.Objects(results, console, nothing));
 
             // An object that cannot be read is bad input, as --help says: exit 2, after the others were verified.
+            // Nothing verified is not "all proved": a finding, exit 1.
             return results.Any(r => r.Findings.Any(f => f.Id == DiagnosticIds.ObjectUnreadable)) ? ExitCodes.InputError
-                : findings.Any(f => f.Severity == Severity.Error) ? ExitCodes.Findings : ExitCodes.Ok;
+                : nothing is not null || findings.Any(f => f.Severity == Severity.Error) ? ExitCodes.Findings : ExitCodes.Ok;
         }
 
         var generated = (GeneratedCheckJob)job;

@@ -24,12 +24,7 @@ public sealed record DiffReport(
 /// <param name="MacroError">The macro style did not build (its counts are zero; functions and verdicts need both styles and are empty).</param>
 /// <param name="PlainError">The plain style did not build.</param>
 public sealed record BuildResult(
-    string Id,
-    string Compiler,
-    string CompilerVersion,
-    string Target,
-    string Opt,
-    bool Pic,
+    string Id, string Compiler, string CompilerVersion, string Target, string Opt, bool Pic,
     string? Error,
     string? MacroError,
     string? PlainError,

@@ -271,19 +271,23 @@ public static class DiffRunner
         id.Id, id.Compiler, id.CompilerVersion, id.Target, id.Opt, id.Pic, error, null, null,
         ApproachCounts.Empty, ApproachCounts.Empty, RegisterEnvironment.Empty, [], [], [], [], null, []);
 
+    /// <summary>
+    /// Errors the kernel's own Makefile makes of warnings, for corpus builds: a call to a wrapper the header no longer
+    /// declares (a removed op) must fail the build, as in the kernel, not be measured as a call to an unknown function.
+    /// </summary>
+    public static readonly IReadOnlyList<string> KernelErrors = ["-Werror=implicit-function-declaration"];
+
     private static string Compile(BuildKey key, string source, string header, string output, IReadOnlyList<string> extra)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output,
-            [.. key.Input.CompileFlags, "-include", header, .. extra]);
+            [.. key.Input.CompileFlags, "-include", header, .. KernelErrors, .. extra]);
         if (!result.Succeeded)
         {
-            var first = result.Errors.FirstOrDefault();
-            string why = first is null ? result.Stderr.Trim() : $"{first.File}:{first.Line}:{first.Column}: {first.Text}";
             // Name files inside the (possibly temporary) build directory relative to it, so reports do not depend on it.
             string work = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(output)!)!)!;
-            why = why.Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
-            throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}): {why}");
+            string why = result.Output.Replace(work + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
+            throw new BuildFailed($"{key.Compiler.Name} failed on {Path.GetFileName(source)} ({Path.GetFileName(header)}):{why}");
         }
 
         return output;
@@ -497,9 +501,9 @@ public static class DiffRunner
 
     private static string CompileLinkObject(BuildKey key, string source, string output, IReadOnlyList<string> extra, string? header = null)
     {
-        var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. extra];
+        var flags = header is null ? extra : [.. key.Input.CompileFlags, "-include", header, .. KernelErrors, .. extra];
         var result = CompilerDriver.Compile(key.Compiler, key.Flavour, [source], output, flags);
-        return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}: " + (result.Errors.FirstOrDefault()?.Text ?? result.Stderr.Trim()));
+        return result.Succeeded ? output : throw new BuildFailed($"link object {Path.GetFileName(source)}:{result.Output}");
     }
 
     /// <summary>Links with the compiler driver as a static, non-PIE executable without libc; returns the error or null.</summary>
@@ -520,9 +524,7 @@ public static class DiffRunner
             return null;
         }
 
-        string first = run.Stderr.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("relocation", StringComparison.Ordinal))
-            ?? run.Stderr.Split('\n')[0];
-        return first.Trim();
+        return "link failed:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [key.Compiler.Path, .. args]);
     }
 
     private static string Display(string path) => PathDisplay.Relative(path, Environment.CurrentDirectory);

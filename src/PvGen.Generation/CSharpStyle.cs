@@ -1,5 +1,5 @@
 using PvGen.Model;
-using PvGen.Generation.CSharp;
+using PvGen.CSharpBindings;
 
 namespace PvGen.Generation;
 

@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using PvGen.Model;
+using PvGen.Model.Json;
 using PvGen.Model.IO;
 
 namespace PvGen.Generation;
@@ -187,7 +188,7 @@ public sealed record GenerationStamp(
 
     private void Serialize(Stream stream, string outputDirectory)
     {
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var writer = new Utf8JsonWriter(stream, JsonWriting.Options);
         writer.WriteStartObject();
         writer.WriteString("schema", Schema);
         writer.WriteString("tool", Tool);
@@ -195,56 +196,40 @@ public sealed record GenerationStamp(
         writer.WriteString("command", Command);
         WriteFiles(writer, "inputs", Inputs);
         WriteFiles(writer, "outputs", Outputs);
-        writer.WriteStartObject("facts");
-        writer.WriteNumber("wrappers", Facts.Wrappers);
-        writer.WriteNumber("annotated_sites", Facts.AnnotatedSites);
-        writer.WriteString("record_format", Facts.RecordFormat);
-        writer.WriteString("section", Facts.Section);
-        writer.WriteString("format_description", Facts.FormatDescription);
-        writer.WriteString("format_source", Facts.FormatSource);
-        writer.WriteStartArray("files");
-        foreach (string file in Facts.Files)
+        writer.WriteObject("facts", w =>
         {
-            writer.WriteStringValue(file);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("diagnostics");
-        foreach (var diagnostic in Facts.Diagnostics)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", diagnostic.Id);
-            writer.WriteString("severity", diagnostic.Severity.ToString());
-            writer.WriteString("message", diagnostic.Message);
-            if (diagnostic.Location is { } location)
-            {
-                writer.WriteString("file", location.File);
-                writer.WriteNumber("line", location.Line);
-                writer.WriteNumber("column", location.Column);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+            w.WriteNumber("wrappers", Facts.Wrappers);
+            w.WriteNumber("annotated_sites", Facts.AnnotatedSites);
+            w.WriteString("record_format", Facts.RecordFormat);
+            w.WriteString("section", Facts.Section);
+            w.WriteString("format_description", Facts.FormatDescription);
+            w.WriteString("format_source", Facts.FormatSource);
+            w.WriteStrings("files", Facts.Files);
+            w.WriteObjects("diagnostics", Facts.Diagnostics, WriteDiagnostic);
+        });
         writer.WriteEndObject();
     }
 
-    private static void WriteFiles(Utf8JsonWriter writer, string name, IReadOnlyList<StampedFile> files)
+    private static void WriteDiagnostic(Utf8JsonWriter w, Diagnostic diagnostic)
     {
-        writer.WriteStartArray(name);
-        foreach (var file in files)
+        w.WriteString("id", diagnostic.Id);
+        w.WriteString("severity", diagnostic.Severity.ToString());
+        w.WriteString("message", diagnostic.Message);
+        if (diagnostic.Location is { } location)
         {
-            writer.WriteStartObject();
-            writer.WriteString("path", file.Path);
-            writer.WriteNumber("size", file.Size);
-            writer.WriteString("hash", file.Hash);
-            writer.WriteEndObject();
+            w.WriteString("file", location.File);
+            w.WriteNumber("line", location.Line);
+            w.WriteNumber("column", location.Column);
         }
-
-        writer.WriteEndArray();
     }
+
+    private static void WriteFiles(Utf8JsonWriter writer, string name, IReadOnlyList<StampedFile> files) =>
+        writer.WriteObjects(name, files, (w, file) =>
+        {
+            w.WriteString("path", file.Path);
+            w.WriteNumber("size", file.Size);
+            w.WriteString("hash", file.Hash);
+        });
 
     private static List<StampedFile> ReadFiles(JsonElement files) =>
         [.. files.EnumerateArray().Select(f => new StampedFile(f.GetProperty("path").GetString()!, f.GetProperty("size").GetInt64(), f.GetProperty("hash").GetString()!))];

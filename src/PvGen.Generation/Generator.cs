@@ -82,6 +82,7 @@ public static class Generator
         files.Add(context.RenderFile("exercise.sbn-c", $"{plan.BaseName}_exercise.c", "exercise"));
         files.Add(new GeneratedFile($"{plan.BaseName}.manifest.json", Manifest(request, plan)));
         files.Add(new GeneratedFile(ModelFile, ModelJson.Serialize(request.WrittenModel)));
+        diagnostics.AddRange(loader.UnusedOverrides());
         return new GenerationOutput(files, diagnostics, plan);
     }
 

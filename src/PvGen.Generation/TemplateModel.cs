@@ -60,25 +60,10 @@ public sealed class ModelNode
     {
         switch (value)
         {
-            case null:
-                writer.WriteNullValue();
-                break;
             case ModelNode node:
                 node.WriteJson(writer);
                 break;
-            case string text:
-                writer.WriteStringValue(text);
-                break;
-            case bool flag:
-                writer.WriteBooleanValue(flag);
-                break;
-            case int number:
-                writer.WriteNumberValue(number);
-                break;
-            case long number:
-                writer.WriteNumberValue(number);
-                break;
-            case System.Collections.IEnumerable list:
+            case System.Collections.IEnumerable list and not string:
                 writer.WriteStartArray();
                 foreach (object? item in list)
                 {
@@ -86,6 +71,18 @@ public sealed class ModelNode
                 }
 
                 writer.WriteEndArray();
+                break;
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int or long:
+                writer.WriteNumberValue(System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
                 break;
             default:
                 throw new InvalidOperationException($"unexpected template model value {value.GetType()}");
@@ -227,7 +224,7 @@ public static class TemplateModelBuilder
         string calleeSaveField = settings.CalleeSaveField ?? "func";
         var templateSet = TemplateSets.Find(settings.TemplateSet);
         int callLength = SiteEncodings.IndirectCall(model.Target.PointerSize, callForm == "rip").Length;
-        if (configuration.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknownOps)
+        if (configuration.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknownOps)
         {
             throw new PvGenException(unknownOps);
         }

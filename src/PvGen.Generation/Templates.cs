@@ -70,6 +70,9 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
     private const string OverrideLayer = "override:";
     private const string DefaultLayer = "default:";
 
+    // Override files a render has read (a maintainer's own included partials count as used).
+    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+
     public string GetPath(TemplateContext context, SourceSpan callerSpan, string templateName) => Resolve(templateName)
         ?? throw new Scriban.Syntax.ScriptRuntimeException(callerSpan, $"template '{templateName}' not found (looked in {(overrideDirectory is null ? string.Empty : overrideDisplay + " and ")}the defaults)");
 
@@ -92,6 +95,7 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
     {
         if (templatePath.StartsWith(OverrideLayer, StringComparison.Ordinal))
         {
+            read.Add(templatePath[OverrideLayer.Length..]);
             return File.ReadAllText(Path.Combine(overrideDirectory!, templatePath[OverrideLayer.Length..])).Replace("\r\n", "\n", StringComparison.Ordinal);
         }
 
@@ -144,6 +148,33 @@ public sealed class LayeredTemplateLoader(string? overrideDirectory, string? ove
                         $"the default template '{entry.Name}' changed since it was exported; compare your override with 'pvgen templates export' output",
                         new SourceLocation($"{overrideDisplay}/{entry.Name}", 1, 1));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Warnings for files in the override directory that replace no default template and that no render read: a
+    /// misnamed override (macro/heder.sbn-c) is otherwise silently ignored while the default is used. Call after rendering.
+    /// </summary>
+    public IEnumerable<Diagnostic> UnusedOverrides()
+    {
+        if (overrideDirectory is null || !Directory.Exists(overrideDirectory))
+        {
+            yield break;
+        }
+
+        var files = Directory.EnumerateFiles(overrideDirectory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+            .Select(f => Path.GetRelativePath(overrideDirectory, f).Replace('\\', '/'))
+            .Where(name => name != DefaultTemplates.ManifestName && !name.Split('/').Any(part => part.StartsWith('.')))
+            .Order(StringComparer.Ordinal);
+        foreach (string name in files)
+        {
+            if (!DefaultTemplates.Texts.ContainsKey(name) && !read.Contains(name))
+            {
+                yield return new Diagnostic(DiagnosticIds.OverrideUnused, Severity.Warning,
+                    $"'{name}' in the template directory overrides no template and is not included by one, so it is not used"
+                    + (Suggestions.Closest(name, DefaultTemplates.Texts.Keys) is { } close ? $" (did you mean '{close}'?)" : "; 'pvgen templates export' lists the template names"),
+                    new SourceLocation($"{overrideDisplay}/{name}", 1, 1));
             }
         }
     }
@@ -228,12 +259,47 @@ public sealed class TemplateRenderer(LayeredTemplateLoader loader)
     private static ScriptObject Functions()
     {
         var functions = new ScriptObject();
-        functions.Import("hex", new Func<long, string>(CNames.Hex));
-        functions.Import("c_string", new Func<string, string>(CNames.StringLiteral));
-        functions.Import("comment", new Func<string, string>(CNames.CommentText));
-        functions.Import("upper", new Func<string, string>(CNames.Upper));
+        functions.SetValue("hex", new TemplateFunction<long>("hex", CNames.Hex), true);
+        functions.SetValue("c_string", new TemplateFunction<string>("c_string", CNames.StringLiteral), true);
+        functions.SetValue("comment", new TemplateFunction<string>("comment", CNames.CommentText), true);
+        functions.SetValue("upper", new TemplateFunction<string>("upper", CNames.Upper), true);
         return functions;
     }
+}
+
+/// <summary>
+/// A one-argument helper for templates. Scriban's Import(Delegate) builds its wrapper by reflection over the delegate's
+/// method, which NativeAOT cannot do; this is the same wrapper written out: the argument converted the way Scriban converts
+/// an imported function's argument (<see cref="TemplateContext.ToObject{T}(SourceSpan, object)"/>), one argument required.
+/// </summary>
+internal sealed class TemplateFunction<TArgument>(string name, Func<TArgument, string> body) : IScriptCustomFunction
+{
+    private static readonly ScriptParameterInfo Parameter = new(typeof(TArgument), "value");
+
+    public int RequiredParameterCount => 1;
+
+    public int ParameterCount => 1;
+
+    public ScriptVarParamKind VarParamKind => ScriptVarParamKind.None;
+
+    public Type ReturnType => typeof(string);
+
+    public ScriptParameterInfo GetParameterInfo(int index) => Parameter;
+
+    public object? Invoke(TemplateContext context, Scriban.Syntax.ScriptNode? callerContext, ScriptArray arguments, Scriban.Syntax.ScriptBlockStatement? blockStatement)
+    {
+        var span = callerContext?.Span ?? default;
+        if (arguments.Count != 1)
+        {
+            throw new Scriban.Syntax.ScriptRuntimeException(span,
+                $"Invalid number of arguments `{arguments.Count}` passed to `pv.{name}` while expecting `1` arguments");
+        }
+
+        return body(context.ToObject<TArgument>(span, arguments[0])!);
+    }
+
+    public ValueTask<object?> InvokeAsync(TemplateContext context, Scriban.Syntax.ScriptNode? callerContext, ScriptArray arguments, Scriban.Syntax.ScriptBlockStatement? blockStatement) =>
+        ValueTask.FromResult(Invoke(context, callerContext, arguments, blockStatement));
 }
 
 /// <summary>

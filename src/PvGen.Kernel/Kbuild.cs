@@ -268,12 +268,20 @@ public static class Kbuild
 
             var kept = rebuilt ? messages[obj] : File.Exists(log) ? [.. File.ReadAllLines(log).Where(l => l.Length > 0)] : messages[obj];
             string? error = exists ? null
-                : $"{tree.Name}: Kbuild did not produce {obj} (make exit {run.ExitCode}): " + (messages[obj].Count > 0 ? string.Join(" | ", messages[obj].Take(6)) : run.Tail(4).Replace('\n', ' '));
+                : $"{tree.Name}: Kbuild did not produce {obj} (make exit {run.ExitCode}):"
+                  + Indented(messages[obj].Count > 0 ? messages[obj] : run.Tail(4).Split('\n'));
             results.Add(new KbuildObject(obj, path, rebuilt, kept, error));
         }
 
         progress?.Invoke(new KernelProgress("build", $"{tree.Name}: done", objects.Count, objects.Count));
         return results;
+    }
+
+    /// <summary>make's own lines, each on its own line under our message (as the compilers' are), never an empty message.</summary>
+    private static string Indented(IEnumerable<string> lines)
+    {
+        var kept = lines.Where(l => l.Trim().Length > 0).ToList();
+        return kept.Count == 0 ? "\n  make printed nothing about it" : string.Concat(kept.Take(30).Select(l => "\n  " + l));
     }
 
     /// <summary>"  CC      mm/memory.o" (Kbuild's quiet command line: two spaces, a tag, spaces, the target), else null.</summary>

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LibObjectFile.Elf;
 using PvGen.Checking.Toolchain;
 using PvGen.Clang;
 using PvGen.Generation;
 using PvGen.Model;
+using PvGen.Model.Json;
 using PvGen.Model.Kernel;
 using PvGen.X86;
 
@@ -61,11 +61,12 @@ public static class KernelImporter
             string output = Path.Combine(work, "natives.o");
             File.WriteAllText(input, source.ToString());
             string compiler = assembler ?? Processes.Which("gcc") ?? "gcc";
-            var run = CompilerDriver.Run(compiler, [import.Model.Target.PointerSize == 8 ? "-m64" : "-m32", "-c", input, "-o", output], work, 60);
+            string[] arguments = [import.Model.Target.PointerSize == 8 ? "-m64" : "-m32", "-c", input, "-o", output];
+            var run = CompilerDriver.Run(compiler, arguments, work, 60);
             if (run.ExitCode != 0)
             {
                 diagnostics.Add(new Diagnostic(DiagnosticIds.ImportUnmatched, Severity.Error,
-                    $"the native alternatives of paravirt.h do not assemble: {run.Stderr.Trim()}", null));
+                    "the native alternatives of paravirt.h do not assemble:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [compiler, .. arguments]), null));
                 return bytes;
             }
 
@@ -98,8 +99,7 @@ public static class KernelImporter
         var import = result.Import;
         var model = import.Model;
         string Rel(string path) => PathDisplay.Relative(path, outputDirectory);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return JsonWriting.Render(w =>
         {
             w.WriteStartObject();
             w.WriteString("header", Rel(import.Section.File));
@@ -145,66 +145,50 @@ public static class KernelImporter
                 }
 
                 // Every caller-saved register is the ABI's default: "any" says so in one word.
-                w.WriteStartArray("clobbers");
-                foreach (string register in CallAbi.For(model.Target).CallerSaved.All(r => call.Clobbers.Contains(r.Name)) ? ["any"] : call.Clobbers.ToArray())
-                {
-                    w.WriteStringValue(register);
-                }
-
-                w.WriteEndArray();
+                w.WriteStrings("clobbers", CallAbi.For(model.Target).CallerSaved.All(r => call.Clobbers.Contains(r.Name)) ? ["any"] : call.Clobbers);
                 w.WriteEndObject();
             }
 
             w.WriteEndObject();
-            w.WriteStartObject("import");
-            w.WriteString("paravirt_h", Rel(import.Header));
-            w.WriteString("recording", import.Recording == SiteRecording.ParaInstructions ? "parainstructions" : "altinstructions");
-            w.WriteNumber("wrappers", import.Wrappers.Count);
-            w.WriteNumber("ops_called", import.Calls.Select(c => c.Op).Distinct().Count());
-            w.WriteNumber("ops_in_table", model.Ops.Count);
-            Strings(w, "uncalled_ops", import.UncalledOps);
-            Strings(w, "direct_calls", import.Calls.Where(c => c.Family is null).Select(c => c.Op).Distinct());
-            Strings(w, "jump_ops", import.Calls.Where(c => c.Jump).Select(c => c.Op).Distinct());
-            w.WriteStartArray("families");
-            foreach (var family in import.Families)
+            w.WriteObject("import", w =>
             {
-                w.WriteStartObject();
-                w.WriteString("name", family.Name);
-                Strings(w, "params", family.Parameters);
-                w.WriteNumber("sites", import.Calls.Count(c => c.Family == family.Name));
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartObject("macro_section");
-            w.WriteString("file", Rel(import.Section.File));
-            w.WriteNumber("insert_after", import.Section.InsertAfter);
-            Strings(w, "lines", import.Section.Ranges.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First}-{r.Last}"));
-            Strings(w, "macros", import.Section.Macros);
-            w.WriteEndObject();
-            w.WriteStartArray("calls");
-            foreach (var call in import.Calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("op", call.Op);
-                w.WriteString("wrapper", call.Wrapper);
-                w.WriteString("family", call.Family);
-                w.WriteString("site_signature", SiteSignature(call));
-                if (call.ConditionValue is { } value)
+                w.WriteString("paravirt_h", Rel(import.Header));
+                w.WriteString("recording", import.Recording == SiteRecording.ParaInstructions ? "parainstructions" : "altinstructions");
+                w.WriteNumber("wrappers", import.Wrappers.Count);
+                w.WriteNumber("ops_called", import.Calls.Select(c => c.Op).Distinct().Count());
+                w.WriteNumber("ops_in_table", model.Ops.Count);
+                w.WriteStrings("uncalled_ops", import.UncalledOps);
+                w.WriteStrings("direct_calls", import.Calls.Where(c => c.Family is null).Select(c => c.Op).Distinct());
+                w.WriteStrings("jump_ops", import.Calls.Where(c => c.Jump).Select(c => c.Op).Distinct());
+                w.WriteObjects("families", import.Families, (w, family) =>
                 {
-                    w.WriteString("condition_value", "0x" + value.ToString("x", CultureInfo.InvariantCulture));
-                }
+                    w.WriteString("name", family.Name);
+                    w.WriteStrings("params", family.Parameters);
+                    w.WriteNumber("sites", import.Calls.Count(c => c.Family == family.Name));
+                });
+                w.WriteObject("macro_section", w =>
+                {
+                    w.WriteString("file", Rel(import.Section.File));
+                    w.WriteNumber("insert_after", import.Section.InsertAfter);
+                    w.WriteStrings("lines", import.Section.Ranges.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First}-{r.Last}"));
+                    w.WriteStrings("macros", import.Section.Macros);
+                });
+                w.WriteObjects("calls", import.Calls, (w, call) =>
+                {
+                    w.WriteString("op", call.Op);
+                    w.WriteString("wrapper", call.Wrapper);
+                    w.WriteString("family", call.Family);
+                    w.WriteString("site_signature", SiteSignature(call));
+                    if (call.ConditionValue is { } value)
+                    {
+                        w.WriteString("condition_value", "0x" + value.ToString("x", CultureInfo.InvariantCulture));
+                    }
 
-                w.WriteString("location", $"{Rel(Path.GetFullPath(call.Location.File, request.BaseDirectory))}:{call.Location.Line}:{call.Location.Column}");
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+                    w.WriteString("location", $"{Rel(Path.GetFullPath(call.Location.File, request.BaseDirectory))}:{call.Location.Line}:{call.Location.Column}");
+                });
+            });
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 
     /// <summary>The drop-in paravirt_types.h of each style, as macro/TREE-PATH and plain/TREE-PATH.</summary>
@@ -234,15 +218,4 @@ public static class KernelImporter
     /// <summary>"RET (ARG, ...)" as the site calls the op: the family's result type and the types the wrapper passes.</summary>
     public static string SiteSignature(PvopCall call) =>
         $"{call.ReturnType} ({(call.ArgumentTypes.Count == 0 ? "void" : string.Join(", ", call.ArgumentTypes))})";
-
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (string value in values)
-        {
-            w.WriteStringValue(value);
-        }
-
-        w.WriteEndArray();
-    }
 }

@@ -14,8 +14,17 @@ public sealed record Diagnostic(string Id, Severity Severity, string Message, So
 {
     public override string ToString() => Format(Location is null ? "pvgen" : Location.ToString(), Severity, Message, Id);
 
-    /// <summary>The gcc form every diagnostic and finding prints in: "where: severity: message [id]".</summary>
-    public static string Format(string where, Severity severity, string message, string id) => $"{where}: {severity.Name()}: {message} [{id}]";
+    /// <summary>
+    /// The gcc form every diagnostic and finding prints in: "where: severity: message [id]". A message of several lines
+    /// (a tool's own output indented under ours) keeps the id on its first line, where editors and CI look for it.
+    /// </summary>
+    public static string Format(string where, Severity severity, string message, string id)
+    {
+        int newline = message.IndexOf('\n');
+        return newline < 0
+            ? $"{where}: {severity.Name()}: {message} [{id}]"
+            : $"{where}: {severity.Name()}: {message.Substring(0, newline).TrimEnd(':')} [{id}]{message.Substring(newline)}";
+    }
 }
 
 /// <summary>Severity names as gcc, SARIF-level mapping and JSON reports spell them: one map.</summary>
@@ -87,6 +96,7 @@ public static class DiagnosticIds
     public const string BadNativeBytes = "PVG0312";
     public const string OpSkipped = "PVG0313";
     public const string NativeNotForTarget = "PVG0314";
+    public const string OverrideUnused = "PVG0315";
 
     // C# bindings (PvGen.SourceGenerator and `pvgen generate --style csharp`).
     public const string CSharpBadModel = "PVG0601";
@@ -129,6 +139,7 @@ public static class DiagnosticIds
     public const string VmiRegisterMismatch = "PVG0223";
     public const string NativeRegisterUse = "PVG0224";
     public const string VmiRecordUnreadable = "PVG0225";
+    public const string NothingVerified = "PVG0226";
 
     public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
     {
@@ -172,6 +183,7 @@ public static class DiagnosticIds
         [BadNativeBytes] = "native replacement bytes do not parse",
         [OpSkipped] = "op skipped by configuration",
         [NativeNotForTarget] = "native bytes not given for this target: the site keeps the call",
+        [OverrideUnused] = "a file in the template directory overrides no template",
         [CSharpBadModel] = "the model JSON cannot be read",
         [CSharpUnsupportedSchema] = "the model JSON has an unsupported schema id",
         [CSharpUnmappableType] = "a C type has no C# mapping",
@@ -208,5 +220,6 @@ public static class DiagnosticIds
         [VmiRegisterMismatch] = "a VMI record names registers the asm does not bind",
         [NativeRegisterUse] = "a native default uses registers outside its site's environment",
         [VmiRecordUnreadable] = "the VMI records cannot be read",
+        [NothingVerified] = "no record and no call through the table in the objects: nothing was verified",
     };
 }

@@ -33,7 +33,7 @@ public static class CheckTables
         console.MarkupLine(report.Passed ? "[green]check passed[/]" : "[red]check failed[/]");
     }
 
-    public static void Objects(IReadOnlyList<ObjectCheck> results, IAnsiConsole console)
+    public static void Objects(IReadOnlyList<ObjectCheck> results, IAnsiConsole console, Finding? nothingVerified = null)
     {
         // Notes (references that are no call) are counted apart: they are not failures.
         int findings = results.Sum(r => r.Findings.Count(f => f.Severity != Severity.Note));
@@ -45,7 +45,8 @@ public static class CheckTables
             $"{results.Sum(r => r.NonCallReferences)}", $"{findings}");
         console.Write(table);
         Coverage(CheckRunner.Total(results.SelectMany(r => r.Coverage)), console);
-        console.MarkupLine(findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
+        console.MarkupLine(nothingVerified is not null ? "[yellow]nothing verified: no record and no call through the table[/]"
+            : findings == 0 ? "[green]every record verified[/]" : $"[red]{findings} findings[/]");
     }
 
     /// <summary>Per check and format: records verified and failed, or why the check does not apply ("n/a"), never a silent pass.</summary>

@@ -31,12 +31,7 @@ public static class ProveVerdicts
 /// <param name="Difference">The first difference between the runs, when there is one.</param>
 /// <param name="Findings">Every reason the verdict is not "proved", each naming its site.</param>
 public sealed record ProveBuild(
-    string Id,
-    string Compiler,
-    string CompilerVersion,
-    string Target,
-    string Opt,
-    bool Pic,
+    string Id, string Compiler, string CompilerVersion, string Target, string Opt, bool Pic,
     string Style,
     string Format,
     string Verdict,

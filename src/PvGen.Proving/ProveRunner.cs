@@ -144,9 +144,7 @@ public static class ProveRunner
         var result = CompilerDriver.Compile(key.Compiler, flavour, [source], output, [.. key.Target.Input.CompileFlags, .. AbiFlags(key.Target.Target), .. extra]);
         if (!result.Succeeded)
         {
-            var first = result.Errors.FirstOrDefault();
-            string why = first is null ? result.Stderr.Trim() : $"{Path.GetFileName(first.File)}:{first.Line}:{first.Column}: {first.Text}";
-            throw new BuildFailure($"{key.Compiler.Name} -{key.Optimization} failed on {Path.GetFileName(source)}: {why}");
+            throw new BuildFailure($"{key.Compiler.Name} -{key.Optimization} failed on {Path.GetFileName(source)}:{result.Output}");
         }
 
         return output;
@@ -209,8 +207,7 @@ public static class ProveRunner
         var run = CompilerDriver.Run(key.Compiler.Path, args, null, 300);
         if (run.ExitCode != 0)
         {
-            string first = run.Stderr.Split('\n').FirstOrDefault(l => l.Length > 0) ?? "no message";
-            throw new BuildFailure($"link failed: {first.Trim()}");
+            throw new BuildFailure("link failed:" + CompilerOutput.Lines(run.ExitCode, run.Stderr, [key.Compiler.Path, .. args]));
         }
     }
 

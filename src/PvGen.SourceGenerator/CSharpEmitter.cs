@@ -6,11 +6,7 @@ using System.Text;
 using PvGen.Model;
 
 // Compiled into the generator, and into pvgen itself (PvGen.Generation) for the csharp style: one emitter, two hosts.
-#if PVGEN_TOOL
-namespace PvGen.Generation.CSharp;
-#else
-namespace PvGen.SourceGenerator;
-#endif
+namespace PvGen.CSharpBindings;
 
 /// <summary>An op whose types have no C# mapping (its slot is emitted as <c>void*</c>).</summary>
 /// <param name="OpIndex">Index into <see cref="OpsModel.Ops"/>.</param>

@@ -2,11 +2,7 @@ using System.Text;
 using PvGen.Model;
 
 // Compiled into the generator, and into pvgen itself (PvGen.Generation) for the csharp style: one emitter, two hosts.
-#if PVGEN_TOOL
-namespace PvGen.Generation.CSharp;
-#else
-namespace PvGen.SourceGenerator;
-#endif
+namespace PvGen.CSharpBindings;
 
 /// <summary>How pointers to structs the model knows only by name are written.</summary>
 public enum OpaquePointerStyle

@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using PvGen.CSharpBindings;
 using PvGen.Model;
 using Diagnostic = PvGen.Model.Diagnostic;
 using RoslynDiagnostic = Microsoft.CodeAnalysis.Diagnostic;

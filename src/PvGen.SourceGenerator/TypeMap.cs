@@ -4,11 +4,7 @@ using System.Linq;
 using PvGen.Model;
 
 // Compiled into the generator, and into pvgen itself (PvGen.Generation) for the csharp style: one emitter, two hosts.
-#if PVGEN_TOOL
-namespace PvGen.Generation.CSharp;
-#else
-namespace PvGen.SourceGenerator;
-#endif
+namespace PvGen.CSharpBindings;
 
 /// <summary>A C struct or union passed by value: emitted as a blittable struct of the same size.</summary>
 internal sealed record ValueStruct(string CName, string CSharpName, int Size, int WordSize);

@@ -126,6 +126,90 @@ public sealed class CheckCommandTests
         Assert.Contains($"{bad}: error: truncated", unreadable.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A generated header that does not compile: the compiler's own lines reach the user each on a line of its own under
+    /// our located message (they were flattened with " | " and lost the "In function" and note lines). The oracle is
+    /// gcc run by the test on the same exerciser: every line it prints is one of ours, indented.
+    /// </summary>
+    [Fact]
+    public void A_compile_failure_shows_the_compilers_own_lines()
+    {
+        string dir = Generate("toy", "x86_64");
+        string header = Path.Combine(dir, "toy_ops_macro.h");
+        string text = File.ReadAllText(header);
+        int at = text.IndexOf("static inline", StringComparison.Ordinal);
+        File.WriteAllText(header, text[..at] + "static inline int pvgen_broken(void) { return undeclared_a + undeclared_b; }\n" + text[at..]);
+
+        var run = Tool.Pvgen(["check", dir, "--cc", "gcc", "--opt", "O2"]);
+
+        Assert.Equal(1, run.ExitCode);
+        var oracle = Tool.Run("gcc", ["-std=gnu11", "-fsyntax-only", "-fdiagnostics-plain-output", "-fdiagnostics-color=never", "-m64", "-ffreestanding",
+            "-DPVGEN_STYLE_MACRO", Path.Combine(dir, "toy_ops_exercise.c")], environment: new Dictionary<string, string> { ["LC_ALL"] = "C" });
+        var gccLines = oracle.Stderr.Split('\n').Where(l => l.Trim().Length > 0).ToList();
+        Assert.True(oracle.ExitCode != 0 && gccLines.Count >= 3, $"gcc compiles the broken header: the test's premise is wrong\n{oracle}");
+        var ours = run.Stderr.Split('\n').ToList();
+        int first = ours.FindIndex(l => l.Contains("gcc -O2 cannot compile the macro style [PVG0213]", StringComparison.Ordinal));
+        Assert.True(first >= 0, run.ToString());
+        Assert.EndsWith("toy_ops_exercise.c: error: gcc -O2 cannot compile the macro style [PVG0213]", ours[first], StringComparison.Ordinal);
+        Assert.All(gccLines, l => Assert.Contains("  " + l, ours));
+        Assert.DoesNotContain(" | ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A compiler that fails without printing anything used to give an empty message ("cannot compile the macro style: ").
+    /// The message says the exit status and the command. The compiler here is a script that prints a gcc banner for
+    /// --version and exits 3 in silence otherwise.
+    /// </summary>
+    [Fact]
+    public void A_compiler_that_fails_in_silence_is_named_with_its_status_and_command()
+    {
+        string dir = Generate("toy", "x86_64");
+        string fake = Path.Combine(Repo.TempDir("silent-cc"), "silentcc");
+        File.WriteAllText(fake, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'gcc (fake) 12.2.0'; exit 0; fi\nexit 3\n");
+        Assert.Equal(0, Tool.Run("chmod", ["+x", fake]).ExitCode);
+
+        var run = Tool.Pvgen(["check", dir, "--cc", fake, "--opt", "O2"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("silentcc -O2 cannot compile the macro style [PVG0213]\n  silentcc exited with status 3 and printed nothing: " + fake + " -std=gnu11 -O2", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("type-safety probe (silentcc): silentcc failed without an error message we can read [PVG0213]\n  silentcc exited with status 3", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("accepted", run.Stderr, StringComparison.Ordinal);
+        UserMessages.AssertOurs(run.Stderr, "check with a silent compiler");
+    }
+
+    /// <summary>
+    /// An object that only takes the table's address, checked with the toy model: no record and no call, so no check
+    /// applied. It said "every record verified" (exit 0); it says nothing was verified, a warning and exit 1 (check --help:
+    /// 0 all proved, 1 findings). The oracle that the object has no call through the table: objdump's disassembly.
+    /// </summary>
+    [Fact]
+    public void An_object_where_nothing_applies_is_not_every_record_verified()
+    {
+        string dir = Repo.TempDir("check-nothing");
+        string model = Path.Combine(dir, "toy.pvgen.json");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", Repo.Example("toy", "pvgen.json"), "--format", "json", "-o", model]).ExitCode);
+        string source = Path.Combine(dir, "address.c");
+        File.WriteAllText(source, "extern struct { void *slot[8]; } toy_ops;\nvoid *where(void) { return &toy_ops.slot[2]; }\n");
+        string obj = Path.Combine(dir, "address.o");
+        Assert.Equal(0, Tool.Run("gcc", ["-O2", "-fno-pie", "-mcmodel=kernel", "-c", "-o", obj, source]).ExitCode);
+        var dump = Tool.Run("objdump", ["-dr", "-w", obj]);
+        Assert.Contains("toy_ops", dump.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("call", dump.Stdout, StringComparison.Ordinal);
+
+        var run = Tool.Pvgen(["check", "--object", obj, "--model", model]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"{obj}: warning: nothing verified: 1 object(s) hold no pv site record and no call or jmp through 'toy_ops'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[PVG0226]", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("every record verified", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("nothing verified", run.Stdout, StringComparison.Ordinal);
+
+        var json = Tool.Pvgen(["check", "--object", obj, "--model", model, "--format", "json"]);
+        Assert.Equal(1, json.ExitCode);
+        using var report = JsonDocument.Parse(json.Stdout);
+        Assert.Contains(report.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("id").GetString() == "PVG0226");
+    }
+
     internal static string Generate(string example, string target)
     {
         string dir = Repo.TempDir($"check-{example}-{target}");

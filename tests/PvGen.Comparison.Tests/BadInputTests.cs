@@ -62,6 +62,30 @@ public sealed class BadInputTests
         Assert.Contains("\"error\": \"macro style:", File.ReadAllText(output), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A corpus calling a wrapper the header does not declare (a removed op): gcc 12 in gnu11 only warns and builds a call
+    /// to an unknown function, which diff then measured as if the build were good. Corpus builds use the kernel's
+    /// -Werror=implicit-function-declaration, so the build fails with gcc's line. The oracle: gcc itself, with and without the flag.
+    /// </summary>
+    [Fact]
+    public void A_corpus_calling_an_undeclared_wrapper_fails_its_build_as_in_the_kernel()
+    {
+        string dir = Repo.TempDir("diff-implicit");
+        string source = Path.Combine(dir, "removed.c");
+        File.WriteAllText(source, "void f(void) { pv_irq_removed_op(); }\n");
+        var c = new Dictionary<string, string> { ["LC_ALL"] = "C" };
+        var lenient = Tool.Run("gcc", ["-std=gnu11", "-O2", "-c", source, "-o", Path.Combine(dir, "lenient.o")], environment: c);
+        Assert.True(lenient.ExitCode == 0 && lenient.Stderr.Contains("implicit declaration of function 'pv_irq_removed_op'", StringComparison.Ordinal), $"premise: gcc only warns\n{lenient}");
+        Assert.NotEqual(0, Tool.Run("gcc", ["-std=gnu11", "-O2", "-Werror=implicit-function-declaration", "-c", source, "-o", Path.Combine(dir, "strict.o")]).ExitCode);
+
+        var (run, output) = Diff(dir, "--config", Config, "--corpus", "removed.c", "--cc", "gcc", "--opt", "O2", "--pic", "no");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("build gcc-x86_64-O2-nopic failed", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("error: implicit declaration of function 'pv_irq_removed_op'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"error\": \"macro style:", File.ReadAllText(output), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Split_table_model_is_rejected_with_a_clear_message()
     {

@@ -119,4 +119,24 @@ public sealed class ReportGoldenTests
 
     [Fact]
     public void Html() => Golden.Match("diff/sample.html", HtmlReport.Render(Sample()));
+
+    /// <summary>
+    /// The JSON is written with source-generated metadata (NativeAOT has no reflection serializer); the goldens were written by
+    /// the reflection serializer, and it stays the oracle here: every sample gives the same bytes both ways.
+    /// </summary>
+    [Fact]
+    public void Json_is_what_the_reflection_serializer_writes()
+    {
+        var reflection = new System.Text.Json.JsonSerializerOptions
+        {
+            PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        foreach (var report in new[] { Sample(), ThreeStyles(), KernelSample() })
+        {
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(report, reflection) + "\n", JsonReport.Render(report));
+        }
+    }
 }

@@ -135,6 +135,32 @@ public sealed class CliTests
         Assert.Contains("partials/op_comment.sbn-c", run.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A misnamed override file (one letter off) used to be ignored in silence while the default was used: it is a
+    /// warning naming the file with the template it probably meant. A maintainer's own partial, included by an override,
+    /// is used and so is not warned about.
+    /// </summary>
+    [Fact]
+    public void A_misnamed_override_warns_with_the_nearest_template_name()
+    {
+        string dir = ToyCopy("misnamed");
+        string mine = Path.Combine(dir, "mine", "partials");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "op_coment.sbn-c"), "/* never used */\n");
+        File.WriteAllText(Path.Combine(mine, "signature.sbn-c"), DefaultText("partials/signature.sbn-c") + "{{~ include 'my_note.sbn-c' ~}}");
+        File.WriteAllText(Path.Combine(dir, "mine", "my_note.sbn-c"), "");
+
+        var run = Generate(dir, "--templates", "mine");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("mine/partials/op_coment.sbn-c:1:1: warning: 'partials/op_coment.sbn-c' in the template directory overrides no template", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("(did you mean 'partials/op_comment.sbn-c'?) [PVG0315]", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("my_note", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("never used", File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h")), StringComparison.Ordinal);
+    }
+
+    private static string DefaultText(string name) => File.ReadAllText(Path.Combine(Repo.Root, "templates", name));
+
     [Fact]
     public void A_template_typo_is_an_error_at_its_position_and_nothing_is_written()
     {
@@ -265,5 +291,148 @@ public sealed class CliTests
         Assert.Contains("PVG0110", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("did you mean 'irq.save_fl'", run.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
+    public void The_pv_helpers_render_for_template_authors_and_a_wrong_call_is_located()
+    {
+        // The helpers are Scriban functions written out (no reflection, for NativeAOT); the expected offsets are the toy
+        // header's layout on x86-64 (8-byte pointers, struct toy_irq_ops of four first, then struct toy_mmu_ops).
+        string dir = ToyCopy("helpers");
+        string mine = Path.Combine(dir, "mine", "partials");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"),
+            """/* {{ pv.hex op.offset }} {{ pv.upper op.path }} "{{ pv.c_string op.path + "\t\"" }}" {{ pv.comment op.path + " */" }} */""" + "\n");
+        var run = Generate(dir, "--templates", "mine");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string macro = File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"));
+        // c_string escapes the tab and the quote for a C literal; comment breaks the "*/" that would end the comment.
+        Assert.Contains("""/* 0x0 IRQ_SAVE_FL "irq.save_fl\t\"" irq.save_fl * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x18 IRQ_IRQ_ENABLE "irq.irq_enable\t\"" irq.irq_enable * / */""", macro, StringComparison.Ordinal);
+        Assert.Contains("""/* 0x20 MMU_WRITE_CR3 "mmu.write_cr3\t\"" mmu.write_cr3 * / */""", macro, StringComparison.Ordinal);
+
+        // A helper called without its argument, and with one it cannot convert: a template error at the call, nothing written.
+        foreach (string call in new[] { "{{ pv.hex }}", "{{ pv.hex \"zz\" }}" })
+        {
+            File.WriteAllText(Path.Combine(mine, "op_comment.sbn-c"), $"/* ok */\n/* {call} */\n");
+            var wrong = Tool.Pvgen(["generate", "--config", "pvgen.json", "-o", "wrong", "--templates", "mine"], dir);
+            Assert.True(wrong.ExitCode == 2, wrong.ToString());
+            Assert.Matches(@"mine/partials/op_comment\.sbn-c:2:\d+: error: ", wrong.Stderr);
+            Assert.Contains("PVG0301", wrong.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir, "wrong")), call);
+        }
+
+    /// <summary>The toy's pvgen.json with one op entry replaced (the rest of the file as shipped).</summary>
+    private static string ToyWithOp(string label, string op, string entry)
+    {
+        string dir = ToyCopy(label);
+        string config = Path.Combine(dir, "pvgen.json");
+        var lines = File.ReadAllLines(config).ToList();
+        int at = lines.FindIndex(l => l.TrimStart().StartsWith($"\"{op}\":", StringComparison.Ordinal));
+        Assert.True(at > 0, $"the toy config has an entry for {op}");
+        lines[at] = $"    \"{op}\": {entry},";
+        File.WriteAllLines(config, lines);
+        return dir;
+    }
+
+    /// <summary>
+    /// "jump": true on an op that returns a value used to generate a jmp followed by a return of a register nobody set,
+    /// and check passed it. It is a located config error now; on a void op it still generates the jmp. The oracle for
+    /// "returns a value" is the header's own declaration.
+    /// </summary>
+    [Fact]
+    public void Jump_on_an_op_that_returns_a_value_is_a_located_config_error()
+    {
+        Assert.Contains("unsigned long (*save_fl)(void);", File.ReadAllText(Repo.Example("toy", "toy_ops.h")), StringComparison.Ordinal);
+        string dir = ToyWithOp("jump-value", "irq.save_fl", """{ "native": "9c 58", "jump": true }""");
+
+        var run = Generate(dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("pvgen.json:7:5: error: 'irq.save_fl': \"jump\": true, but op 'irq.save_fl' returns unsigned long", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("must return void [PVG0002]", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")), "nothing is written");
+
+        string voidOp = ToyWithOp("jump-void", "irq.irq_disable", """{ "native": "fa", "jump": true }""");
+        var fine = Generate(voidOp);
+        Assert.True(fine.ExitCode == 0, fine.ToString());
+        Assert.Contains("jmp *", File.ReadAllText(Path.Combine(voidOp, "out", "toy_ops_macro.h")), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// "signature" is read only for callee-save ops (a paravirt_callee_save member has no prototype); on a prototyped op it
+    /// was ignored in silence, so the wrappers had the header's type, not the one the user wrote. It is a located error.
+    /// </summary>
+    [Fact]
+    public void A_signature_on_an_op_that_is_not_callee_save_is_a_located_error()
+    {
+        string dir = ToyWithOp("signature", "irq.irq_disable", """{ "native": "fa", "signature": "void (int)" }""");
+
+        var run = Generate(dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("pvgen.json:9:5: error: 'irq.irq_disable': \"signature\" is only for callee-save ops", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("its type is void (void), from the header; remove \"signature\" [PVG0111]", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    /// <summary>
+    /// "clobbers": "any" (one string, as the docs write it) is the era's CLBR_ANY, exactly as ["any"]: the same bytes in
+    /// every header. The oracle for the mask: x86-64's CLBR_ANY is (1 &lt;&lt; 9) - 1 = 0x1ff in the kernel's paravirt_types.h,
+    /// and the toy's default for save_fl (an ordinary op) is the same, so ["rax"] must differ.
+    /// </summary>
+    [Fact]
+    public void Clobbers_any_as_one_string_is_clbr_any()
+    {
+        string text = ToyWithOp("any-text", "irq.save_fl", """{ "native": "9c 58", "clobbers": "any" }""");
+        string array = ToyWithOp("any-array", "irq.save_fl", """{ "native": "9c 58", "clobbers": ["any"] }""");
+        string rax = ToyWithOp("any-rax", "irq.save_fl", """{ "native": "9c 58", "clobbers": ["rax"] }""");
+        foreach (string dir in new[] { text, array, rax })
+        {
+            var run = Generate(dir);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        string Header(string dir) => File.ReadAllText(Path.Combine(dir, "out", "toy_ops_macro.h"));
+        Assert.Equal(Header(array), Header(text));
+        Assert.Contains("/* irq.save_fl: slot 0, offset 0x0, clobbers 0x1ff.", Header(text), StringComparison.Ordinal);
+        Assert.DoesNotContain("/* irq.save_fl: slot 0, offset 0x0, clobbers 0x1ff.", Header(rax), StringComparison.Ordinal);
+        var check = Tool.Pvgen(["check", Path.Combine(text, "out"), "--cc", "gcc", "--opt", "O2"]);
+        Assert.True(check.ExitCode == 0, check.ToString());
+    }
+
+    /// <summary>
+    /// An empty or quoted section name used to generate headers whose .pushsection does not assemble: a located error,
+    /// nothing written. The oracle: gcc and its assembler reject each name in the directive as the templates emit it.
+    /// </summary>
+    [Theory]
+    [InlineData("\"\"", "'generate.section' is empty")]
+    [InlineData("\"\\\".para\\\"\"", "'generate.section': '\".para\"' is not a section name the assembler accepts")]
+    [InlineData("\"two words\"", "'generate.section': 'two words' is not a section name the assembler accepts")]
+    public void A_bad_section_name_is_a_located_error(string json, string message)
+    {
+        string dir = ToyCopy("section");
+        string config = Path.Combine(dir, "pvgen.json");
+        string text = File.ReadAllText(config).TrimEnd();
+        File.WriteAllText(config, text[..^1].TrimEnd() + ",\n  \"generate\": { \"section\": " + json + " }\n}\n");
+
+        var run = Generate(dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("pvgen.json:14:28: error: " + message, run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+        // The name where the record templates put it: verbatim inside the inline asm's C string.
+        string name = JsonDocument.Parse(json).RootElement.GetString()!;
+        bool Assembles(string section)
+        {
+            string probe = Path.Combine(dir, "probe.c");
+            File.WriteAllText(probe, "asm(\".pushsection " + section + ",\\\"a\\\"\\n\\t.byte 1\\n\\t.popsection\\n\");\n");
+            return Tool.Run("gcc", ["-c", probe, "-o", Path.Combine(dir, "probe.o")]).ExitCode == 0;
+        }
+
+        Assert.True(Assembles(".pv_sites"), "the probe compiles with a good name");
+        Assert.False(Assembles(name), $"gcc accepts the section name '{name}': the test's premise is wrong");
+        Assert.Contains(".pushsection {{ settings.section }},", File.ReadAllText(Path.Combine(Repo.Root, "templates", "records", "para16.sbn-c")), StringComparison.Ordinal);
     }
 }

@@ -151,7 +151,7 @@ public sealed class FakeTreeTests
     }
 
     /// <summary>The addend of an objdump relocation target: "pv_ops+0x2c" is 0x2c, "pv_ops-0x4" is -4.</summary>
-    private static long Addend(string target)
+    internal static long Addend(string target)
     {
         int sign = target.IndexOfAny(['+', '-']);
         return sign < 0 ? 0 : (target[sign] == '-' ? -1 : 1) * Convert.ToInt64(target[(sign + 1)..], 16);

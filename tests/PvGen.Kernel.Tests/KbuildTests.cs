@@ -131,6 +131,46 @@ public sealed class KbuildTests(KbuildFixture fixture)
 
         var totals = run.Json.GetProperty("totals");
         Assert.Equal(records, totals.GetProperty("macro_sites").GetInt32());
+
+        // Lost sites by cause, each from objdump's view of the instruction: a tail jmp, a GOT relocation, a load (not feeding
+        // a retpoline thunk), an address (lea, push), anything else; together they are every reference but the calls.
+        bool ViaGot((string Object, DumpedInstruction Instruction) r) => r.Instruction.RelocType!.Contains("GOTPC", StringComparison.Ordinal);
+        int tailJumps = refs.Count(r => Binutils.Kind(r.Instruction) == "jmp");
+        int got = refs.Count(ViaGot);
+        int loads = refs.Count(r => Binutils.Kind(r.Instruction) == "load" && !ViaGot(r)) - thunked;
+        int addresses = refs.Count(r => Binutils.Kind(r.Instruction) == "address" && !ViaGot(r));
+        int other = refs.Count(r => Binutils.Kind(r.Instruction) == "other" && !ViaGot(r));
+        Assert.Equal(tailJumps, totals.GetProperty("lost_tail_jumps").GetInt32());
+        Assert.Equal(got, totals.GetProperty("lost_got").GetInt32());
+        Assert.Equal(loads, totals.GetProperty("lost_loads").GetInt32());
+        Assert.Equal(addresses, totals.GetProperty("lost_addresses").GetInt32());
+        Assert.Equal(refs.Count - reloc.GetProperty("calls").GetInt32(), tailJumps + got + loads + addresses + thunked + other);
+
+        // Per op: the calls through each table offset in the macro objects (every one a recorded site) and the calls and
+        // jmps in the plain objects, matched per file and function as the verdict is. The op's name for an offset is the
+        // one the report gives its macro sites there; objdump must show one offset per name and one name per offset.
+        var macroCalls = objects.SelectMany(o => TableReferences(Binutils.Disassemble(run.Object("macro", o)))
+            .Where(i => Binutils.Kind(i) == "call").Select(i => (Object: o, Instruction: i))).ToList();
+        Assert.Equal(records, macroCalls.Count);
+        var siteOffsets = macroCalls.ToDictionary(c => (c.Object, c.Instruction.Address), c => FakeTreeTests.Addend(c.Instruction.RelocTarget!) + 4);
+        var names = build.GetProperty("sites").EnumerateArray().Where(s => s.GetProperty("approach").GetString() == "macro")
+            .Select(s => (Op: s.GetProperty("op").GetString()!, Offset: siteOffsets[(s.GetProperty("file").GetString()!, s.GetProperty("offset").GetInt64())]))
+            .Distinct().ToList();
+        Assert.Equal(names.Count, names.Select(n => n.Op).Distinct().Count());
+        Assert.Equal(names.Count, names.Select(n => n.Offset).Distinct().Count());
+        var inPlace = refs.Where(r => Binutils.Kind(r.Instruction) is "call" or "jmp").ToList();
+        var ops = run.Json.GetProperty("ops").EnumerateArray().ToDictionary(o => o.GetProperty("op").GetString()!);
+        foreach (var (op, offset) in names)
+        {
+            var m = macroCalls.Where(c => FakeTreeTests.Addend(c.Instruction.RelocTarget!) + 4 == offset).CountBy(c => (c.Object, c.Instruction.Function)).ToDictionary();
+            var r = inPlace.Where(c => FakeTreeTests.Addend(c.Instruction.RelocTarget!) + 4 == offset).CountBy(c => (c.Object, c.Instruction.Function)).ToDictionary();
+            var places = m.Keys.Union(r.Keys).ToList();
+            var reportedOp = ops[op];
+            Assert.Equal(m.Values.Sum(), reportedOp.GetProperty("macro").GetInt32());
+            Assert.Equal(r.Values.Sum(), reportedOp.GetProperty("reloc").GetInt32());
+            Assert.Equal(places.Sum(p => Math.Max(0, m.GetValueOrDefault(p) - r.GetValueOrDefault(p))), reportedOp.GetProperty("misses").GetInt32());
+            Assert.Equal(places.Sum(p => Math.Max(0, r.GetValueOrDefault(p) - m.GetValueOrDefault(p))), reportedOp.GetProperty("extra").GetInt32());
+        }
         Assert.Equal(macroBytes, totals.GetProperty("macro_bytes").GetInt64());
         Assert.Equal(plainBytes, totals.GetProperty("plain_bytes").GetInt64());
     }

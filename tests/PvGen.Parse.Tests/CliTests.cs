@@ -56,4 +56,38 @@ public sealed class CliTests
         Assert.Contains("--kernel-tree", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("Examples:", run.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// An i386 kernel tree (its .config says CONFIG_X86_32=y) parsed without --target: the model follows the tree, the
+    /// header named on the command line is found in the tree (one rule with pvgen.json's "header"), and a --target that
+    /// contradicts the tree is refused at the option. The layout oracle: gcc -m32's offsetof on the same header.
+    /// </summary>
+    [Fact]
+    public void An_i386_tree_decides_the_target_and_a_contradiction_is_refused()
+    {
+        string dir = Repo.TempDir("tree32-cli");
+        string tree = Path.Combine(dir, "linux");
+        Directory.CreateDirectory(Path.Combine(tree, "arch"));
+        File.WriteAllText(Path.Combine(tree, ".config"), "CONFIG_X86=y\nCONFIG_X86_32=y\n");
+        string header = Path.Combine(tree, "arch", "pv.h");
+        File.WriteAllText(header, "struct a { long x; void (*f)(long); };\n");
+        string probe = Path.Combine(dir, "probe.c");
+        File.WriteAllText(probe, $"#include \"{header}\"\n#include <stddef.h>\nchar offset_is[offsetof(struct a, f)];\n");
+        Assert.Equal(0, Tool.Run("gcc", ["-m32", "-c", probe, "-o", Path.Combine(dir, "probe.o")]).ExitCode);
+        var symbols = Tool.Run("nm", ["-S", Path.Combine(dir, "probe.o")]).Stdout;
+        long gccOffset = Convert.ToInt64(symbols.Split('\n').Single(l => l.EndsWith(" offset_is", StringComparison.Ordinal)).Split(' ')[1], 16);
+
+        var run = Tool.Pvgen(["parse", "arch/pv.h", "--struct", "a", "--kernel-tree", "linux", "--format", "json"], dir);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var model = ModelJson.Deserialize(run.Stdout, "stdout");
+        Assert.Equal(("i386", 4), (model.Target.Arch, model.Target.PointerSize));
+        Assert.Equal(gccOffset, model.Ops.Single().Offset);
+
+        var contradiction = Tool.Pvgen(["parse", "arch/pv.h", "--struct", "a", "--kernel-tree", "linux", "--target", "x86_64"], dir);
+        Assert.Equal(2, contradiction.ExitCode);
+        Assert.Contains("error: --target: the kernel tree is configured for i386 (its .config), not x86_64", contradiction.Stderr, StringComparison.Ordinal);
+        Assert.Empty(contradiction.Stdout);
+    }
 }
+

@@ -76,4 +76,56 @@ public sealed class UserMessageTests
         Assert.Equal(expected + " [PVG0003]", run.Stderr.Split('\n')[0]);
         UserMessages.AssertOurs(run.Stderr, $"{option} {value}");
     }
+
+    /// <summary>
+    /// Models that are well-formed JSON but wrong are refused on read, at the value: the issue's list (no ops, a wrong
+    /// slot, pointer_size 0, struct_size -1, arch sparc) and what the property test found (a parameter without a name,
+    /// which generated wrappers gcc cannot compile; parameters that contradict the member's own spelled type, which
+    /// generated wrappers that check then rejected). Each mutation is applied to the toy model pvgen parse writes.
+    /// </summary>
+    [Theory]
+    [InlineData("ops", "[]", "a model holds at least one op")]
+    [InlineData("\"slot\": 1,", "\"slot\": 2,", "op 'irq.restore_fl': slot 2 but offset 8 is slot 1")]
+    [InlineData("\"pointer_size\": 8", "\"pointer_size\": 0", "target x86_64 has 8-byte pointers")]
+    [InlineData("\"struct_size\": 64", "\"struct_size\": -1", "struct_size must be positive (got -1)")]
+    [InlineData("\"arch\": \"x86_64\"", "\"arch\": \"sparc\"", "unknown target 'sparc'")]
+    [InlineData("\"name\": \"ptep\"", "\"name\": \"\"", "op 'mmu.set_pte': parameter 0 is named '', not a C identifier of its own")]
+    [InlineData("\"name\": \"flags\",", "\"name\": \"val\",", null)]
+    [InlineData("\"member_type\": \"void (*)(pte_t *, pte_t)\"", "\"member_type\": \"void (*)(pte_t *)\"", "op 'mmu.set_pte': return type and parameters (void; pte_t *, pte_t) differ from its member type 'void (*)(pte_t *)'")]
+    [InlineData("\"callee_save\": false", "\"callee_save\": true", "op 'irq.save_fl' is callee-save, but its member type 'unsigned long (*)(void)' is a function pointer")]
+    public void A_wrong_model_is_refused_at_the_value(string from, string to, string? message)
+    {
+        string dir = Repo.TempDir("model-validation");
+        Assert.Equal(0, Tool.Pvgen(["parse", "--config", Examples.ConfigPath("toy"), "--format", "json", "-o", Path.Combine(dir, "good.json")]).ExitCode);
+        string good = File.ReadAllText(Path.Combine(dir, "good.json"));
+        if (from == "ops")
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(good)!;
+            root["ops"] = System.Text.Json.Nodes.JsonNode.Parse(to);
+            File.WriteAllText(Path.Combine(dir, "m.json"), root.ToJsonString());
+        }
+        else
+        {
+            Assert.Contains(from, good, StringComparison.Ordinal);
+            int at = good.IndexOf(from, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir, "m.json"), good[..at] + to + good[(at + from.Length)..]);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "x.c"), "int x;\n");
+        Assert.Equal(0, Tool.Run("gcc", ["-c", "x.c", "-o", "x.o"], dir).ExitCode);
+
+        var run = Tool.Pvgen(["scan", "--model", "m.json", "x.o"], dir);
+
+        UserMessages.AssertOurs(run.Stderr, to);
+        if (message is null)
+        {
+            Assert.True(run.ExitCode == 0, $"a renamed parameter is still a valid model\n{run}");
+            return;
+        }
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"^m\.json:\d+:\d+: error: ", run.Stderr);
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+    }
 }
+

@@ -8,8 +8,8 @@ using PvGen.Model.Config;
 using PvGen.Model.Json;
 using PvGen.TestSupport;
 using Xunit;
-using CSharpEmitter = csgen::PvGen.SourceGenerator.CSharpEmitter;
-using CSharpOptions = csgen::PvGen.SourceGenerator.CSharpOptions;
+using CSharpEmitter = csgen::PvGen.CSharpBindings.CSharpEmitter;
+using CSharpOptions = csgen::PvGen.CSharpBindings.CSharpOptions;
 
 namespace PvGen.SourceGenerator.Tests;
 

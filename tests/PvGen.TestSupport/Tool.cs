@@ -84,7 +84,8 @@ public static class Tool
     };
 
     /// <summary>Runs the built pvgen CLI (from the solution's build output) as a new process, like a user would.</summary>
-    public static ToolResult Pvgen(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="timeoutSeconds">Kill it (and fail with <see cref="TimeoutException"/>) after this long: a hang is a finding.</param>
+    public static ToolResult Pvgen(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, int timeoutSeconds = 300)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "pvgen.dll");
         if (!File.Exists(dll))
@@ -92,6 +93,6 @@ public static class Tool
             throw new InvalidOperationException($"pvgen.dll not next to the tests ({dll}); reference src/PvGen.Cli from the test project");
         }
 
-        return Run("dotnet", [dll, .. args], workingDirectory, environment: environment);
+        return Run("dotnet", [dll, .. args], workingDirectory, timeoutSeconds, environment);
     }
 }

@@ -1,5 +1,6 @@
-using System.Text.Encodings.Web;
+using System.Globalization;
 using System.Text.Json;
+using PvGen.Model.Json;
 using PvGen.X86;
 using PvGen.X86.Records;
 
@@ -20,7 +21,7 @@ public sealed class ScanJsonWriter : IDisposable
     /// <param name="displayPath">Turns a scanned path into the one written (e.g. relative to the working directory).</param>
     public ScanJsonWriter(Stream output, string symbol, string? model, Func<string, string>? displayPath = null)
     {
-        writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        writer = new Utf8JsonWriter(output, JsonWriting.Options);
         this.displayPath = displayPath ?? (p => p);
         writer.WriteStartObject();
         writer.WriteString("schema", SchemaId);
@@ -43,68 +44,19 @@ public sealed class ScanJsonWriter : IDisposable
         // "annotation_format" keeps the names scan wrote before there was one vocabulary; "record_format" is the canonical name.
         writer.WriteString("annotation_format", scanned.AnnotationFormat is { } format ? RecordFormats.LegacyScanName(format) : null);
         writer.WriteString("record_format", scanned.AnnotationFormat?.Name);
-        writer.WriteStartArray("sites");
-        foreach (var site in scanned.Sites)
-        {
-            WriteSite(site);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("annotations");
-        foreach (var annotation in scanned.Annotations)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("section", annotation.Section);
-            writer.WriteNumber("offset", annotation.Offset);
-            writer.WriteNumber("type", annotation.Type);
-            writer.WriteNumber("length", annotation.Length);
-            if (annotation.Clobbers is { } clobbers)
-            {
-                writer.WriteNumber("clobbers", clobbers);
-            }
-            else
-            {
-                writer.WriteNull("clobbers");
-            }
-
-            writer.WriteNumber("record_offset", annotation.RecordOffset);
-            writer.WriteBoolean("has_site", annotation.HasSite);
-            writer.WriteString("family", annotation.Alt is null ? "parainstructions" : "altinstructions");
-            if (annotation.Alt is { } alt)
-            {
-                WriteAltFields(alt);
-            }
-
-            writer.WriteStartArray("natives");
-            foreach (var native in annotation.Natives)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("record_offset", native.RecordOffset);
-                WriteAltFields(native);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("markers");
-        foreach (var marker in scanned.Markers)
-        {
-            WriteMarker(marker);
-        }
-
-        writer.WriteEndArray();
+        writer.WriteObjects("sites", scanned.Sites, WriteSite);
+        writer.WriteObjects("annotations", scanned.Annotations, WriteAnnotation);
+        writer.WriteObjects("markers", scanned.Markers, WriteMarker);
         if (scanned.Alternatives is { } alternatives)
         {
-            writer.WriteStartObject("alternatives");
-            writer.WriteString("format", alternatives.Format.Name);
-            writer.WriteNumber("entries", alternatives.Entries);
-            writer.WriteNumber("direct_call", alternatives.DirectCall);
-            writer.WriteNumber("at_pv_sites", alternatives.AtPvSites);
-            writer.WriteNumber("other", alternatives.Other);
-            writer.WriteEndObject();
+            writer.WriteObject("alternatives", w =>
+            {
+                w.WriteString("format", alternatives.Format.Name);
+                w.WriteNumber("entries", alternatives.Entries);
+                w.WriteNumber("direct_call", alternatives.DirectCall);
+                w.WriteNumber("at_pv_sites", alternatives.AtPvSites);
+                w.WriteNumber("other", alternatives.Other);
+            });
         }
         else
         {
@@ -120,126 +72,121 @@ public sealed class ScanJsonWriter : IDisposable
         }
     }
 
-    /// <summary>An .altinstructions entry's own fields (a DIRECT_CALL record, or a native alternative of a site).</summary>
-    private void WriteAltFields(AltEntry entry)
+    /// <summary>Where a site, record or reference lies: its section, section-relative offset and length.</summary>
+    public static void WritePlace(Utf8JsonWriter w, string section, long offset, int length)
     {
-        writer.WriteString("feature", Alternatives.FeatureText(entry.Feature));
-        writer.WriteNumber("ft_flags", entry.FtFlags);
-        writer.WriteBoolean("direct_call", entry.IsDirectCall);
-        writer.WriteBoolean("not", (entry.Flags & AltFlags.Not) != 0);
-        writer.WriteNumber("instrlen", entry.InstrLength);
-        writer.WriteNumber("replacement_length", entry.ReplacementLength);
-        writer.WriteString("replacement", Convert.ToHexStringLower([.. entry.Replacement]));
-        writer.WriteString("replacement_call", entry.ReplacementCall);
-        writer.WriteNumber("group_index", entry.GroupIndex);
+        w.WriteString("section", section);
+        w.WriteNumber("offset", offset);
+        w.WriteNumber("length", length);
     }
 
-    private void WriteSite(Site site)
+    /// <summary>A reference to the table: how the instruction uses it and which slot (op) it names, if one.</summary>
+    private static void WriteTableUse(Utf8JsonWriter w, SiteKind kind, long targetOffset, int? slot, string? op)
     {
-        writer.WriteStartObject();
-        writer.WriteString("section", site.Section);
-        writer.WriteNumber("offset", site.Offset);
-        writer.WriteNumber("length", site.Length);
-        writer.WriteString("kind", KindName(site.Kind));
-        writer.WriteNumber("target_offset", site.TargetOffset);
-        WriteNullable("slot", site.Slot);
-        writer.WriteString("op", site.Op);
-        writer.WriteString("function", site.Function);
-        writer.WriteString("reloc_type", site.RelocType);
-        writer.WriteBoolean("annotated", site.Annotated);
-        writer.WriteString("annotated_by", site.AnnotatedBy switch
+        w.WriteString("kind", KindName(kind));
+        w.WriteNumber("target_offset", targetOffset);
+        w.WriteNumberOrNull("slot", slot);
+        w.WriteString("op", op);
+    }
+
+    private static void WriteSite(Utf8JsonWriter w, Site site)
+    {
+        WritePlace(w, site.Section, site.Offset, site.Length);
+        WriteTableUse(w, site.Kind, site.TargetOffset, site.Slot, site.Op);
+        w.WriteString("function", site.Function);
+        w.WriteString("reloc_type", site.RelocType);
+        w.WriteBoolean("annotated", site.Annotated);
+        w.WriteString("annotated_by", site.AnnotatedBy switch
         {
             RecordFamily.ParaInstructions => "parainstructions",
             RecordFamily.AltInstructions => "direct_call",
             _ => null,
         });
-        writer.WriteString("bytes", Convert.ToHexStringLower([.. site.Bytes]));
-        writer.WriteString("memory_form", FormName(site.MemoryForm));
-        writer.WriteBoolean("indirect_through_memory", site.IndirectThroughMemory);
-        writer.WriteBoolean("via_got", site.ViaGot);
-        writer.WriteStartArray("feeds");
-        foreach (var fed in site.Feeds)
+        w.WriteString("bytes", Convert.ToHexStringLower([.. site.Bytes]));
+        w.WriteString("memory_form", FormName(site.MemoryForm));
+        w.WriteBoolean("indirect_through_memory", site.IndirectThroughMemory);
+        w.WriteBoolean("via_got", site.ViaGot);
+        w.WriteObjects("feeds", site.Feeds, (w, fed) =>
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("offset", fed.Offset);
-            writer.WriteNumber("length", fed.Length);
-            writer.WriteString("kind", KindName(fed.Kind));
-            writer.WriteNumber("target_offset", fed.TargetOffset);
-            WriteNullable("slot", fed.Slot);
-            writer.WriteString("op", fed.Op);
-            writer.WriteString("register", fed.Register);
-            writer.WriteBoolean("thunk", fed.Thunk);
-            writer.WriteEndObject();
+            w.WriteNumber("offset", fed.Offset);
+            w.WriteNumber("length", fed.Length);
+            WriteTableUse(w, fed.Kind, fed.TargetOffset, fed.Slot, fed.Op);
+            w.WriteString("register", fed.Register);
+            w.WriteBoolean("thunk", fed.Thunk);
+        });
+    }
+
+    private static void WriteAnnotation(Utf8JsonWriter w, Annotation annotation)
+    {
+        w.WriteString("section", annotation.Section);
+        w.WriteNumber("offset", annotation.Offset);
+        w.WriteNumber("type", annotation.Type);
+        w.WriteNumber("length", annotation.Length);
+        w.WriteNumberOrNull("clobbers", annotation.Clobbers);
+        w.WriteNumber("record_offset", annotation.RecordOffset);
+        w.WriteBoolean("has_site", annotation.HasSite);
+        w.WriteString("family", annotation.Alt is null ? "parainstructions" : "altinstructions");
+        if (annotation.Alt is { } alt)
+        {
+            WriteAltFields(w, alt);
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        w.WriteObjects("natives", annotation.Natives, (w, native) =>
+        {
+            w.WriteNumber("record_offset", native.RecordOffset);
+            WriteAltFields(w, native);
+        });
+    }
+
+    /// <summary>An .altinstructions entry's own fields (a DIRECT_CALL record, or a native alternative of a site).</summary>
+    private static void WriteAltFields(Utf8JsonWriter w, AltEntry entry)
+    {
+        w.WriteString("feature", Alternatives.FeatureText(entry.Feature));
+        w.WriteNumber("ft_flags", entry.FtFlags);
+        w.WriteBoolean("direct_call", entry.IsDirectCall);
+        w.WriteBoolean("not", (entry.Flags & AltFlags.Not) != 0);
+        w.WriteNumber("instrlen", entry.InstrLength);
+        w.WriteNumber("replacement_length", entry.ReplacementLength);
+        w.WriteString("replacement", Convert.ToHexStringLower([.. entry.Replacement]));
+        w.WriteString("replacement_call", entry.ReplacementCall);
+        w.WriteNumber("group_index", entry.GroupIndex);
     }
 
     /// <summary>A marker, its side record and its paired site (null fields when unpaired, with the reason).</summary>
-    private void WriteMarker(Marker marker)
+    private static void WriteMarker(Utf8JsonWriter w, Marker marker)
     {
-        writer.WriteStartObject();
-        writer.WriteString("section", marker.Section);
-        writer.WriteNumber("offset", marker.Offset);
-        writer.WriteString("function", marker.Function);
-        writer.WriteString("reloc_type", marker.RelocType);
-        writer.WriteNumber("reloc_target_offset", marker.RelocTargetOffset);
-        writer.WriteNumber("target_offset", marker.TargetOffset);
-        WriteNullable("slot", marker.Slot);
-        writer.WriteString("op", marker.Op);
+        w.WriteString("section", marker.Section);
+        w.WriteNumber("offset", marker.Offset);
+        w.WriteString("function", marker.Function);
+        w.WriteString("reloc_type", marker.RelocType);
+        w.WriteNumber("reloc_target_offset", marker.RelocTargetOffset);
+        w.WriteNumber("target_offset", marker.TargetOffset);
+        w.WriteNumberOrNull("slot", marker.Slot);
+        w.WriteString("op", marker.Op);
         if (marker.Record is { } record)
         {
-            writer.WriteStartObject("record");
-            writer.WriteNumber("slot", record.Slot);
-            writer.WriteNumber("in_regs", record.InputRegisters);
-            writer.WriteNumber("out_regs", record.OutputRegisters);
-            writer.WriteNumber("clobbers", record.Clobbers);
-            writer.WriteNumber("stack_words", record.StackWords);
-            writer.WriteNumber("flags", (int)record.Flags);
-            writer.WriteEndObject();
+            w.WriteObject("record", w =>
+            {
+                w.WriteNumber("slot", record.Slot);
+                w.WriteNumber("in_regs", record.InputRegisters);
+                w.WriteNumber("out_regs", record.OutputRegisters);
+                w.WriteNumber("clobbers", record.Clobbers);
+                w.WriteNumber("stack_words", record.StackWords);
+                w.WriteNumber("flags", (int)record.Flags);
+            });
         }
         else
         {
-            writer.WriteNull("record");
+            w.WriteNull("record");
         }
 
-        writer.WriteBoolean("paired", marker.Paired);
-        if (marker.SiteOffset is { } site)
-        {
-            writer.WriteNumber("site_offset", site);
-        }
-        else
-        {
-            writer.WriteNull("site_offset");
-        }
-
-        writer.WriteString("site_kind", marker.SiteKind is { } kind ? KindName(kind) : null);
-        WriteNullable("site_length", marker.SiteLength);
-        if (marker.Distance is { } distance)
-        {
-            writer.WriteNumber("distance", distance);
-        }
-        else
-        {
-            writer.WriteNull("distance");
-        }
-
-        WriteNullable("instructions_between", marker.InstructionsBetween);
-        writer.WriteString("unpaired", marker.Unpaired);
-        writer.WriteEndObject();
-    }
-
-    private void WriteNullable(string name, int? value)
-    {
-        if (value is { } v)
-        {
-            writer.WriteNumber(name, v);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
+        w.WriteBoolean("paired", marker.Paired);
+        w.WriteNumberOrNull("site_offset", marker.SiteOffset);
+        w.WriteString("site_kind", marker.SiteKind is { } kind ? KindName(kind) : null);
+        w.WriteNumberOrNull("site_length", marker.SiteLength);
+        w.WriteNumberOrNull("distance", marker.Distance);
+        w.WriteNumberOrNull("instructions_between", marker.InstructionsBetween);
+        w.WriteString("unpaired", marker.Unpaired);
     }
 
     /// <summary>Closes the files array and writes the summary; the document is complete afterwards.</summary>
@@ -253,52 +200,32 @@ public sealed class ScanJsonWriter : IDisposable
         finished = true;
         writer.WriteEndArray();
         var s = Summary;
-        writer.WriteStartObject("summary");
-        writer.WriteNumber("objects", s.Objects);
-        writer.WriteNumber("objects_with_sites", s.ObjectsWithSites);
-        writer.WriteNumber("skipped", s.Skipped);
-        writer.WriteNumber("errors", s.Errors);
-        writer.WriteNumber("objects_from_operands", s.ObjectsFromOperands);
-        writer.WriteNumber("sites", s.Sites);
-        writer.WriteStartObject("by_kind");
-        foreach (var (kind, count) in s.ByKind)
+        writer.WriteObject("summary", w =>
         {
-            writer.WriteNumber(KindName(kind), count);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteNumber("feeds", s.Feeds);
-        writer.WriteNumber("annotations", s.Annotations);
-        writer.WriteNumber("annotated_sites", s.AnnotatedSites);
-        writer.WriteNumber("unannotated_calls", s.UnannotatedCalls);
-        writer.WriteNumber("orphan_annotations", s.OrphanAnnotations);
-        writer.WriteNumber("direct_call_annotations", s.DirectCallAnnotations);
-        writer.WriteNumber("native_alternatives", s.NativeAlternatives);
-        writer.WriteNumber("alternatives", s.AltEntries);
-        writer.WriteNumber("other_alternatives", s.OtherAlternatives);
-        writer.WriteNumber("markers", s.Markers);
-        writer.WriteNumber("markers_paired", s.MarkersPaired);
-        writer.WriteNumber("markers_unpaired", s.MarkersUnpaired);
-        writer.WriteStartObject("marker_distances");
-        foreach (var (distance, count) in s.MarkerDistances)
-        {
-            writer.WriteNumber(distance.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteStartObject("by_record_format");
-        foreach (var (name, count) in s.ByRecordFormat)
-        {
-            writer.WriteNumber(name, count);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+            WriteCounts(w, [("objects", s.Objects), ("objects_with_sites", s.ObjectsWithSites), ("skipped", s.Skipped), ("errors", s.Errors)]);
+            WriteCounts(w, [("objects_from_operands", s.ObjectsFromOperands), ("sites", s.Sites)]);
+            w.WriteCounts("by_kind", s.ByKind.Select(k => KeyValuePair.Create(KindName(k.Key), k.Value)));
+            WriteCounts(w, [("feeds", s.Feeds), ("annotations", s.Annotations), ("annotated_sites", s.AnnotatedSites), ("unannotated_calls", s.UnannotatedCalls)]);
+            WriteCounts(w, [("orphan_annotations", s.OrphanAnnotations), ("direct_call_annotations", s.DirectCallAnnotations), ("native_alternatives", s.NativeAlternatives)]);
+            WriteCounts(w, [("alternatives", s.AltEntries), ("other_alternatives", s.OtherAlternatives)]);
+            WriteCounts(w, [("markers", s.Markers), ("markers_paired", s.MarkersPaired), ("markers_unpaired", s.MarkersUnpaired)]);
+            w.WriteCounts("marker_distances", s.MarkerDistances.Select(d => KeyValuePair.Create(d.Key.ToString(CultureInfo.InvariantCulture), d.Value)));
+            w.WriteCounts("by_record_format", s.ByRecordFormat);
+        });
         writer.WriteEndObject();
         writer.Flush();
     }
 
     public void Dispose() => writer.Dispose();
+
+    /// <summary>Summary counts, in the contract's order (several per line: the order is the contract, the grouping is not).</summary>
+    private static void WriteCounts(Utf8JsonWriter w, ReadOnlySpan<(string Name, long Count)> counts)
+    {
+        foreach (var (name, count) in counts)
+        {
+            w.WriteNumber(name, count);
+        }
+    }
 
     public static string KindName(SiteKind kind) => kind switch
     {

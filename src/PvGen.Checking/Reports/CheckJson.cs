@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using PvGen.Model;
+using PvGen.Model.Json;
 
 namespace PvGen.Checking.Reports;
 
@@ -17,43 +17,33 @@ public static class CheckJson
         writer.WriteString("mode", "generated");
         writer.WriteString("directory", report.Output.Directory);
         writer.WriteBoolean("passed", report.Passed);
-        writer.WriteStartArray("builds");
-        foreach (var build in report.Builds)
+        writer.WriteObjects("builds", report.Builds, (w, build) =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("compiler", build.Compiler);
-            writer.WriteString("style", build.Style);
-            writer.WriteString("optimization", build.Optimization);
-            writer.WriteBoolean("compiled", build.Compiled);
-            writer.WriteNumber("table_references", build.Sites);
-            writer.WriteNumber("records", build.Records);
-            writer.WriteString("record_format", build.Format);
-            writer.WriteNumber("findings", build.Findings.Count);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("type_safety");
-        foreach (var (style, safety) in report.TypeSafety)
+            WriteBuild(w, build.Compiler, build.Style);
+            w.WriteString("optimization", build.Optimization);
+            w.WriteBoolean("compiled", build.Compiled);
+            w.WriteNumber("table_references", build.Sites);
+            w.WriteNumber("records", build.Records);
+            w.WriteString("record_format", build.Format);
+            w.WriteNumber("findings", build.Findings.Count);
+        });
+        writer.WriteObjects("type_safety", report.TypeSafety, (w, entry) =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("compiler", safety.Compiler.Name);
-            writer.WriteString("style", style);
-            writer.WriteNumber("ops", safety.Ops.Count);
-            writer.WriteNumber("type_safe", safety.TypeSafeCount);
-            writer.WriteNumber("probes", safety.Ops.Sum(o => o.Probes));
-            writer.WriteNumber("rejected", safety.Ops.Sum(o => o.Rejected));
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+            var (style, safety) = entry;
+            WriteBuild(w, safety.Compiler.Name, style);
+            w.WriteNumber("ops", safety.Ops.Count);
+            w.WriteNumber("type_safe", safety.TypeSafeCount);
+            w.WriteNumber("probes", safety.Ops.Sum(o => o.Probes));
+            w.WriteNumber("rejected", safety.Ops.Sum(o => o.Rejected));
+        });
         WriteCoverage(writer, CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])));
         WriteFindings(writer, [.. report.Findings]);
         writer.WriteEndObject();
     });
 
     /// <summary>The report of `check --object`.</summary>
-    public static string Objects(IReadOnlyList<ObjectCheck> results) => Render(writer =>
+    /// <param name="nothingVerified">The warning that no check applied (<see cref="CheckRunner.NothingVerified"/>), listed with the findings.</param>
+    public static string Objects(IReadOnlyList<ObjectCheck> results, Finding? nothingVerified = null) => Render(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("schema", SchemaId);
@@ -61,15 +51,9 @@ public static class CheckJson
         writer.WriteNumber("objects", results.Count);
         writer.WriteNumber("records", results.Sum(r => r.Object.Annotations.Count));
         writer.WriteNumber("non_call_references", results.Sum(r => r.NonCallReferences));
-        writer.WriteStartObject("record_formats");
-        foreach (var (format, count) in RecordFormatsOf(results))
-        {
-            writer.WriteNumber(format, count);
-        }
-
-        writer.WriteEndObject();
+        writer.WriteCounts("record_formats", RecordFormatsOf(results).Select(f => KeyValuePair.Create(f.Format, f.Objects)));
         WriteCoverage(writer, CheckRunner.Total(results.SelectMany(r => r.Coverage)));
-        WriteFindings(writer, [.. results.SelectMany(r => r.Findings)]);
+        WriteFindings(writer, [.. results.SelectMany(r => r.Findings), .. nothingVerified is null ? [] : new[] { nothingVerified }]);
         writer.WriteEndObject();
     });
 
@@ -81,20 +65,22 @@ public static class CheckJson
     /// <summary>Per check and format: records verified and failed, or why the check does not apply.</summary>
     private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<Annotations.CheckCoverage> coverage)
     {
-        writer.WriteStartArray("checks");
-        foreach (var c in coverage)
+        writer.WriteObjects("checks", coverage, (w, c) =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", c.Id);
-            writer.WriteString("format", c.Format);
-            writer.WriteBoolean("applicable", c.NotApplicable is null);
-            writer.WriteNumber("verified", c.Checked);
-            writer.WriteNumber("failed", c.Failed);
-            writer.WriteString("not_applicable", c.NotApplicable);
-            writer.WriteEndObject();
-        }
+            w.WriteString("id", c.Id);
+            w.WriteString("format", c.Format);
+            w.WriteBoolean("applicable", c.NotApplicable is null);
+            w.WriteNumber("verified", c.Checked);
+            w.WriteNumber("failed", c.Failed);
+            w.WriteString("not_applicable", c.NotApplicable);
+        });
+    }
 
-        writer.WriteEndArray();
+    /// <summary>Which build of the generated output a row describes.</summary>
+    private static void WriteBuild(Utf8JsonWriter w, string compiler, string style)
+    {
+        w.WriteString("compiler", compiler);
+        w.WriteString("style", style);
     }
 
     /// <summary>SARIF 2.1.0 of any findings.</summary>
@@ -102,39 +88,17 @@ public static class CheckJson
 
     private static void WriteFindings(Utf8JsonWriter writer, IReadOnlyList<Finding> findings)
     {
-        writer.WriteStartArray("findings");
-        foreach (var f in findings)
+        writer.WriteObjects("findings", findings, (w, f) =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", f.Id);
-            writer.WriteString("severity", f.Severity.Name());
-            writer.WriteString("message", f.Message);
-            writer.WriteString("file", f.File);
-            writer.WriteString("section", f.Section);
-            if (f.Offset is long offset)
-            {
-                writer.WriteNumber("offset", offset);
-            }
-            else
-            {
-                writer.WriteNull("offset");
-            }
-
-            writer.WriteString("function", f.Function);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+            w.WriteString("id", f.Id);
+            w.WriteString("severity", f.Severity.Name());
+            w.WriteString("message", f.Message);
+            w.WriteString("file", f.File);
+            w.WriteString("section", f.Section);
+            w.WriteNumberOrNull("offset", f.Offset);
+            w.WriteString("function", f.Function);
+        });
     }
 
-    private static string Render(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
+    private static string Render(Action<Utf8JsonWriter> write) => JsonWriting.Render(write);
 }

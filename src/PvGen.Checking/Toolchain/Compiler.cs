@@ -17,11 +17,45 @@ public sealed record Compiler(string Family, string Path, string Version)
 public sealed record CompilerMessage(string File, int Line, int Column, string Severity, string Text);
 
 /// <summary>What a compile produced.</summary>
-public sealed record CompileResult(int ExitCode, string Stderr, IReadOnlyList<CompilerMessage> Messages, string? ObjectPath)
+/// <param name="Command">The program and its arguments, for a message when the compiler printed nothing.</param>
+public sealed record CompileResult(int ExitCode, string Stderr, IReadOnlyList<CompilerMessage> Messages, string? ObjectPath, IReadOnlyList<string> Command)
 {
     public bool Succeeded => ExitCode == 0;
 
     public IEnumerable<CompilerMessage> Errors => Messages.Where(m => m.Severity is "error" or "fatal error");
+
+    /// <summary>The compiler's own lines (see <see cref="CompilerOutput.Lines"/>), to follow a message of ours that ends in ':'.</summary>
+    public string Output => CompilerOutput.Lines(ExitCode, Stderr, Command);
+}
+
+/// <summary>
+/// How a tool's output reaches the user: its own lines, each on a line of its own indented under our located message
+/// (never flattened onto one line, where "In function" context and notes lose their meaning); and when it printed nothing,
+/// its exit status and the command, so the message is never empty.
+/// </summary>
+public static class CompilerOutput
+{
+    /// <summary>Lines shown at most: the first errors matter, a cascade after them does not.</summary>
+    public const int MaxLines = 30;
+
+    /// <summary>"\n  line" for each non-blank line of <paramref name="stderr"/> (at most <see cref="MaxLines"/>), or "\n  PROGRAM exited with status N and printed nothing: COMMAND".</summary>
+    public static string Lines(int exitCode, string stderr, IReadOnlyList<string> command)
+    {
+        var lines = stderr.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
+        if (lines.Count == 0)
+        {
+            string program = command.Count > 0 ? System.IO.Path.GetFileName(command[0]) : "the compiler";
+            return $"\n  {program} exited with status {exitCode} and printed nothing: {CommandLine(command)}";
+        }
+
+        var shown = lines.Take(MaxLines).Select(l => "\n  " + l);
+        string more = lines.Count > MaxLines ? $"\n  ({lines.Count - MaxLines} more lines)" : string.Empty;
+        return string.Concat(shown) + more;
+    }
+
+    /// <summary>The command as a shell would take it back (arguments with spaces or quotes quoted).</summary>
+    public static string CommandLine(IEnumerable<string> command) =>
+        string.Join(' ', command.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=+,:@%".Contains(c)) ? a : "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
 }
 
 /// <summary>Which flags a build uses besides the sources.</summary>
@@ -88,7 +122,7 @@ public static partial class CompilerDriver
         args.AddRange(sources);
         var run = Run(compiler.Path, args, workingDirectory, 600);
         string? produced = output is not null && run.ExitCode == 0 && File.Exists(output) ? output : null;
-        return new CompileResult(run.ExitCode, run.Stderr, ParseMessages(run.Stderr), produced);
+        return new CompileResult(run.ExitCode, run.Stderr, ParseMessages(run.Stderr), produced, [compiler.Path, .. args]);
     }
 
     /// <summary>Parses "file:line:col: severity: text" lines (both gcc and clang print them).</summary>

@@ -28,6 +28,12 @@ public static class TypeSafetyChecker
         File.WriteAllText(source, probe.Text);
         var result = CompilerDriver.Compile(compiler, flavour, [source], output: null, [.. TypeSafetyProbe.CompilerFlags, .. extraFlags ?? []]);
 
+        // A compiler that failed without one error we can read (it printed nothing, or crashed) proves nothing either way.
+        if (!result.Succeeded && !result.Errors.Any())
+        {
+            return new TypeSafetyReport(compiler, flavour, [], [$"{compiler.Name} failed without an error message we can read:{result.Output}"]);
+        }
+
         // Only errors located in the probe file count; notes point into the header.
         var errorsByLine = result.Errors
             .Where(e => Path.GetFileName(e.File) == Path.GetFileName(source))

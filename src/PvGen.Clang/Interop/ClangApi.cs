@@ -1,11 +1,12 @@
+using System.Text;
 using System.Runtime.InteropServices;
 
 namespace PvGen.Clang.Interop;
 
-/// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
 /// <summary>One token: its kind, text and byte offsets in its file (end exclusive).</summary>
 internal readonly record struct ClangToken(CXTokenKind Kind, string Spelling, int Start, int End);
 
+/// <summary>Managed conveniences over <see cref="LibClang"/>: strings, child lists, type sugar.</summary>
 internal static unsafe class ClangApi
 {
     private static int crashRecoveryDisabled;
@@ -25,6 +26,52 @@ internal static unsafe class ClangApi
         return LibClang.clang_createIndex(0, 0);
     }
 
+    /// <summary>
+    /// Parses <paramref name="mainPath"/> with <paramref name="args"/>; given <paramref name="mainText"/>, from that text
+    /// (an unsaved file) rather than from the disk. The strings are pinned only for the call: libclang copies them.
+    /// </summary>
+    public static void* ParseUnit(void* index, string mainPath, string? mainText, IReadOnlyList<string> args,
+        CXTranslationUnitFlags flags, out CXErrorCode code)
+    {
+        var pinned = new List<GCHandle>();
+        try
+        {
+            byte* Pin(string value)
+            {
+                var handle = GCHandle.Alloc(Encoding.UTF8.GetBytes(value + "\0"), GCHandleType.Pinned);
+                pinned.Add(handle);
+                return (byte*)handle.AddrOfPinnedObject();
+            }
+
+            byte** argv = stackalloc byte*[args.Count];
+            for (int i = 0; i < args.Count; i++)
+            {
+                argv[i] = Pin(args[i]);
+            }
+
+            void* unit;
+            if (mainText is null)
+            {
+                code = LibClang.clang_parseTranslationUnit2(index, Pin(mainPath), argv, args.Count, null, 0, flags, &unit);
+                return unit;
+            }
+
+            var unsaved = new CXUnsavedFile
+            {
+                Filename = Pin(mainPath), Contents = Pin(mainText), Length = (nuint)Encoding.UTF8.GetByteCount(mainText),
+            };
+            code = LibClang.clang_parseTranslationUnit2(index, unsaved.Filename, argv, args.Count, &unsaved, 1, flags, &unit);
+            return unit;
+        }
+        finally
+        {
+            foreach (var handle in pinned)
+            {
+                handle.Free();
+            }
+        }
+    }
+
     public static string Take(CXString value)
     {
         byte* text = LibClang.clang_getCString(value);
@@ -40,18 +87,23 @@ internal static unsafe class ClangApi
     public static List<CXCursor> Children(CXCursor parent)
     {
         var children = new List<CXCursor>();
-        var handle = GCHandle.Alloc(children);
+        Visit(parent, &CollectChild, children);
+        return children;
+    }
+
+    /// <summary>Walks the children of <paramref name="parent"/> with a visitor that finds <paramref name="state"/> through its client data.</summary>
+    private static void Visit(CXCursor parent, delegate* unmanaged<CXCursor, CXCursor, void*, CXChildVisitResult> visitor, object state)
+    {
+        var handle = GCHandle.Alloc(state);
         try
         {
-            // The result says whether a visitor broke the walk off; CollectChild never does.
-            _ = LibClang.clang_visitChildren(parent, &CollectChild, (void*)GCHandle.ToIntPtr(handle));
+            // The result says whether a visitor broke the walk off; ours never do.
+            _ = LibClang.clang_visitChildren(parent, visitor, (void*)GCHandle.ToIntPtr(handle));
         }
         finally
         {
             handle.Free();
         }
-
-        return children;
     }
 
     /// <summary>Every file the translation unit read, by the name clang opened it under, in the order clang reports them.</summary>
@@ -137,18 +189,7 @@ internal static unsafe class ClangApi
     public static List<CXCursor> Descendants(CXCursor parent, Func<CXCursor, bool> keep)
     {
         var found = new List<CXCursor>();
-        var state = (found, keep);
-        var handle = GCHandle.Alloc(state);
-        try
-        {
-            // The result says whether a visitor broke the walk off; CollectDescendant never does.
-            _ = LibClang.clang_visitChildren(parent, &CollectDescendant, (void*)GCHandle.ToIntPtr(handle));
-        }
-        finally
-        {
-            handle.Free();
-        }
-
+        Visit(parent, &CollectDescendant, (found, keep));
         return found;
     }
 

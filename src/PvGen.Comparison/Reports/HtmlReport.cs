@@ -27,7 +27,7 @@ public static class HtmlReport
             th { background: #edf2f7; } td.l, th.l { text-align: left; }
             ul.headline li { margin: 4px 0; }
             .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
-            .failed { color: #c53030; }
+            .failed { color: #c53030; white-space: pre-wrap; }
             code { font-size: 12px; }
             </style>
             """);
@@ -53,16 +53,8 @@ public static class HtmlReport
         html.AppendLine("<h2>Builds</h2><table><tr><th class=\"l\">build</th><th>macro sites</th><th>reloc sites</th><th>tail jumps</th><th>refs</th><th>lost</th><th class=\"l\">lengths macro</th><th class=\"l\">lengths reloc</th><th>&lt;5 B m/r</th><th>code m/p</th><th>saves m/p</th><th class=\"l\">reloc types</th><th class=\"l\">link</th><th class=\"l\">patched behaviour m/p</th></tr>");
         foreach (var b in report.Builds)
         {
-            if (b.Error is not null)
-            {
-                html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l failed\" colspan=\"13\">failed: {E(b.Error)}</td></tr>");
-                continue;
-            }
+            html.AppendLine(b.Error is null ? BuildRow(b) : $"<tr><td class=\"l\">{E(b.Id)}</td><td class=\"l failed\" colspan=\"13\">failed: {E(b.Error)}</td></tr>");
 
-            var e = b.RegisterEnvironment;
-            html.AppendLine($"<tr><td class=\"l\">{E(b.Id)}</td><td>{Headline.Count(b.Macro.Sites, b.MacroError)}</td><td>{Headline.Count(b.Reloc.Sites, b.PlainError)}</td><td>{b.Reloc.Jumps}</td><td>{b.Reloc.References}</td><td>{b.Lost.Count}</td>"
-                + $"<td class=\"l\">{E(Headline.Lengths(b.Macro.Lengths))}</td><td class=\"l\">{E(Headline.Lengths(b.Reloc.Lengths))}</td><td>{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}</td>"
-                + $"<td>{e.MacroBytes}/{e.PlainBytes}</td><td>{e.MacroSaveInstructions}/{e.PlainSaveInstructions}</td><td class=\"l\">{E(Headline.Types(b.RelocTypes))}</td><td class=\"l\">{E(Headline.Link(b.Link))}</td><td class=\"l\">{E(Headline.Behaviour(b.Behaviour))}</td></tr>");
         }
 
         html.AppendLine("</table>");
@@ -175,4 +167,12 @@ public static class HtmlReport
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string BuildRow(BuildResult b)
+    {
+        var e = b.RegisterEnvironment;
+        return $"<tr><td class=\"l\">{E(b.Id)}</td><td>{Headline.Count(b.Macro.Sites, b.MacroError)}</td><td>{Headline.Count(b.Reloc.Sites, b.PlainError)}</td><td>{b.Reloc.Jumps}</td><td>{b.Reloc.References}</td><td>{b.Lost.Count}</td>"
+            + $"<td class=\"l\">{E(Headline.Lengths(b.Macro.Lengths))}</td><td class=\"l\">{E(Headline.Lengths(b.Reloc.Lengths))}</td><td>{b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall}</td>"
+            + $"<td>{e.MacroBytes}/{e.PlainBytes}</td><td>{e.MacroSaveInstructions}/{e.PlainSaveInstructions}</td><td class=\"l\">{E(Headline.Types(b.RelocTypes))}</td><td class=\"l\">{E(Headline.Link(b.Link))}</td><td class=\"l\">{E(Headline.Behaviour(b.Behaviour))}</td></tr>";
+    }
 }

@@ -1,18 +1,25 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PvGen.Comparison.Reports;
 
 /// <summary>pvgen.diff/1 as JSON: the report records with snake_case names (docs/diff-schema.md).</summary>
 public static class JsonReport
 {
-    private static readonly JsonSerializerOptions Options = new()
+    // Source-generated metadata (DiffReportJsonContext): no reflection, so a NativeAOT pvgen writes the same bytes.
+    private static readonly JsonTypeInfo<DiffReport> Info = (JsonTypeInfo<DiffReport>)new JsonSerializerOptions(DiffReportJsonContext.Default.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    }.GetTypeInfo(typeof(DiffReport));
 
-    public static string Render(DiffReport report) => JsonSerializer.Serialize(report, Options) + "\n";
+    public static string Render(DiffReport report) => JsonSerializer.Serialize(report, Info) + "\n";
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DictionaryKeyPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true)]
+[JsonSerializable(typeof(DiffReport))]
+internal sealed partial class DiffReportJsonContext : JsonSerializerContext;

@@ -20,16 +20,7 @@ public static class MarkdownReport
         md.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---|---|---|---|");
         foreach (var b in report.Builds)
         {
-            if (b.Error is not null)
-            {
-                md.AppendLine($"| {b.Id} | failed: {Escape(b.Error)} |||||||||||||");
-                continue;
-            }
-
-            var e = b.RegisterEnvironment;
-            md.AppendLine($"| {b.Id} | {Headline.Count(b.Macro.Sites, b.MacroError)} | {Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
-                + $"| {b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall} | {e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)}) | {e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)}) "
-                + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} | {Headline.Behaviour(b.Behaviour)} |");
+            md.AppendLine(b.Error is null ? BuildRow(b) : $"| {b.Id} | failed: {Escape(b.Error)} |||||||||||||");
         }
 
         foreach (var b in report.Builds.Where(b => b.MacroError is not null || b.PlainError is not null))
@@ -99,38 +90,37 @@ public static class MarkdownReport
             }
         }
 
-        md.AppendLine().AppendLine("## Sites lost by the reloc approach").AppendLine();
-        md.AppendLine("| build | file | function | address | length | kind | op | why |");
-        md.AppendLine("|---|---|---|---|---:|---|---|---|");
-        foreach (var b in report.Builds)
-        {
-            foreach (var s in b.Lost)
-            {
-                md.AppendLine($"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {SiteRecord.OpText(s)} | {s.Reason} |");
-            }
-        }
-
-        md.AppendLine().AppendLine("## Register environment per function").AppendLine();
-        md.AppendLine("| build | file | function | bytes macro | bytes plain | saves macro | saves plain | net bytes | net saves |");
-        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var b in report.Builds)
-        {
-            foreach (var f in b.Functions)
-            {
-                md.AppendLine($"| {b.Id} | {f.File} | `{f.Function}` | {f.MacroSize} | {f.PlainSize} | {f.MacroSaveInstructions} | {f.PlainSaveInstructions} | {Headline.Signed(f.PlainSize - f.MacroSize)} | {Headline.Signed(f.PlainSaveInstructions - f.MacroSaveInstructions)} |");
-            }
-        }
-
-        md.AppendLine().AppendLine("## Verdict per op (all builds)").AppendLine();
-        md.AppendLine("| op | macro sites | reloc sites | verdict |");
-        md.AppendLine("|---|---:|---:|---|");
-        foreach (var op in report.Ops)
-        {
-            md.AppendLine($"| `{op.Op}` | {op.Macro} | {op.Reloc} | {op.Verdict} |");
-        }
-
+        Table(md, "Sites lost by the reloc approach", "| build | file | function | address | length | kind | op | why |", "|---|---|---|---|---:|---|---|---|",
+            report.Builds.SelectMany(b => b.Lost.Select(s =>
+                $"| {b.Id} | {s.File} | `{s.Function}+0x{s.FunctionOffset:x}` | {s.Section}+0x{s.Offset:x} | {s.Length} | {s.Kind} | {SiteRecord.OpText(s)} | {s.Reason} |")));
+        Table(md, "Register environment per function",
+            "| build | file | function | bytes macro | bytes plain | saves macro | saves plain | net bytes | net saves |", "|---|---|---|---:|---:|---:|---:|---:|---:|",
+            report.Builds.SelectMany(b => b.Functions.Select(f =>
+                $"| {b.Id} | {f.File} | `{f.Function}` | {f.MacroSize} | {f.PlainSize} | {f.MacroSaveInstructions} | {f.PlainSaveInstructions} | {Headline.Signed(f.PlainSize - f.MacroSize)} | {Headline.Signed(f.PlainSaveInstructions - f.MacroSaveInstructions)} |")));
+        Table(md, "Verdict per op (all builds)", "| op | macro sites | reloc sites | verdict |", "|---|---:|---:|---|",
+            report.Ops.Select(op => $"| `{op.Op}` | {op.Macro} | {op.Reloc} | {op.Verdict} |"));
         return md.ToString();
     }
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    private static string BuildRow(BuildResult b)
+    {
+        var e = b.RegisterEnvironment;
+        return $"| {b.Id} | {Headline.Count(b.Macro.Sites, b.MacroError)} | {Headline.Count(b.Reloc.Sites, b.PlainError)} ({b.Reloc.Jumps}) | {b.Reloc.References} | {b.Lost.Count} | {Headline.Lengths(b.Macro.Lengths)} | {Headline.Lengths(b.Reloc.Lengths)} "
+            + $"| {b.Macro.TooShortForCall}/{b.Reloc.TooShortForCall} | {e.MacroBytes}/{e.PlainBytes} ({Headline.Signed(e.NetBytes)}) | {e.MacroSaveInstructions}/{e.PlainSaveInstructions} ({Headline.Signed(e.NetSaveInstructions)}) "
+            + $"| {Headline.Types(b.RelocTypes)} | {Escape(Headline.Link(b.Link))} | {Headline.Behaviour(b.Behaviour)} |";
+    }
+
+    /// <summary>A section with one table: its heading, header row, alignment row and rows.</summary>
+    private static void Table(StringBuilder md, string heading, string header, string alignment, IEnumerable<string> rows)
+    {
+        md.AppendLine().AppendLine($"## {heading}").AppendLine();
+        md.AppendLine(header).AppendLine(alignment);
+        foreach (string row in rows)
+        {
+            md.AppendLine(row);
+        }
+    }
+
+    // A tool's own lines stay lines inside a table cell.
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal);
 }

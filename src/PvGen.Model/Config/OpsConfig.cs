@@ -118,6 +118,38 @@ public sealed record OpsConfig(string? SourcePath, IReadOnlyDictionary<string, O
         }
     }
 
+    /// <summary>Every problem of the configuration against the ops it configures: keys that name no op, and settings an op contradicts.</summary>
+    public IEnumerable<Diagnostic> Problems(IReadOnlyList<Op> ops, string structName) =>
+        UnknownOps([.. ops.Select(o => o.Path)], structName).Concat(Contradictions(ops));
+
+    /// <summary>
+    /// Settings the op they apply to cannot honour, which would otherwise be obeyed wrongly or ignored in silence:
+    /// "jump" on an op that returns a value (the site is a jmp that never comes back, so the wrapper's return would read a
+    /// register nobody set), and "signature" where no callee-save op takes it (a prototyped op has its type from the header).
+    /// </summary>
+    public IEnumerable<Diagnostic> Contradictions(IReadOnlyList<Op> ops)
+    {
+        foreach (var (key, config) in Ops)
+        {
+            var governed = ops.Where(o => ReferenceEquals(ForOp(o.Path), config)).ToList();
+            if (config.Jump == true && governed.FirstOrDefault(o => o.ReturnType.Kind != TypeKind.Void) is { } returning)
+            {
+                yield return new Diagnostic(DiagnosticIds.BadConfig, Severity.Error,
+                    $"'{key}': \"jump\": true, but op '{returning.Path}' returns {returning.ReturnType.Spelling}; a jump op is left with jmp and never returns to its caller (iret, sysexit), so it must return void",
+                    config.Location ?? Location);
+            }
+
+            if (config.Signature is not null && governed.Count > 0 && !governed.Any(o => o.CalleeSave))
+            {
+                var op = governed[0];
+                string declared = op.SignatureKnown ? $"{op.ReturnType.Spelling} ({(op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => p.Type.Spelling)))})" : "its declaration";
+                yield return new Diagnostic(DiagnosticIds.BadSignature, Severity.Error,
+                    $"'{key}': \"signature\" is only for callee-save ops (whose member carries no prototype), and op '{op.Path}' is not one: its type is {declared}, from the header; remove \"signature\"",
+                    config.Location ?? Location);
+            }
+        }
+    }
+
     public static bool IsPattern(string key) => key.IndexOfAny(['*', '?']) >= 0;
 
     private static bool Matches(string pattern, string opPath) =>

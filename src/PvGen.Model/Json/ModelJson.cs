@@ -71,8 +71,18 @@ public sealed class EquatableArrayConverterFactory : JsonConverterFactory
     public override bool CanConvert(Type typeToConvert) =>
         typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(EquatableArray<>);
 
-    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
-        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+    /// <summary>
+    /// One converter per element type the model holds, named here rather than made with MakeGenericType: NativeAOT
+    /// compiles only the instantiations it can see. A model record with a new element type fails its first JSON round trip.
+    /// </summary>
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options)
+    {
+        var element = typeToConvert.GetGenericArguments()[0];
+        return element == typeof(Op) ? new Converter<Op>()
+            : element == typeof(Param) ? new Converter<Param>()
+            : element == typeof(DataMember) ? new Converter<DataMember>()
+            : throw new NotSupportedException($"EquatableArray<{element.Name}> has no JSON converter: add it to {nameof(EquatableArrayConverterFactory)}");
+    }
 
     private sealed class Converter<T> : JsonConverter<EquatableArray<T>>
     {

@@ -2,11 +2,8 @@ using PvGen.Binary;
 using PvGen.Binary.Annotating;
 using PvGen.Checking.Annotations;
 using PvGen.Model;
-using PvGen.Project.Options;
 using PvGen.X86;
 using PvGen.X86.Records;
-using AnnotateOptionSpecs = PvGen.Project.Options.OptionTable.Annotate;
-using Gen = PvGen.Project.Options.OptionTable.Generate;
 
 namespace PvGen.Project.Workflows;
 
@@ -18,13 +15,13 @@ public static class AnnotateWorkflow
 {
     public static AnnotateJob Prepare(Settings settings, List<Diagnostic> diagnostics)
     {
-        var objects = (settings.CommandLine(AnnotateOptionSpecs.Objects) ?? []).Select(o => Path.GetFullPath(o, settings.WorkingDirectory)).ToList();
+        var objects = (settings.CommandLine(AnnotateOpts.Objects) ?? []).Select(o => Path.GetFullPath(o, settings.WorkingDirectory)).ToList();
         foreach (string missing in objects.Where(o => !File.Exists(o)))
         {
             throw PvGenException.Error(DiagnosticIds.FileNotFound, $"'{settings.Display(missing)}' not found");
         }
 
-        string output = settings.Path(AnnotateOptionSpecs.Output)
+        string output = settings.Path(AnnotateOpts.Output)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "give -o OUT: the annotated object, or a directory for several objects");
         IReadOnlyList<(string, string)> jobs;
         try
@@ -33,20 +30,20 @@ public static class AnnotateWorkflow
         }
         catch (AnnotateException e)
         {
-            throw settings.Invalid(AnnotateOptionSpecs.Output, e.Message);
+            throw settings.Invalid(AnnotateOpts.Output, e.Message);
         }
 
         var model = ParseInputs.ModelOrParse(settings, diagnostics, required: false);
         var jumps = model is null ? new HashSet<int>()
             : ExpectedOps.From(model, settings.Config.Ops).Values.Where(e => e.Jump).Select(e => e.Slot).ToHashSet();
-        var format = settings.Choice(AnnotateOptionSpecs.RecordFormat) is { } name ? RecordFormats.Find(name) : null;
-        var era = settings.Choice(Gen.ClobberEra) is { } eraName ? ClobberMasks.Parse(eraName) ?? ClobberMasks.DefaultEra : ClobberMasks.DefaultEra;
-        var options = new AnnotateOptions(ScanOptions.ForModel(model, settings.Text(OptionTable.Input.Symbol)), format, jumps, era,
-            settings.Text(Gen.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol)
+        var format = settings.Choice(AnnotateOpts.RecordFormat) is { } name ? RecordFormats.Find(name) : null;
+        var era = settings.Choice(GenerateOpts.ClobberEra) is { } eraName ? ClobberMasks.Parse(eraName) ?? ClobberMasks.DefaultEra : ClobberMasks.DefaultEra;
+        var options = new AnnotateOptions(ScanOptions.ForModel(model, settings.Text(InputOpts.Symbol)), format, jumps, era,
+            settings.Text(GenerateOpts.DirectCallSymbol) ?? Alternatives.DefaultDirectCallSymbol)
         {
             // Without a model no op is known to be callee-save: every record says CLBR_ANY.
             CalleeSaveSlots = model is null ? new HashSet<int>() : model.Ops.Where(o => o.CalleeSave).Select(o => o.Slot).ToHashSet(),
         };
-        return new AnnotateJob(jobs, options, new ReportTarget(settings.Choice(AnnotateOptionSpecs.Report) ?? "table", null));
+        return new AnnotateJob(jobs, options, new ReportTarget(settings.Choice(AnnotateOpts.Report) ?? "table", null));
     }
 }

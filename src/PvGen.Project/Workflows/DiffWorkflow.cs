@@ -3,7 +3,6 @@ using PvGen.Comparison;
 using PvGen.Generation;
 using PvGen.Model;
 using PvGen.Model.IO;
-using DiffOptions = PvGen.Project.Options.OptionTable.Diff;
 
 namespace PvGen.Project.Workflows;
 
@@ -16,22 +15,22 @@ public static class DiffWorkflow
 {
     public static DiffJob Prepare(Settings settings, List<Diagnostic> diagnostics)
     {
-        var report = ObjectWorkflows.Report(settings, DiffOptions.Format);
-        var optimizations = settings.List(DiffOptions.Optimizations);
-        var pics = settings.List(DiffOptions.Pic).Select(p => p == "yes").ToList();
-        int jobs = ObjectWorkflows.Jobs(settings, DiffOptions.Jobs);
+        var report = ObjectWorkflows.Report(settings, DiffOpts.Format);
+        var optimizations = settings.List(DiffOpts.Optimizations);
+        var pics = settings.List(DiffOpts.Pic).Select(p => p == "yes").ToList();
+        int jobs = ObjectWorkflows.Jobs(settings, DiffOpts.Jobs);
         var corpus = Corpus(settings);
-        var compilers = ObjectWorkflows.Compilers(settings, DiffOptions.Compilers);
+        var compilers = ObjectWorkflows.Compilers(settings, DiffOpts.Compilers);
         var targets = ParseInputs.Targets(settings);
-        var styles = settings.List(DiffOptions.Styles);
+        var styles = settings.List(DiffOpts.Styles);
         if (styles.Count > 0 && !(styles.Contains("macro") && styles.Contains("plain")))
         {
-            throw settings.Invalid(DiffOptions.Styles, "diff measures against the macro and the plain style: --style must name both (marker adds a third column): macro,plain,marker");
+            throw settings.Invalid(DiffOpts.Styles, "diff measures against the macro and the plain style: --style must name both (marker adds a third column): macro,plain,marker");
         }
 
         bool marker = styles.Contains("marker");
 
-        string? keep = settings.Path(DiffOptions.KeepBuild);
+        string? keep = settings.Path(DiffOpts.KeepBuild);
         string work = keep ?? Path.Combine(Path.GetTempPath(), "pvgen-diff-" + Guid.NewGuid().ToString("N")[..12]);
         var inputs = targets.Select(target => Prepare(settings, target, Path.Combine(work, "gen-" + target.Arch), marker, diagnostics)).ToList();
         var request = new DiffRequest(inputs, corpus, compilers, optimizations.Count == 0 ? ["O2"] : optimizations, pics.Count == 0 ? [false] : pics, work, jobs);
@@ -57,14 +56,14 @@ public static class DiffWorkflow
         string plain = Path.Combine(directory, $"{generated.Plan.BaseName}_plain.h");
         string? markerHeader = marker ? Path.Combine(directory, $"{generated.Plan.BaseName}_marker.h") : null;
         // Measurement 7 generates its own copies (one directory per style and format) from the same request.
-        string? header = settings.Text(Options.OptionTable.Generate.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
+        string? header = settings.Text(GenerateOpts.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
         return new TargetInput(target, model, macro, plain, request.Environment.Flags(), ExpectedOps.From(model, settings.Config.Ops),
             new Proving.ProveTarget(request, header), markerHeader);
     }
 
     private static IReadOnlyList<string> Corpus(Settings settings)
     {
-        var files = settings.List(DiffOptions.Corpus);
+        var files = settings.List(DiffOpts.Corpus);
         if (files.Count == 0)
         {
             throw PvGenException.Error(DiagnosticIds.DiffNoCorpus, "no caller corpus: pass --corpus FILE... or set \"diff\": {\"corpus\": [...]} in pvgen.json");
@@ -72,12 +71,12 @@ public static class DiffWorkflow
 
         foreach (string file in files.Where(f => !File.Exists(f)))
         {
-            throw PvGenException.Error(DiagnosticIds.FileNotFound, $"corpus file '{settings.Display(file)}' not found", settings.Where(DiffOptions.Corpus));
+            throw PvGenException.Error(DiagnosticIds.FileNotFound, $"corpus file '{settings.Display(file)}' not found", settings.Where(DiffOpts.Corpus));
         }
 
         var clash = files.GroupBy(f => Path.GetFileNameWithoutExtension(f)).FirstOrDefault(g => g.Count() > 1);
         return clash is null
             ? files
-            : throw settings.Invalid(DiffOptions.Corpus, $"two corpus files share the name '{clash.Key}' (objects are named after the file): rename one");
+            : throw settings.Invalid(DiffOpts.Corpus, $"two corpus files share the name '{clash.Key}' (objects are named after the file): rename one");
     }
 }

@@ -3,8 +3,6 @@ using PvGen.Model;
 using PvGen.Model.IO;
 using PvGen.Model.Json;
 using PvGen.Project.Options;
-using Gen = PvGen.Project.Options.OptionTable.Generate;
-using Input = PvGen.Project.Options.OptionTable.Input;
 
 namespace PvGen.Project.Workflows;
 
@@ -74,7 +72,7 @@ public static class GenerateWorkflow
     {
         var text = new System.Text.StringBuilder();
         text.Append("cwd=").Append(settings.WorkingDirectory).Append("\nout=").Append(Path.GetFullPath(outputDirectory));
-        foreach (var option in settings.Verb.Options.Where(o => o.Name != Gen.Check.Name).OrderBy(o => o.Name, StringComparer.Ordinal))
+        foreach (var option in settings.Verb.Options.Where(o => o.Name != GenerateOpts.Check.Name).OrderBy(o => o.Name, StringComparer.Ordinal))
         {
             if (settings.CommandLine(option) is { } values)
             {
@@ -83,7 +81,7 @@ public static class GenerateWorkflow
         }
 
         text.Append("\nconfig=").Append(settings.Config.SourcePath is { } config ? Path.GetFullPath(config, settings.WorkingDirectory) : "-");
-        if (settings.Path(Gen.Templates) is { } templates && Directory.Exists(templates))
+        if (settings.Path(GenerateOpts.Templates) is { } templates && Directory.Exists(templates))
         {
             foreach (string file in Directory.EnumerateFiles(templates, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
@@ -101,17 +99,17 @@ public static class GenerateWorkflow
         OpsModel model;
         CompileEnvironment environment;
         string? headerPath;
-        string? argument = settings.RawText(Input.Header);
+        string? argument = settings.RawText(InputOpts.Header);
         if (argument is not null && argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && target is null)
         {
-            string modelPath = settings.Path(Input.Header)!;
+            string modelPath = settings.Path(InputOpts.Header)!;
             read?.Add(modelPath);
             model = ModelJson.Load(settings.Display(modelPath));
             headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File, settings.WorkingDirectory) : null;
-            environment = new CompileEnvironment(model.Target, settings.Path(Input.KernelTree), settings.Path(Input.KernelBuild),
-                settings.List(Input.Defines), settings.List(Input.IncludeDirs), settings.List(Input.Includes));
+            environment = new CompileEnvironment(model.Target, settings.Path(InputOpts.KernelTree), settings.Path(InputOpts.KernelBuild),
+                settings.List(InputOpts.Defines), settings.List(InputOpts.IncludeDirs), settings.List(InputOpts.Includes));
 
-            if (settings.Config.Ops.UnknownOps([.. model.Ops.Select(o => o.Path)], model.Struct).ToList() is { Count: > 0 } unknown)
+            if (settings.Config.Ops.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknown)
             {
                 throw new PvGenException([.. diagnostics, .. unknown]);
             }
@@ -126,13 +124,13 @@ public static class GenerateWorkflow
             environment = parseRequest.Environment;
         }
 
-        string? include = settings.Text(Gen.OpsInclude)
+        string? include = settings.Text(GenerateOpts.OpsInclude)
             ?? (headerPath is not null ? Path.GetRelativePath(outputDirectory, headerPath).Replace('\\', '/')
                 : throw PvGenException.Error(DiagnosticIds.BadGenerateConfig, "the model names no header; set \"include\" in the \"generate\" section of pvgen.json"));
-        string? templates = settings.Path(Gen.Templates);
+        string? templates = settings.Path(GenerateOpts.Templates);
         if (templates is not null && !Directory.Exists(templates))
         {
-            throw PvGenException.Error(DiagnosticIds.TemplateNotFound, $"template directory '{settings.Display(templates)}' not found", settings.Where(Gen.Templates));
+            throw PvGenException.Error(DiagnosticIds.TemplateNotFound, $"template directory '{settings.Display(templates)}' not found", settings.Where(GenerateOpts.Templates));
         }
 
         if (read is not null)
@@ -168,7 +166,7 @@ public static class GenerateWorkflow
             // Styles named by the caller (diff: macro and plain) are those styles exactly, so pvgen.json's template set does not apply.
             Settings = styles is null ? GenerateSettings(settings) : GenerateSettings(settings) with { TemplateSet = null },
             Include = include,
-            DeclareTable = settings.Flag(Gen.DeclareTable) ?? true,
+            DeclareTable = settings.Flag(GenerateOpts.DeclareTable) ?? true,
             Invocation = Invocation.Render(settings, outputDirectory),
             Styles = styles ?? Styles(settings),
             Environment = environment,
@@ -194,7 +192,7 @@ public static class GenerateWorkflow
         }
 
         var locations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-        foreach (var option in Gen.Settings)
+        foreach (var option in GenerateOpts.Settings)
         {
             if (settings.Where(option) is { } where)
             {
@@ -204,18 +202,18 @@ public static class GenerateWorkflow
 
         return new GenerateSettings
         {
-            BaseName = Checked(Gen.BaseName, Generation.GenerateSettings.ProblemWithBaseName),
-            Prefix = Checked(Gen.Prefix, Generation.GenerateSettings.ProblemWithPrefix),
-            Include = settings.Text(Gen.OpsInclude),
-            RecordFormat = settings.Choice(Gen.RecordFormat),
-            ClobberEra = settings.Choice(Gen.ClobberEra),
-            DirectCallSymbol = Checked(Gen.DirectCallSymbol, Generation.GenerateSettings.ProblemWithDirectCallSymbol),
-            NativeCondition = Checked(Gen.NativeCondition, Generation.GenerateSettings.ProblemWithNativeCondition),
-            Section = Checked(Gen.RecordSection, Generation.GenerateSettings.ProblemWithSection),
-            CallForm = settings.Choice(Gen.CallForm),
-            CalleeSaveField = Checked(Gen.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
-            DeclareTable = settings.Flag(Gen.DeclareTable),
-            TemplateSet = settings.Choice(Gen.TemplateSet),
+            BaseName = Checked(GenerateOpts.BaseName, Generation.GenerateSettings.ProblemWithBaseName),
+            Prefix = Checked(GenerateOpts.Prefix, Generation.GenerateSettings.ProblemWithPrefix),
+            Include = settings.Text(GenerateOpts.OpsInclude),
+            RecordFormat = settings.Choice(GenerateOpts.RecordFormat),
+            ClobberEra = settings.Choice(GenerateOpts.ClobberEra),
+            DirectCallSymbol = Checked(GenerateOpts.DirectCallSymbol, Generation.GenerateSettings.ProblemWithDirectCallSymbol),
+            NativeCondition = Checked(GenerateOpts.NativeCondition, Generation.GenerateSettings.ProblemWithNativeCondition),
+            Section = Checked(GenerateOpts.RecordSection, Generation.GenerateSettings.ProblemWithSection),
+            CallForm = settings.Choice(GenerateOpts.CallForm),
+            CalleeSaveField = Checked(GenerateOpts.CalleeSaveField, v => CNames.IsIdentifier(v) ? null : $"'{v}' is not a C member name"),
+            DeclareTable = settings.Flag(GenerateOpts.DeclareTable),
+            TemplateSet = settings.Choice(GenerateOpts.TemplateSet),
             Locations = locations,
         };
     }
@@ -223,7 +221,7 @@ public static class GenerateWorkflow
     /// <summary>The styles asked for, "both" expanded, in the order given.</summary>
     public static IReadOnlyList<string> Styles(Settings settings)
     {
-        var given = settings.List(Gen.Styles);
+        var given = settings.List(GenerateOpts.Styles);
         return [.. (given.Count == 0 ? ["both"] : given).SelectMany(s => s == "both" ? BothStyles : [s]).Distinct()];
     }
 

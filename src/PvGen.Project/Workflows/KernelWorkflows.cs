@@ -1,9 +1,6 @@
 using PvGen.Clang;
 using PvGen.Kernel;
 using PvGen.Model;
-using PvGen.Project.Options;
-using DiffOptions = PvGen.Project.Options.OptionTable.Diff;
-using ImportOptions = PvGen.Project.Options.OptionTable.Import;
 
 namespace PvGen.Project.Workflows;
 
@@ -20,10 +17,10 @@ public static class KernelWorkflows
 {
     public static ImportJob Import(Settings settings)
     {
-        string tree = settings.Path(ImportOptions.KernelTree)
+        string tree = settings.Path(ImportOpts.KernelTree)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no kernel tree: pass --kernel-tree SRC (the tree paravirt.h includes its headers from)");
-        string header = settings.Path(ImportOptions.ParavirtHeader)!;
-        if (!File.Exists(header) && settings.RawText(ImportOptions.ParavirtHeader) is { } given && File.Exists(Path.Combine(tree, given)))
+        string header = settings.Path(ImportOpts.ParavirtHeader)!;
+        if (!File.Exists(header) && settings.RawText(ImportOpts.ParavirtHeader) is { } given && File.Exists(Path.Combine(tree, given)))
         {
             header = Path.Combine(tree, given);
         }
@@ -31,23 +28,23 @@ public static class KernelWorkflows
         var request = new ImportRequest
         {
             ParavirtHeader = header,
-            TypesHeader = settings.Path(ImportOptions.TypesHeader),
+            TypesHeader = settings.Path(ImportOpts.TypesHeader),
             KernelTree = tree,
-            KernelBuild = settings.Path(ImportOptions.KernelBuild),
-            StructName = settings.Text(ImportOptions.Struct) ?? "paravirt_patch_template",
-            Symbol = settings.Text(ImportOptions.Symbol),
+            KernelBuild = settings.Path(ImportOpts.KernelBuild),
+            StructName = settings.Text(ImportOpts.Struct) ?? "paravirt_patch_template",
+            Symbol = settings.Text(ImportOpts.Symbol),
             BaseDirectory = settings.WorkingDirectory,
         };
-        return new ImportJob(request, settings.Path(settings.Verb.Find("output")!), settings.Path(ImportOptions.DropIn),
-            settings.Path(ImportOptions.Templates), settings.RawText(ImportOptions.Templates));
+        return new ImportJob(request, settings.Path(settings.Verb.Find("output")!), settings.Path(ImportOpts.DropIn),
+            settings.Path(ImportOpts.Templates), settings.RawText(ImportOpts.Templates));
     }
 
     /// <summary>The kernel diff, or null when --kernel-source is not given (a corpus diff).</summary>
     public static KernelDiffJob? Diff(Settings settings)
     {
-        if (settings.Path(DiffOptions.KernelSource) is not { } source)
+        if (settings.Path(DiffOpts.KernelSource) is not { } source)
         {
-            foreach (var kernelOnly in new[] { DiffOptions.Objects, DiffOptions.KernelCache, DiffOptions.KernelCompiler, DiffOptions.Templates })
+            foreach (var kernelOnly in new[] { DiffOpts.Objects, DiffOpts.KernelCache, DiffOpts.KernelCompiler, DiffOpts.Templates })
             {
                 if (settings.IsSet(kernelOnly))
                 {
@@ -58,9 +55,9 @@ public static class KernelWorkflows
             return null;
         }
 
-        string build = settings.Path(OptionTable.Input.KernelBuild)
+        string build = settings.Path(InputOpts.KernelBuild)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "--kernel-source needs --kernel-build: the linux-headers-* flavour directory whose .config the objects are built with");
-        foreach (var corpusOnly in new[] { DiffOptions.Corpus, DiffOptions.Compilers, DiffOptions.Optimizations, DiffOptions.Pic, OptionTable.Input.Target, OptionTable.Input.Header })
+        foreach (var corpusOnly in new[] { DiffOpts.Corpus, DiffOpts.Compilers, DiffOpts.Optimizations, DiffOpts.Pic, InputOpts.Target, InputOpts.Header })
         {
             if (settings.GivenOnCommandLine(corpusOnly))
             {
@@ -68,19 +65,19 @@ public static class KernelWorkflows
             }
         }
 
-        var objects = settings.List(DiffOptions.Objects);
+        var objects = settings.List(DiffOpts.Objects);
         var request = new KernelDiffRequest
         {
             Source = source,
             Build = build,
             Objects = objects.Count == 0 ? KernelDiff.DefaultObjects : objects,
-            KeepBuild = settings.Path(DiffOptions.KeepBuild),
-            Cache = settings.Path(DiffOptions.KernelCache),
-            Compiler = settings.Text(DiffOptions.KernelCompiler),
-            Jobs = ObjectWorkflows.Jobs(settings, DiffOptions.Jobs),
-            TemplateDirectory = settings.Path(DiffOptions.Templates),
+            KeepBuild = settings.Path(DiffOpts.KeepBuild),
+            Cache = settings.Path(DiffOpts.KernelCache),
+            Compiler = settings.Text(DiffOpts.KernelCompiler),
+            Jobs = ObjectWorkflows.Jobs(settings, DiffOpts.Jobs),
+            TemplateDirectory = settings.Path(DiffOpts.Templates),
             BaseDirectory = settings.WorkingDirectory,
         };
-        return new KernelDiffJob(request, ObjectWorkflows.Report(settings, DiffOptions.Format));
+        return new KernelDiffJob(request, ObjectWorkflows.Report(settings, DiffOpts.Format));
     }
 }

@@ -4,8 +4,6 @@ using PvGen.Checking.Annotations;
 using PvGen.Checking.Toolchain;
 using PvGen.Model;
 using PvGen.Project.Options;
-using CheckOptions = PvGen.Project.Options.OptionTable.Check;
-using ScanOpts = PvGen.Project.Options.OptionTable.Scan;
 
 namespace PvGen.Project.Workflows;
 
@@ -35,7 +33,7 @@ public static class ObjectWorkflows
     {
         var files = Inputs(settings, ScanOpts.Paths, diagnostics);
         var model = ParseInputs.ModelOrParse(settings, diagnostics, required: false);
-        var options = ScanOptions.ForModel(model, settings.Text(OptionTable.Input.Symbol)) with
+        var options = ScanOptions.ForModel(model, settings.Text(InputOpts.Symbol)) with
         {
             AnnotationFormat = RecordFormat(settings.Choice(ScanOpts.RecordFormat)),
             SkipObjectsWithoutSymbol = settings.Flag(ScanOpts.ReadAll) != true,
@@ -52,8 +50,8 @@ public static class ObjectWorkflows
     /// <summary>Check a generated directory (the DIR argument), or anyone's objects (--object): exactly one of the two.</summary>
     public static CheckJob Check(Settings settings, List<Diagnostic> diagnostics)
     {
-        bool objects = settings.IsSet(CheckOptions.Objects);
-        string? directory = settings.Path(CheckOptions.Directory);
+        bool objects = settings.IsSet(CheckOpts.Objects);
+        string? directory = settings.Path(CheckOpts.Directory);
         if (objects == (directory is not null))
         {
             throw PvGenException.Error(DiagnosticIds.BadOption, objects
@@ -61,7 +59,7 @@ public static class ObjectWorkflows
                 : "give a 'pvgen generate' output directory, or --object FILE... --model MODEL");
         }
 
-        var report = Report(settings, CheckOptions.Format);
+        var report = Report(settings, CheckOpts.Format);
         if (objects)
         {
             if (!settings.IsSet(OptionTable.Common.Model))
@@ -72,17 +70,17 @@ public static class ObjectWorkflows
             // The model and its configuration first: a bad pvgen.json is reported before any input is read.
             var model = ParseInputs.ModelOrParse(settings, diagnostics, required: true)!;
             var expected = ExpectedOps.From(model, settings.Config.Ops, GenerateWorkflow.GenerateSettings(settings));
-            var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOptions.RecordFormat)) };
-            var files = Inputs(settings, CheckOptions.Objects, diagnostics);
-            return new ObjectCheckJob(files, model, expected, options, Jobs(settings, CheckOptions.Jobs), report);
+            var options = ScanOptions.ForModel(model) with { AnnotationFormat = RecordFormat(settings.Choice(CheckOpts.RecordFormat)) };
+            var files = Inputs(settings, CheckOpts.Objects, diagnostics);
+            return new ObjectCheckJob(files, model, expected, options, Jobs(settings, CheckOpts.Jobs), report);
         }
 
         var output = GeneratedOutput.Read(settings.Display(directory!));
-        var compilers = Compilers(settings, CheckOptions.Compilers);
-        var levels = settings.List(CheckOptions.Optimizations);
-        string? keep = settings.Path(CheckOptions.KeepBuild);
+        var compilers = Compilers(settings, CheckOpts.Compilers);
+        var levels = settings.List(CheckOpts.Optimizations);
+        string? keep = settings.Path(CheckOpts.KeepBuild);
         string work = keep ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pvgen-check-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        string[] extra = [.. settings.List(CheckOptions.ExtraDefines).Select(d => "-D" + d), .. settings.List(CheckOptions.ExtraIncludeDirs).Select(i => "-I" + i)];
+        string[] extra = [.. settings.List(CheckOpts.ExtraDefines).Select(d => "-D" + d), .. settings.List(CheckOpts.ExtraIncludeDirs).Select(i => "-I" + i)];
         return new GeneratedCheckJob(output, compilers, levels.Count == 0 ? CheckRunner.DefaultOptimizations : levels, extra, work, keep, report);
     }
 

@@ -2,7 +2,6 @@ using PvGen.Clang;
 using PvGen.Model;
 using PvGen.Model.Json;
 using PvGen.Project.Options;
-using Input = PvGen.Project.Options.OptionTable.Input;
 
 namespace PvGen.Project.Workflows;
 
@@ -13,9 +12,9 @@ public static class ParseInputs
     /// <param name="target">The target to lay out for (diff parses once per target of its list); else the one target given.</param>
     public static ParseRequest Request(Settings settings, Target? target = null)
     {
-        string? kernelTree = settings.Path(Input.KernelTree);
-        string? kernelBuild = settings.Path(Input.KernelBuild);
-        foreach (var (option, path) in new[] { (Input.KernelTree, kernelTree), (Input.KernelBuild, kernelBuild) })
+        string? kernelTree = settings.Path(InputOpts.KernelTree);
+        string? kernelBuild = settings.Path(InputOpts.KernelBuild);
+        foreach (var (option, path) in new[] { (InputOpts.KernelTree, kernelTree), (InputOpts.KernelBuild, kernelBuild) })
         {
             if (path is not null && !Directory.Exists(path))
             {
@@ -24,22 +23,22 @@ public static class ParseInputs
         }
 
         string header = Header(settings, kernelTree);
-        string structName = settings.Text(Input.Struct)
+        string structName = settings.Text(InputOpts.Struct)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no ops struct given: pass --struct NAME or set \"struct\" in pvgen.json");
         return new ParseRequest
         {
             HeaderPath = header,
             StructName = structName,
-            Symbol = settings.Text(Input.Symbol),
+            Symbol = settings.Text(InputOpts.Symbol),
             Target = target ?? SingleTarget(settings),
-            IncludeDirs = settings.List(Input.IncludeDirs),
+            IncludeDirs = settings.List(InputOpts.IncludeDirs),
             Defines = Defines(settings),
-            Includes = settings.List(Input.Includes),
+            Includes = settings.List(InputOpts.Includes),
             Std = Std(settings),
             KernelTree = kernelTree,
             KernelBuild = kernelBuild,
-            ResourceDir = settings.Path(Input.ResourceDir),
-            CalleeSaveType = settings.Text(Input.CalleeSaveType) ?? "paravirt_callee_save",
+            ResourceDir = settings.Path(InputOpts.ResourceDir),
+            CalleeSaveType = settings.Text(InputOpts.CalleeSaveType) ?? "paravirt_callee_save",
             Config = settings.Config.Ops,
             BaseDirectory = settings.WorkingDirectory,
         };
@@ -48,8 +47,8 @@ public static class ParseInputs
     /// <summary>Every target the settings name (diff and prove run per target); a kernel tree decides when none is named.</summary>
     public static IReadOnlyList<Target> Targets(Settings settings)
     {
-        var named = settings.List(Input.Target).Select(t => Target.FromName(t)!).ToList();
-        string? tree = settings.Path(Input.KernelBuild) ?? settings.Path(Input.KernelTree);
+        var named = settings.List(InputOpts.Target).Select(t => Target.FromName(t)!).ToList();
+        string? tree = settings.Path(InputOpts.KernelBuild) ?? settings.Path(InputOpts.KernelTree);
         var configured = tree is null ? null : KernelConfig.TargetOf(tree);
         if (named.Count == 0)
         {
@@ -58,7 +57,7 @@ public static class ParseInputs
 
         if (configured is not null && named.Any(t => t != configured))
         {
-            throw settings.Invalid(Input.Target, $"the kernel tree is configured for {configured.Arch} (its .config), not {string.Join(", ", named.Where(t => t != configured).Select(t => t.Arch))}");
+            throw settings.Invalid(InputOpts.Target, $"the kernel tree is configured for {configured.Arch} (its .config), not {string.Join(", ", named.Where(t => t != configured).Select(t => t.Arch))}");
         }
 
         return named;
@@ -76,8 +75,8 @@ public static class ParseInputs
     public static OpsModel? ModelOrParse(Settings settings, List<Diagnostic> diagnostics, bool required)
     {
         string? modelPath = settings.Path(OptionTable.Common.Model);
-        bool parse = settings.IsSet(Input.Struct) || settings.IsSet(Input.Header);
-        if (modelPath is not null && parse && settings.GivenOnCommandLine(Input.Struct))
+        bool parse = settings.IsSet(InputOpts.Struct) || settings.IsSet(InputOpts.Header);
+        if (modelPath is not null && parse && settings.GivenOnCommandLine(InputOpts.Struct))
         {
             throw PvGenException.Error(DiagnosticIds.BadOption, "give either --model or a header to parse (--config/--struct), not both");
         }
@@ -103,11 +102,11 @@ public static class ParseInputs
     /// </summary>
     private static string Header(Settings settings, string? kernelTree)
     {
-        string header = settings.Path(Input.Header)
+        string header = settings.Path(InputOpts.Header)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no header given: pass HEADER or set \"header\" in pvgen.json");
         if (!File.Exists(header) && kernelTree is not null)
         {
-            string raw = settings.RawText(Input.Header)!;
+            string raw = settings.RawText(InputOpts.Header)!;
             if (!Path.IsPathRooted(raw) && File.Exists(Path.Combine(kernelTree, raw)))
             {
                 return Path.Combine(kernelTree, raw);
@@ -120,28 +119,28 @@ public static class ParseInputs
     private static Target SingleTarget(Settings settings)
     {
         var targets = Targets(settings);
-        return targets.Count == 1 ? targets[0] : throw settings.Invalid(Input.Target, $"pvgen {settings.Verb.Path} lays out for one target (got {string.Join(", ", targets.Select(t => t.Arch))}); diff takes several");
+        return targets.Count == 1 ? targets[0] : throw settings.Invalid(InputOpts.Target, $"pvgen {settings.Verb.Path} lays out for one target (got {string.Join(", ", targets.Select(t => t.Arch))}); diff takes several");
     }
 
     /// <summary>A C standard clang knows: libclang says only "AstReadError" for any other.</summary>
     private static string Std(Settings settings)
     {
-        string std = settings.Text(Input.Std) ?? Input.Std.Default!;
+        string std = settings.Text(InputOpts.Std) ?? InputOpts.Std.Default!;
         return CompilerFlags.CStandards.Contains(std, StringComparer.Ordinal)
             ? std
-            : throw settings.Invalid(Input.Std, $"'{std}' is not a C standard clang knows{Suggestions.Hint(std, CompilerFlags.CStandards)}");
+            : throw settings.Invalid(InputOpts.Std, $"'{std}' is not a C standard clang knows{Suggestions.Hint(std, CompilerFlags.CStandards)}");
     }
 
     /// <summary>-D values are C macro names: a bad one is an error here, not a libclang message without a file.</summary>
     private static IReadOnlyList<string> Defines(Settings settings)
     {
-        var defines = settings.List(Input.Defines);
+        var defines = settings.List(InputOpts.Defines);
         foreach (string define in defines)
         {
             string name = define.Split('=', 2)[0];
             if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             {
-                throw settings.Invalid(Input.Defines, $"'{define}' does not define a macro: NAME or NAME=VALUE, NAME a C identifier");
+                throw settings.Invalid(InputOpts.Defines, $"'{define}' does not define a macro: NAME or NAME=VALUE, NAME a C identifier");
             }
         }
 

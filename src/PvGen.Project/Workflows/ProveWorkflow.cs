@@ -1,8 +1,5 @@
 using PvGen.Model;
-using PvGen.Project.Options;
 using PvGen.Proving;
-using Gen = PvGen.Project.Options.OptionTable.Generate;
-using ProveOptions = PvGen.Project.Options.OptionTable.Prove;
 
 namespace PvGen.Project.Workflows;
 
@@ -14,39 +11,39 @@ public static class ProveWorkflow
 {
     public static ProveJob Prepare(Settings settings, List<Diagnostic> diagnostics)
     {
-        var report = ObjectWorkflows.Report(settings, ProveOptions.Format);
-        var compilers = ObjectWorkflows.Compilers(settings, ProveOptions.Compilers);
-        var optimizations = settings.List(ProveOptions.Optimizations);
-        var formats = settings.List(ProveOptions.RecordFormats);
-        var styles = settings.List(ProveOptions.Styles);
-        int jobs = ObjectWorkflows.Jobs(settings, ProveOptions.Jobs);
+        var report = ObjectWorkflows.Report(settings, ProveOpts.Format);
+        var compilers = ObjectWorkflows.Compilers(settings, ProveOpts.Compilers);
+        var optimizations = settings.List(ProveOpts.Optimizations);
+        var formats = settings.List(ProveOpts.RecordFormats);
+        var styles = settings.List(ProveOpts.Styles);
+        int jobs = ObjectWorkflows.Jobs(settings, ProveOpts.Jobs);
 
         // The corpus is diff's (--corpus, or "diff": {"corpus": [...]}); without one the exerciser alone is the workload.
-        var corpus = settings.List(OptionTable.Diff.Corpus);
+        var corpus = settings.List(DiffOpts.Corpus);
         foreach (string file in corpus.Where(f => !File.Exists(f)))
         {
-            throw PvGenException.Error(DiagnosticIds.FileNotFound, $"corpus file '{settings.Display(file)}' not found", settings.Where(OptionTable.Diff.Corpus));
+            throw PvGenException.Error(DiagnosticIds.FileNotFound, $"corpus file '{settings.Display(file)}' not found", settings.Where(DiffOpts.Corpus));
         }
 
         var clash = corpus.GroupBy(f => Path.GetFileNameWithoutExtension(f)).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {
-            throw settings.Invalid(OptionTable.Diff.Corpus, $"two corpus files share the name '{clash.Key}' (objects are named after the file): rename one");
+            throw settings.Invalid(DiffOpts.Corpus, $"two corpus files share the name '{clash.Key}' (objects are named after the file): rename one");
         }
 
-        string? keep = settings.Path(ProveOptions.KeepBuild);
+        string? keep = settings.Path(ProveOpts.KeepBuild);
         string work = keep ?? Path.Combine(Path.GetTempPath(), "pvgen-prove-" + Guid.NewGuid().ToString("N")[..12]);
         var targets = new List<ProveTarget>();
         foreach (var target in ParseInputs.Targets(settings))
         {
             string directory = Path.Combine(work, "gen-" + target.Arch);
             var request = GenerateWorkflow.Request(settings, directory, diagnostics, target, [ProveStyles.Plain]);
-            string? header = settings.Text(Gen.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
+            string? header = settings.Text(GenerateOpts.OpsInclude) is null ? Path.GetFullPath(request.Include, directory) : null;
             targets.Add(new ProveTarget(request, header));
         }
 
         var prove = new ProveRequest(targets, corpus, compilers, optimizations.Count == 0 ? ["O0", "O2"] : optimizations, formats.Count == 0 ? null : formats,
-            styles.Count == 0 ? ProveStyles.Default : styles, settings.Path(Gen.Templates), work, jobs);
+            styles.Count == 0 ? ProveStyles.Default : styles, settings.Path(GenerateOpts.Templates), work, jobs);
         return new ProveJob(prove, report, keep is not null);
     }
 }

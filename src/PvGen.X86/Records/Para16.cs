@@ -5,23 +5,6 @@ namespace PvGen.X86.Records;
 /// 16 bytes (R_X86_64_64). Kernels that aligned only before a record leave the last one 12 bytes; 6.2+ stopped emitting
 /// the clobbers, which then read as the padding's zero.
 /// </summary>
-public sealed class Para16 : ParaRecordFormat
-{
-    public override string Name => "para16";
-
-    public override int Stride => 16;
-
-    public override int MinimumLength => 10;
-
-    public override int? PointerSize => 8;
-
-    public override string Kernels => "2.6.25-6.7 (x86-64)";
-
-    public override string Description => "16 bytes, x86-64: .quad site; .byte type; .byte len; .short clobbers; 4 bytes padding";
-
-    public override bool HasClobbers => true;
-
-    protected override RecordField Instr => new("instr", 0, 8, FieldRelocation.Absolute64);
-
-    public override IReadOnlyList<RecordField> Fields => [Instr, TypeField, LenField, ClobbersField];
-}
+public sealed class Para16() : ParaRecordFormat(
+    "para16", 16, "2.6.25-6.7 (x86-64)", "16 bytes, x86-64: .quad site; .byte type; .byte len; .short clobbers; 4 bytes padding",
+    new RecordField("instr", 0, 8, FieldRelocation.Absolute64), hasClobbers: true, minimumLength: 10);

@@ -59,12 +59,16 @@ public sealed record EncodedRecord(byte[] Bytes, IReadOnlyList<FieldFixup> Fixup
 
 /// <summary>
 /// One record layout of one section: its stride, fields and relocations, how to decode a record and how to encode one.
-/// Every layout is one sealed subclass in this folder; <see cref="RecordFormats"/> finds them all.
+/// Every layout is one sealed subclass in this folder, listed once in <see cref="RecordFormats.All"/>.
 /// </summary>
-public abstract class RecordFormat
+/// <param name="name">The one name every stage, pvgen.json and the command line use ("para16", "alt14").</param>
+/// <param name="stride">Bytes from one record to the next.</param>
+/// <param name="kernels">The kernels that wrote this layout, e.g. "2.6.25-6.7".</param>
+/// <param name="description">The layout in one line, for help texts and errors.</param>
+public abstract class RecordFormat(string name, int stride, string kernels, string description)
 {
     /// <summary>The one name every stage, pvgen.json and the command line use ("para16", "alt14").</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     public abstract RecordFamily Family { get; }
 
@@ -72,7 +76,7 @@ public abstract class RecordFormat
     public string Section => Family == RecordFamily.ParaInstructions ? ".parainstructions" : Alternatives.Section;
 
     /// <summary>Bytes from one record to the next.</summary>
-    public abstract int Stride { get; }
+    public int Stride { get; } = stride;
 
     /// <summary>
     /// Bytes a record needs to decode. Less than <see cref="Stride"/> when the kernel aligned before each record only, so
@@ -86,10 +90,10 @@ public abstract class RecordFormat
     public abstract int? PointerSize { get; }
 
     /// <summary>The kernels that wrote this layout, e.g. "2.6.25-6.7".</summary>
-    public abstract string Kernels { get; }
+    public string Kernels { get; } = kernels;
 
     /// <summary>The layout in one line, for help texts and errors.</summary>
-    public abstract string Description { get; }
+    public string Description { get; } = description;
 
     /// <summary>Whether records carry a CLBR_* clobber mask that a checker can compare.</summary>
     public virtual bool HasClobbers => false;
