@@ -321,6 +321,7 @@ public sealed class CliTests
             Assert.Contains("PVG0301", wrong.Stderr, StringComparison.Ordinal);
             Assert.False(Directory.Exists(Path.Combine(dir, "wrong")), call);
         }
+    }
 
     /// <summary>The toy's pvgen.json with one op entry replaced (the rest of the file as shipped).</summary>
     private static string ToyWithOp(string label, string op, string entry)
