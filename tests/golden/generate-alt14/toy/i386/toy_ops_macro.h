@@ -77,7 +77,7 @@ static inline void pv_irq_restore_fl(unsigned long flags)
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		TOY_OPS_PV_DIRECT_CALL
-		TOY_OPS_PV_NATIVE(".byte 0x57, 0x9d")
+		TOY_OPS_PV_NATIVE(".byte 0x50, 0x9d")
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.irq.restore_fl)
 		: "ecx", "edx", "memory", "cc");
@@ -120,7 +120,7 @@ static inline void pv_mmu_write_cr3(unsigned long val)
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		TOY_OPS_PV_DIRECT_CALL
-		TOY_OPS_PV_NATIVE(".byte 0x0f, 0x22, 0xdf")
+		TOY_OPS_PV_NATIVE(".byte 0x0f, 0x22, 0xd8")
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.mmu.write_cr3)
 		: "ecx", "edx", "memory", "cc");
@@ -151,7 +151,7 @@ static inline void pv_mmu_flush_tlb_one(unsigned long addr)
 		"call *%c[__pv_op]\n\t"
 		"772:\n\t"
 		TOY_OPS_PV_DIRECT_CALL
-		TOY_OPS_PV_NATIVE(".byte 0x0f, 0x01, 0x3f")
+		TOY_OPS_PV_NATIVE(".byte 0x0f, 0x01, 0x38")
 		: "+a"(__pv_a0)
 		: [__pv_op] "i"(&toy_ops.mmu.flush_tlb_one)
 		: "ecx", "edx", "memory", "cc");
