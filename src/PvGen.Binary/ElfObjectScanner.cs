@@ -74,7 +74,7 @@ internal static class ElfObjectScanner
             sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
-        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat);
+        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat, options.ParaSection);
         if (para.Error is not null)
         {
             errors.Add(para.Error);

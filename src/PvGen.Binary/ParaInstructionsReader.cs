@@ -22,9 +22,10 @@ public static class ParaInstructionsReader
 
     /// <summary>Reads the records of <paramref name="elf"/>; <see cref="ParaInstructionsResult.None"/> when it has no such section.</summary>
     /// <param name="format">A .parainstructions format to use instead of detecting one; null detects.</param>
-    public static ParaInstructionsResult Read(ElfFile elf, RecordFormat? format = null)
+    /// <param name="section">The section to read instead of .parainstructions (records generated into a section of the user's choosing).</param>
+    public static ParaInstructionsResult Read(ElfFile elf, RecordFormat? format = null, string? section = null)
     {
-        var result = RecordSectionReader.Read(elf, SectionName, format is { Family: RecordFamily.ParaInstructions } ? format : null);
+        var result = RecordSectionReader.Read(elf, section ?? SectionName, format is { Family: RecordFamily.ParaInstructions } ? format : null);
         if (!result.Present)
         {
             return ParaInstructionsResult.None;

@@ -28,6 +28,12 @@ public sealed record ScanOptions
     public RecordFormat? AnnotationFormat { get; init; }
 
     /// <summary>
+    /// The section .parainstructions-family records are read from when they were generated into another one
+    /// (pvgen.json generate.section, as the manifest says); null: the format's own section.
+    /// </summary>
+    public string? ParaSection { get; init; }
+
+    /// <summary>
     /// Skip the full ELF read for objects whose bytes never contain the symbol's name or ".parainstructions"
     /// (fewer than 3% of a distribution kernel's modules mention pv_ops). Off only to prove it changes nothing.
     /// </summary>

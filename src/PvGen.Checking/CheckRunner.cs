@@ -4,6 +4,7 @@ using PvGen.Checking.Toolchain;
 using PvGen.Checking.TypeSafety;
 using PvGen.Generation;
 using PvGen.Model;
+using PvGen.X86.Records;
 
 namespace PvGen.Checking;
 
@@ -90,7 +91,7 @@ public static class CheckRunner
 
         // One read of the object: the scan and the region decoding see the same bytes.
         bool vmi = style == TemplateSets.Vmi.AnnotatedStyle;
-        var (scanned, verification, vmiVerification) = ObjectScanner.Inspect(obj, ScanOptions.ForModel(model), (scanned, elf) =>
+        var (scanned, verification, vmiVerification) = ObjectScanner.Inspect(obj, ScanOptionsFor(output), (scanned, elf) =>
             (scanned,
              style == "macro" && scanned.Error is null ? AnnotationVerifier.Run(scanned, model, output.Expected, elf?.Code) : null,
              vmi && scanned.Error is null && elf is not null ? VmiVerifier.Run(scanned, elf, output.Ops) : default((IReadOnlyList<Finding>, IReadOnlyList<CheckCoverage>, int)?))).Single();
@@ -226,4 +227,12 @@ public static class CheckRunner
             .GroupBy(c => (c.Id, c.Format))
             .Select(g => new CheckCoverage(g.Key.Id, g.Key.Format, g.Sum(c => c.Checked), g.Sum(c => c.Failed), g.Select(c => c.NotApplicable).FirstOrDefault(r => r is not null)))
             .OrderBy(c => c.Format, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal)];
+
+    /// <summary>How check reads its own builds: the model's table, and the records where the manifest says generate put them.</summary>
+    private static ScanOptions ScanOptionsFor(GeneratedOutput output)
+    {
+        var format = RecordFormats.Find(output.Manifest.Record.Format);
+        bool otherSection = format is { Family: RecordFamily.ParaInstructions } && output.Manifest.Record.Section != format.Section;
+        return ScanOptions.ForModel(output.Model) with { ParaSection = otherSection ? output.Manifest.Record.Section : null };
+    }
 }

@@ -210,6 +210,34 @@ public sealed class CheckCommandTests
         Assert.Contains(report.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("id").GetString() == "PVG0226");
     }
 
+    [Fact]
+    public void Records_generated_into_a_section_of_the_users_choosing_are_checked_there()
+    {
+        // generate.section moves the records out of .parainstructions; check reads them where the manifest says.
+        string dir = Repo.TempDir("check-toy-section");
+        var gen = Tool.Pvgen(["generate", "--config", Repo.Example("toy", "pvgen.json"), "--section", ".pv_sites", "-o", dir]);
+        Assert.True(gen.ExitCode == 0, gen.ToString());
+
+        var run = Tool.Pvgen(["check", dir, "--cc", "gcc", "--opt", "O2", "--format", "json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var report = JsonDocument.Parse(run.Stdout);
+        var macro = report.RootElement.GetProperty("builds").EnumerateArray().Single(b => b.GetProperty("style").GetString() == "macro");
+
+        // Oracle: gcc builds the same exerciser, readelf counts the relocations of .pv_sites (one per record).
+        string obj = Path.Combine(dir, "oracle.o");
+        var cc = Tool.Run("gcc", ["-O2", "-c", "-DPVGEN_STYLE_MACRO", "-I", Repo.Example("toy"), "-I", dir, "-o", obj, Path.Combine(dir, "toy_ops_exercise.c")]);
+        Assert.True(cc.ExitCode == 0, cc.ToString());
+        var readelf = Tool.Run("readelf", ["-rW", obj]);
+        var lines = readelf.Stdout.Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith("Relocation section '.rela.pv_sites'", StringComparison.Ordinal));
+        Assert.True(start >= 0, readelf.Stdout);
+        int relocations = lines.Skip(start + 2).TakeWhile(l => l.Trim().Length > 0).Count();
+        Assert.True(relocations > 0);
+        Assert.Equal(relocations, macro.GetProperty("records").GetInt32());
+        Assert.DoesNotContain("Relocation section '.rela.parainstructions'", readelf.Stdout, StringComparison.Ordinal);
+    }
+
     internal static string Generate(string example, string target)
     {
         string dir = Repo.TempDir($"check-{example}-{target}");
