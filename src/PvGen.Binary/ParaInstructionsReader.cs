@@ -25,7 +25,7 @@ public static class ParaInstructionsReader
     /// <param name="section">The section to read instead of .parainstructions (records generated into a section of the user's choosing).</param>
     public static ParaInstructionsResult Read(ElfFile elf, RecordFormat? format = null, string? section = null)
     {
-        var result = RecordSectionReader.Read(elf, section ?? SectionName, format is { Family: RecordFamily.ParaInstructions } ? format : null);
+        var result = RecordSectionReader.Read(elf, section ?? SectionName, format is { Family: RecordFamily.ParaInstructions } ? format : null, moved: section is not null);
         if (!result.Present)
         {
             return ParaInstructionsResult.None;

@@ -25,7 +25,8 @@ public sealed record RecordSectionResult(RecordFormat? Format, EquatableArray<De
 public static class RecordSectionReader
 {
     /// <param name="forced">A format to use instead of detecting one; it must fit the section.</param>
-    public static RecordSectionResult Read(ElfFile elf, string sectionName, RecordFormat? forced = null)
+    /// <param name="moved">The records of <paramref name="forced"/> were generated into <paramref name="sectionName"/>, not their own section.</param>
+    public static RecordSectionResult Read(ElfFile elf, string sectionName, RecordFormat? forced = null, bool moved = false)
     {
         var section = elf.Sections.FirstOrDefault(s => s.Name.Value == sectionName);
         if (section is null)
@@ -33,7 +34,7 @@ public static class RecordSectionReader
             return RecordSectionResult.None;
         }
 
-        if (forced is not null && forced.Section != sectionName)
+        if (forced is not null && forced.Section != sectionName && !moved)
         {
             throw new ArgumentException($"{forced.Name} records live in {forced.Section}, not {sectionName}", nameof(forced));
         }

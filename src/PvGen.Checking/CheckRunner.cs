@@ -233,6 +233,7 @@ public static class CheckRunner
     {
         var format = RecordFormats.Find(output.Manifest.Record.Format);
         bool otherSection = format is { Family: RecordFamily.ParaInstructions } && output.Manifest.Record.Section != format.Section;
-        return ScanOptions.ForModel(output.Model) with { ParaSection = otherSection ? output.Manifest.Record.Section : null };
+        // A moved section has no format of its own to detect: the manifest's format reads it.
+        return otherSection ? ScanOptions.ForModel(output.Model) with { ParaSection = output.Manifest.Record.Section, AnnotationFormat = format } : ScanOptions.ForModel(output.Model);
     }
 }
