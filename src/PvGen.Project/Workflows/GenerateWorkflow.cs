@@ -106,6 +106,13 @@ public static class GenerateWorkflow
             read?.Add(modelPath);
             model = ModelJson.Load(settings.Display(modelPath));
             headerPath = model.Location.File.Length > 0 ? Path.GetFullPath(model.Location.File, settings.WorkingDirectory) : null;
+            if (headerPath is not null && !File.Exists(headerPath) && settings.Text(GenerateOpts.OpsInclude) is null)
+            {
+                // The wrappers #include the model's header: a missing one gives output that compiles nowhere (found by the property test).
+                throw PvGenException.Error(DiagnosticIds.BadModelJson,
+                    $"the model's header '{model.Location.File}' does not exist, so the generated wrappers could not include it; fix the model or set \"include\" in the \"generate\" section of pvgen.json",
+                    new SourceLocation(settings.Display(modelPath), 1, 1));
+            }
             environment = new CompileEnvironment(model.Target, settings.Path(InputOpts.KernelTree), settings.Path(InputOpts.KernelBuild),
                 settings.List(InputOpts.Defines), settings.List(InputOpts.IncludeDirs), settings.List(InputOpts.Includes));
 
