@@ -10,9 +10,6 @@ namespace PvGen.Binary.Input;
 /// </summary>
 internal sealed class ObjectInput : IDisposable
 {
-    /// <summary>Plain files up to this size are read whole before they are parsed; larger ones section by section.</summary>
-    public const long WholeReadLimit = 64L << 20;
-
     /// <summary>The read buffer of a plain file: the reads at offset 0 (magic, compression, ELF header) are one.</summary>
     private const int HeadBuffer = 4096;
 
@@ -74,14 +71,14 @@ internal sealed class ObjectInput : IDisposable
     }
 
     /// <summary>
-    /// The stream's bytes in memory: a file not read yet (see <see cref="Open"/>) of at most <see cref="WholeReadLimit"/>
+    /// The stream's bytes in memory: a file not read yet (see <see cref="Open"/>) of at most <see cref="ObjectScanner.WholeReadLimit"/>
     /// bytes is read whole into the thread's reused buffer, so LibObjectFile's sub-streams work on memory; a larger file
     /// and any other stream are returned as they are (a vmlinux is read section by section, as the stages ask). Valid as
     /// long as the input that opened the file, on the same thread.
     /// </summary>
     public static Stream InMemory(Stream stream)
     {
-        if (stream is not FileStream file || file.Length > WholeReadLimit)
+        if (stream is not FileStream file || file.Length > ObjectScanner.WholeReadLimit)
         {
             return stream;
         }
