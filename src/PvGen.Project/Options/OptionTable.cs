@@ -344,37 +344,21 @@ public static class OptionTable
     /// <summary>The keys of one entry under "ops" in pvgen.json (an exact op path or a glob such as "irq.*").</summary>
     public static class Op
     {
-        public static readonly OptionSpec Signature = new() { Name = "signature", Kind = OptionKind.Text, JsonKey = "signature",
-            Help = "C signature of a callee-save op, e.g. \"unsigned long (void)\" (the ops struct does not carry it)." };
+        /// <summary>An op entry's key: pvgen.json only, spelt as its name with underscores.</summary>
+        private static OptionSpec Key(string name, OptionKind kind, string help, string? @default = null) =>
+            new() { Name = name, Kind = kind, JsonKey = name.Replace('-', '_'), Help = help, Default = @default };
 
-        public static readonly OptionSpec Name = new() { Name = "name", Kind = OptionKind.Text, JsonKey = "name",
-            Default = "prefix + op path with dots as underscores", Help = "Wrapper name." };
-
-        public static readonly OptionSpec Clobbers = new() { Name = "clobbers", Kind = OptionKind.TextList, JsonKey = "clobbers",
-            Help = "Registers the site may clobber, e.g. [\"rax\"], or \"any\" for every caller-saved register." };
-
-        public static readonly OptionSpec Skip = new() { Name = "skip", Kind = OptionKind.Flag, JsonKey = "skip", Help = "Generate no wrapper for the op." };
-
-        public static readonly OptionSpec Jump = new() { Name = "jump", Kind = OptionKind.Flag, JsonKey = "jump",
-            Help = "The op is reached with jmp, not call (iret, sysexit)." };
-
-        public static readonly OptionSpec Native = new() { Name = "native", Kind = OptionKind.TextPerTarget, JsonKey = "native",
-            Help = "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site. One string for every target, or machine code per target, e.g. {\"x86_64\": \"57 9d\", \"i386\": \"50 9d\"}; a target without bytes keeps the call (a note says so)." };
-
-        public static readonly OptionSpec Wrapper = new() { Name = "wrapper", Kind = OptionKind.Text, JsonKey = "wrapper",
-            Help = "The kernel's inline wrapper that calls the op, e.g. \"write_cr3\" (written by pvgen import; informational)." };
-
-        public static readonly OptionSpec WrapperSignature = new() { Name = "wrapper-signature", Kind = OptionKind.Text, JsonKey = "wrapper_signature",
-            Help = "The wrapper's C type with parameter names, e.g. \"void (unsigned long x)\" (written by pvgen import; informational)." };
-
-        public static readonly OptionSpec CalleeSave = new() { Name = "callee-save", Kind = OptionKind.Flag, JsonKey = "callee_save",
-            Help = "The op is called with the callee-save convention (written by pvgen import; the header's paravirt_callee_save member decides)." };
-
-        public static readonly OptionSpec NativeAsm = new() { Name = "native-asm", Kind = OptionKind.Text, JsonKey = "native_asm",
-            Help = "The native alternative as assembler text, e.g. \"pushf; pop %rax;\" (written by pvgen import; \"native\" holds its bytes)." };
-
-        public static readonly OptionSpec Condition = new() { Name = "condition", Kind = OptionKind.Text, JsonKey = "condition",
-            Help = "When the native alternative replaces the call, as the kernel writes it, e.g. \"ALT_NOT(X86_FEATURE_XENPV)\" (written by pvgen import; informational)." };
+        public static readonly OptionSpec Signature = Key("signature", OptionKind.Text, "C signature of a callee-save op, e.g. \"unsigned long (void)\" (the ops struct does not carry it).");
+        public static readonly OptionSpec Name = Key("name", OptionKind.Text, "Wrapper name.", @default: "prefix + op path with dots as underscores");
+        public static readonly OptionSpec Clobbers = Key("clobbers", OptionKind.TextList, "Registers the site may clobber, e.g. [\"rax\"], or \"any\" for every caller-saved register.");
+        public static readonly OptionSpec Skip = Key("skip", OptionKind.Flag, "Generate no wrapper for the op.");
+        public static readonly OptionSpec Jump = Key("jump", OptionKind.Flag, "The op is reached with jmp, not call (iret, sysexit).");
+        public static readonly OptionSpec Native = Key("native", OptionKind.TextPerTarget, "Native replacement bytes in hex, e.g. \"9c 58\": checked to fit the site. One string for every target, or machine code per target, e.g. {\"x86_64\": \"57 9d\", \"i386\": \"50 9d\"}; a target without bytes keeps the call (a note says so).");
+        public static readonly OptionSpec Wrapper = Key("wrapper", OptionKind.Text, "The kernel's inline wrapper that calls the op, e.g. \"write_cr3\" (written by pvgen import; informational).");
+        public static readonly OptionSpec WrapperSignature = Key("wrapper-signature", OptionKind.Text, "The wrapper's C type with parameter names, e.g. \"void (unsigned long x)\" (written by pvgen import; informational).");
+        public static readonly OptionSpec CalleeSave = Key("callee-save", OptionKind.Flag, "The op is called with the callee-save convention (written by pvgen import; the header's paravirt_callee_save member decides).");
+        public static readonly OptionSpec NativeAsm = Key("native-asm", OptionKind.Text, "The native alternative as assembler text, e.g. \"pushf; pop %rax;\" (written by pvgen import; \"native\" holds its bytes).");
+        public static readonly OptionSpec Condition = Key("condition", OptionKind.Text, "When the native alternative replaces the call, as the kernel writes it, e.g. \"ALT_NOT(X86_FEATURE_XENPV)\" (written by pvgen import; informational).");
 
         public static readonly OptionSpec[] All = [Signature, Name, Clobbers, Skip, Jump, Native, Wrapper, WrapperSignature, CalleeSave, NativeAsm, Condition];
     }
