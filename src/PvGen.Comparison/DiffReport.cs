@@ -207,7 +207,11 @@ public sealed record StyleBehaviour(string Verdict, int Records, int Patched, in
 public sealed record OpVerdict(string Op, int Macro, int Reloc, int Misses, int Extra, string Verdict);
 
 /// <summary>The numbers a mailing-list post would quote.</summary>
-/// <remarks>Side-by-side numbers (sites, bytes, saves, ops) sum the comparable builds (both styles built); lost sites and links sum every build whose plain style built.</remarks>
+/// <remarks>
+/// Side-by-side numbers (sites, bytes, saves, ops) sum the comparable builds (both styles built); lost sites and links sum
+/// every build whose plain style built. The nullable totals are the marker style's: null, and absent from pvgen.diff/1
+/// (<see cref="Reports.JsonReport"/>), when it did not run.
+/// </remarks>
 public sealed record DiffTotals(
     int Builds,
     int BuildsFailed,
@@ -247,36 +251,27 @@ public sealed record DiffTotals(
     int PlainLeftIndirect = 0)
 {
     /// <summary>Every marker found in builds where the marker style built: equals the NONE relocations against the table (null without --style marker).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerSites { get; init; }
 
     /// <summary>Markers no call or jmp could be paired with.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerUnpaired { get; init; }
 
     /// <summary>Markers paired with their call or jmp (in-place sites of the marker style).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerPaired { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerJumps { get; init; }
 
     /// <summary>The farthest a marker sat from its site, in bytes.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? MarkerMaxDistance { get; init; }
 
     /// <summary>Markers that sat on their call (distance 0).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerOnSite { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? MarkerBytes { get; init; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerSaveInstructions { get; init; }
 
     /// <summary>Builds where the marker style did not build.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MarkerStyleFailed { get; init; }
 
     public long NetBytes => PlainBytes - MacroBytes;

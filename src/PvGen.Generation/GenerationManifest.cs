@@ -123,11 +123,10 @@ public sealed record GenerationManifest(
         op.Skipped ? "none" : op.Binding.IsAsm ? "asm" : "plain",
         op.Skipped ? op.SkipReason : op.Binding.Reason);
 
-    /// <summary>Relaxed escaping keeps C spellings such as "&lt;" readable, as in the model.</summary>
-    private static readonly JsonSerializerOptions Options = new(ManifestJsonContext.Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<GenerationManifest> Info =
+        ContractJson.Unescaped(ManifestJsonContext.Default.Options).InfoFor<GenerationManifest>();
 
-    public static string Serialize(GenerationManifest manifest) =>
-        JsonSerializer.Serialize(manifest, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<GenerationManifest>)Options.GetTypeInfo(typeof(GenerationManifest))) + "\n";
+    public static string Serialize(GenerationManifest manifest) => ContractJson.Serialize(manifest, Info);
 
     /// <summary>Reads a manifest; a problem is a <see cref="PvGenException"/> located in the file.</summary>
     public static GenerationManifest Load(string path)
@@ -136,7 +135,7 @@ public sealed record GenerationManifest(
         GenerationManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(text, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<GenerationManifest>)Options.GetTypeInfo(typeof(GenerationManifest)));
+            manifest = JsonSerializer.Deserialize(text, Info);
         }
         catch (JsonException e)
         {

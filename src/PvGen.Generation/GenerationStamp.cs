@@ -1,6 +1,8 @@
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using PvGen.Model;
 using PvGen.Model.Json;
 using PvGen.Model.IO;
@@ -81,14 +83,15 @@ public sealed record GenerationFacts(
 /// file it wrote. Any difference in any of them is a full run. Kept in the user's cache directory, keyed by the output
 /// directory (a file inside the output directory would itself be an output that changes on every regeneration).
 /// </summary>
-public sealed record GenerationStamp(
+public sealed partial record GenerationStamp(
     string Tool,
     string Command,
     IReadOnlyList<StampedFile> Inputs,
     IReadOnlyList<StampedFile> Outputs,
     GenerationFacts Facts)
 {
-    public const string Schema = "pvgen.stamp/1";
+    /// <summary>2: the file is the serialised record (diagnostics keep their location as an object); a stamp of 1 is a full run.</summary>
+    public const string Schema = "pvgen.stamp/2";
 
     /// <summary>Where the stamp of an output directory lives (null when the user has no cache directory).</summary>
     public static string? PathFor(string outputDirectory)
@@ -115,30 +118,12 @@ public sealed record GenerationStamp(
 
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = document.RootElement;
-            if (root.GetProperty("schema").GetString() != Schema || root.GetProperty("output").GetString() != Path.GetFullPath(outputDirectory))
-            {
-                return null;
-            }
-
-            var facts = root.GetProperty("facts");
-            return new GenerationStamp(
-                root.GetProperty("tool").GetString()!,
-                root.GetProperty("command").GetString()!,
-                ReadFiles(root.GetProperty("inputs")),
-                ReadFiles(root.GetProperty("outputs")),
-                new GenerationFacts(
-                    facts.GetProperty("wrappers").GetInt32(),
-                    facts.GetProperty("annotated_sites").GetInt32(),
-                    facts.GetProperty("record_format").GetString()!,
-                    facts.GetProperty("section").GetString()!,
-                    facts.GetProperty("format_description").GetString()!,
-                    facts.GetProperty("format_source").GetString()!,
-                    [.. facts.GetProperty("files").EnumerateArray().Select(f => f.GetString()!)],
-                    [.. facts.GetProperty("diagnostics").EnumerateArray().Select(ReadDiagnostic)]));
+            var stored = JsonSerializer.Deserialize(File.ReadAllBytes(path), Info);
+            return stored is null || stored.Schema != Schema || stored.Output != Path.GetFullPath(outputDirectory)
+                ? null
+                : new GenerationStamp(stored.Tool, stored.Command, stored.Inputs, stored.Outputs, stored.Facts);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
             return null;
         }
@@ -162,7 +147,8 @@ public sealed record GenerationStamp(
 
         try
         {
-            AtomicFile.WriteIfChanged(path, stream => Serialize(stream, Path.GetFullPath(outputDirectory)));
+            var stored = new StoredStamp(Schema, Tool, Path.GetFullPath(outputDirectory), Command, Inputs, Outputs, Facts);
+            AtomicFile.WriteIfChanged(path, stream => JsonSerializer.Serialize(stream, stored, Info));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PvGenException)
         {
@@ -186,57 +172,25 @@ public sealed record GenerationStamp(
         }
     }
 
-    private void Serialize(Stream stream, string outputDirectory)
-    {
-        using var writer = new Utf8JsonWriter(stream, JsonWriting.Options);
-        writer.WriteStartObject();
-        writer.WriteString("schema", Schema);
-        writer.WriteString("tool", Tool);
-        writer.WriteString("output", outputDirectory);
-        writer.WriteString("command", Command);
-        WriteFiles(writer, "inputs", Inputs);
-        WriteFiles(writer, "outputs", Outputs);
-        writer.WriteObject("facts", w =>
-        {
-            w.WriteNumber("wrappers", Facts.Wrappers);
-            w.WriteNumber("annotated_sites", Facts.AnnotatedSites);
-            w.WriteString("record_format", Facts.RecordFormat);
-            w.WriteString("section", Facts.Section);
-            w.WriteString("format_description", Facts.FormatDescription);
-            w.WriteString("format_source", Facts.FormatSource);
-            w.WriteStrings("files", Facts.Files);
-            w.WriteObjects("diagnostics", Facts.Diagnostics, WriteDiagnostic);
-        });
-        writer.WriteEndObject();
-    }
+    /// <summary>The stamp as its file holds it: the schema and the output directory it belongs to, then the stamp.</summary>
+    private sealed record StoredStamp(
+        string Schema,
+        string Tool,
+        string Output,
+        string Command,
+        IReadOnlyList<StampedFile> Inputs,
+        IReadOnlyList<StampedFile> Outputs,
+        GenerationFacts Facts);
 
-    private static void WriteDiagnostic(Utf8JsonWriter w, Diagnostic diagnostic)
-    {
-        w.WriteString("id", diagnostic.Id);
-        w.WriteString("severity", diagnostic.Severity.ToString());
-        w.WriteString("message", diagnostic.Message);
-        if (diagnostic.Location is { } location)
-        {
-            w.WriteString("file", location.File);
-            w.WriteNumber("line", location.Line);
-            w.WriteNumber("column", location.Column);
-        }
-    }
+    private static readonly JsonTypeInfo<StoredStamp> Info = ContractJson.Unescaped(StampJsonContext.Default.Options).InfoFor<StoredStamp>();
 
-    private static void WriteFiles(Utf8JsonWriter writer, string name, IReadOnlyList<StampedFile> files) =>
-        writer.WriteObjects(name, files, (w, file) =>
-        {
-            w.WriteString("path", file.Path);
-            w.WriteNumber("size", file.Size);
-            w.WriteString("hash", file.Hash);
-        });
-
-    private static List<StampedFile> ReadFiles(JsonElement files) =>
-        [.. files.EnumerateArray().Select(f => new StampedFile(f.GetProperty("path").GetString()!, f.GetProperty("size").GetInt64(), f.GetProperty("hash").GetString()!))];
-
-    private static Diagnostic ReadDiagnostic(JsonElement d) => new(
-        d.GetProperty("id").GetString()!,
-        Enum.Parse<Severity>(d.GetProperty("severity").GetString()!),
-        d.GetProperty("message").GetString()!,
-        d.TryGetProperty("file", out var file) ? new SourceLocation(file.GetString()!, d.GetProperty("line").GetInt32(), d.GetProperty("column").GetInt32()) : null);
+    /// <summary>Source-generated (no reflection: the no-op run is start-up plus this read); a missing member is an error, so an older stamp is a full run.</summary>
+    [JsonSourceGenerationOptions(
+        PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        Converters = [typeof(SeverityConverter)])]
+    [JsonSerializable(typeof(StoredStamp))]
+    private sealed partial class StampJsonContext : JsonSerializerContext;
 }

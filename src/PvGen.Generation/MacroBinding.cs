@@ -260,9 +260,7 @@ public static class MacroBinder
             after.Add($"lea {stack.Count * wordSize}(%%esp), %%esp");
         }
 
-        string sp = wordSize == 8 ? "q" : "l";
-        var save = saved.Select(r => $"push{sp} %%{r.Name}").ToList();
-        var restore = saved.AsEnumerable().Reverse().Select(r => $"pop{sp} %%{r.Name}").ToList();
+        string suffix = wordSize == 8 ? "q" : "l";
 
         return new MacroBinding
         {
@@ -273,8 +271,8 @@ public static class MacroBinder
             Inputs = inputs,
             ClobberList = clobberList,
             Before = before,
-            Save = save,
-            Restore = restore,
+            Save = [.. saved.Select(r => $"push{suffix} %%{r.Name}")],
+            Restore = [.. saved.AsEnumerable().Reverse().Select(r => $"pop{suffix} %%{r.Name}")],
             After = after,
             Result = ResultLines(op, returnShape, returnWords, variables, abi),
             Clobbers = [.. abi.Registers.Where(clobbered.Contains)],

@@ -397,26 +397,23 @@ public static class TemplateModelBuilder
     }
 
     /// <summary>The VMI record layout as data (offsets, sizes, directives), so the record template is written from it, not beside it.</summary>
-    private static ModelNode VmiLayout(int callLength)
-    {
-        return new ModelNode()
-            .Add("record_format", VmiRecordFormat.Name)
-            .Add("section", VmiRecordFormat.Section)
-            .Add("bind_section", VmiRecordFormat.BindSection)
-            .Add("record_size", VmiRecordFormat.Stride)
-            .Add("record_align", VmiRecordFormat.Alignment)
-            .Add("call_length", callLength)
-            .Add("nop", "0x90")
-            .Add("witness_end", VmiRecordFormat.WitnessEnd)
-            .Add("no_register", RegisterNumbers.None)
-            .Add("fields", VmiRecordFormat.Fields.Select(f => new ModelNode()
-                .Add("name", f.Name)
-                .Add("offset", f.Offset)
-                .Add("size", f.Size)
-                .Add("directive", VmiRecordFormat.Directive(f).Directive)
-                .Add("count", VmiRecordFormat.Directive(f).Count)
-                .Add("relocated", f.Relocation != FieldRelocation.None)).ToList());
-    }
+    private static ModelNode VmiLayout(int callLength) => new ModelNode()
+        .Add("record_format", VmiRecordFormat.Name)
+        .Add("section", VmiRecordFormat.Section)
+        .Add("bind_section", VmiRecordFormat.BindSection)
+        .Add("record_size", VmiRecordFormat.Stride)
+        .Add("record_align", VmiRecordFormat.Alignment)
+        .Add("call_length", callLength)
+        .Add("nop", "0x90")
+        .Add("witness_end", VmiRecordFormat.WitnessEnd)
+        .Add("no_register", RegisterNumbers.None)
+        .Add("fields", VmiRecordFormat.Fields.Select(f => new ModelNode()
+            .Add("name", f.Name)
+            .Add("offset", f.Offset)
+            .Add("size", f.Size)
+            .Add("directive", VmiRecordFormat.Directive(f).Directive)
+            .Add("count", VmiRecordFormat.Directive(f).Count)
+            .Add("relocated", f.Relocation != FieldRelocation.None)).ToList());
 
     /// <summary>The asm binding as data: every register operand with its register, number, constraint and access.</summary>
     private static ModelNode RegistersNode(MacroBinding binding, int wordSize) => new ModelNode()

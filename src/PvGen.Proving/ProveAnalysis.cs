@@ -251,13 +251,13 @@ public static class ProveAnalysis
         {
             var function = image.FunctionAt(record.Site);
             var covered = references.FirstOrDefault(r => r.Address >= record.Site && r.Address < record.Site + (ulong)record.Length);
-            string state = record.Action switch
+            var state = record.Action switch
             {
-                "call" => ProveSiteStates.Call,
-                "jmp" => ProveSiteStates.Jump,
-                "native" => ProveSiteStates.Native,
-                "skipped-condition" => ProveSiteStates.Skipped,
-                _ => ProveSiteStates.Refused,
+                "call" => ProveSiteState.PatchedCall,
+                "jmp" => ProveSiteState.PatchedJmp,
+                "native" => ProveSiteState.Native,
+                "skipped-condition" => ProveSiteState.Skipped,
+                _ => ProveSiteState.Refused,
             };
             sites.Add(new ProveSite(image.Describe(record.Site), covered?.Site.Section ?? string.Empty, covered?.Site.Offset ?? 0, record.Length,
                 covered is null ? "record" : ScanKind(covered.Site.Kind), OpName(record.Type), state,
@@ -269,7 +269,7 @@ public static class ProveAnalysis
         {
             var unpatchable = reference.Unpatchable;
             sites.Add(new ProveSite(reference.Site.Function, reference.Site.Section, reference.Site.Offset, reference.Site.Length, ScanKind(reference.Site.Kind), reference.Site.Op,
-                ProveSiteStates.Indirect, unpatchable?.Reason ?? "unrecorded",
+                ProveSiteState.Indirect, unpatchable?.Reason ?? "unrecorded",
                 unpatchable?.Explanation ?? "a call or jump through the table without a record (a plain call of the macro style, or code that bypasses the wrappers)",
                 indirectCounts.GetValueOrDefault(reference)));
         }
@@ -277,7 +277,7 @@ public static class ProveAnalysis
         // Markers that describe no site (marker style): listed, never dropped, though no reference of the program is theirs.
         foreach (var (objectName, marker) in annotateUnpatchable.Where(u => u.Site.Reason == UnpatchableReason.MarkerUnpaired))
         {
-            sites.Add(new ProveSite($"{objectName}: {marker.Function}", marker.Section, marker.Offset, marker.Length, "marker", marker.Op, ProveSiteStates.Indirect,
+            sites.Add(new ProveSite($"{objectName}: {marker.Function}", marker.Section, marker.Offset, marker.Length, "marker", marker.Op, ProveSiteState.Indirect,
                 marker.Reason, marker.Explanation, 0));
         }
 

@@ -53,7 +53,7 @@ public sealed record ProveBuild(
     ProveDifference? Difference,
     IReadOnlyList<string> Findings)
 {
-    public IEnumerable<ProveSite> LeftIndirect => Sites.Where(s => s.State == ProveSiteStates.Indirect);
+    public IEnumerable<ProveSite> LeftIndirect => Sites.Where(s => s.State == ProveSiteState.Indirect);
 
     /// <summary>Marker style: the markers in the workload's objects, paired or not (each unpaired one is a site left indirect, reason marker-unpaired); null for the other styles.</summary>
     public int? Markers { get; init; }
@@ -62,19 +62,26 @@ public sealed record ProveBuild(
     public int MarkersUnpaired => Sites.Count(s => s.Reason == Binary.Annotating.UnpatchableReason.MarkerUnpaired);
 }
 
-public static class ProveSiteStates
+/// <summary>What became of a site; pvgen.prove/1 spells each in kebab case (patched-call, patched-jmp, native, refused, skipped, indirect).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ProveSiteStateConverter))]
+public enum ProveSiteState
 {
-    public const string Call = "patched-call";
-    public const string Jump = "patched-jmp";
-    public const string Native = "native";
-    public const string Refused = "refused";
-    public const string Skipped = "skipped";
-    public const string Indirect = "indirect";
+    PatchedCall,
+    PatchedJmp,
+    Native,
+    Refused,
+
+    /// <summary>An alternative whose condition does not hold.</summary>
+    Skipped,
+
+    /// <summary>No record: the site still goes through the table.</summary>
+    Indirect,
 }
+
+public sealed class ProveSiteStateConverter() : System.Text.Json.Serialization.JsonStringEnumConverter<ProveSiteState>(System.Text.Json.JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false);
 
 /// <summary>A site of the workload (a record, or a reference to the table without one) and what the proof saw there.</summary>
 /// <param name="Kind">call, jmp, load, address, other (as `pvgen scan` classifies the instruction), record (a record on no reference), or marker (a marker paired with no site).</param>
-/// <param name="State">patched-call, patched-jmp, native, refused, skipped (an alternative whose condition does not hold), or indirect (no record: the site still goes through the table).</param>
 /// <param name="Reason">Why the site was left indirect or refused (tail-jump, load, load-reused, got, address, too-short, ...).</param>
 /// <param name="Executions">Events that arrived through this site in the patched run (direct for patched sites, through the table otherwise).</param>
 public sealed record ProveSite(
@@ -84,7 +91,7 @@ public sealed record ProveSite(
     int Length,
     string Kind,
     string? Op,
-    string State,
+    ProveSiteState State,
     string? Reason,
     string? Explanation,
     int Executions);

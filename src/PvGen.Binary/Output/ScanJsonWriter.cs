@@ -75,15 +75,27 @@ public sealed class ScanJsonWriter : IDisposable
     /// <summary>Where a site, record or reference lies: its section, section-relative offset and length.</summary>
     public static void WritePlace(Utf8JsonWriter w, string section, long offset, int length)
     {
+        WriteStart(w, section, offset);
+        w.WriteNumber("length", length);
+    }
+
+    /// <summary>Where a site, record, reference or marker starts: its section and section-relative offset.</summary>
+    private static void WriteStart(Utf8JsonWriter w, string section, long offset)
+    {
         w.WriteString("section", section);
         w.WriteNumber("offset", offset);
-        w.WriteNumber("length", length);
     }
 
     /// <summary>A reference to the table: how the instruction uses it and which slot (op) it names, if one.</summary>
     private static void WriteTableUse(Utf8JsonWriter w, SiteKind kind, long targetOffset, int? slot, string? op)
     {
         w.WriteString("kind", KindName(kind));
+        WriteSlot(w, targetOffset, slot, op);
+    }
+
+    /// <summary>Which part of the table a reference or marker names: the offset into it, and the slot (op) there, if one.</summary>
+    private static void WriteSlot(Utf8JsonWriter w, long targetOffset, int? slot, string? op)
+    {
         w.WriteNumber("target_offset", targetOffset);
         w.WriteNumberOrNull("slot", slot);
         w.WriteString("op", op);
@@ -118,8 +130,7 @@ public sealed class ScanJsonWriter : IDisposable
 
     private static void WriteAnnotation(Utf8JsonWriter w, Annotation annotation)
     {
-        w.WriteString("section", annotation.Section);
-        w.WriteNumber("offset", annotation.Offset);
+        WriteStart(w, annotation.Section, annotation.Offset);
         w.WriteNumber("type", annotation.Type);
         w.WriteNumber("length", annotation.Length);
         w.WriteNumberOrNull("clobbers", annotation.Clobbers);
@@ -155,14 +166,11 @@ public sealed class ScanJsonWriter : IDisposable
     /// <summary>A marker, its side record and its paired site (null fields when unpaired, with the reason).</summary>
     private static void WriteMarker(Utf8JsonWriter w, Marker marker)
     {
-        w.WriteString("section", marker.Section);
-        w.WriteNumber("offset", marker.Offset);
+        WriteStart(w, marker.Section, marker.Offset);
         w.WriteString("function", marker.Function);
         w.WriteString("reloc_type", marker.RelocType);
         w.WriteNumber("reloc_target_offset", marker.RelocTargetOffset);
-        w.WriteNumber("target_offset", marker.TargetOffset);
-        w.WriteNumberOrNull("slot", marker.Slot);
-        w.WriteString("op", marker.Op);
+        WriteSlot(w, marker.TargetOffset, marker.Slot, marker.Op);
         if (marker.Record is { } record)
         {
             w.WriteObject("record", w =>

@@ -1,25 +1,31 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using PvGen.Model.Json;
 
 namespace PvGen.Comparison.Reports;
 
 /// <summary>pvgen.diff/1 as JSON: the report records with snake_case names (docs/diff-schema.md).</summary>
 public static class JsonReport
 {
-    // Source-generated metadata (DiffReportJsonContext): no reflection, so a NativeAOT pvgen writes the same bytes.
-    private static readonly JsonTypeInfo<DiffReport> Info = (JsonTypeInfo<DiffReport>)new JsonSerializerOptions(DiffReportJsonContext.Default.Options)
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }.GetTypeInfo(typeof(DiffReport));
+    private static readonly JsonTypeInfo<DiffReport> Info =
+        ContractJson.Report(DiffReportJsonContext.Default.WithAddedModifier(OmitAbsentTotals)).InfoFor<DiffReport>();
 
-    public static string Render(DiffReport report) => JsonSerializer.Serialize(report, Info) + "\n";
+    public static string Render(DiffReport report) => ContractJson.Serialize(report, Info);
+
+    /// <summary>The nullable totals of <see cref="DiffTotals"/> (the marker style's) are left out, not written as null, when that style did not run.</summary>
+    private static void OmitAbsentTotals(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(DiffTotals))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties.Where(p => Nullable.GetUnderlyingType(p.PropertyType) is not null))
+        {
+            property.ShouldSerialize = static (_, value) => value is not null;
+        }
+    }
 }
 
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DictionaryKeyPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    WriteIndented = true)]
 [JsonSerializable(typeof(DiffReport))]
 internal sealed partial class DiffReportJsonContext : JsonSerializerContext;

@@ -46,22 +46,9 @@ public sealed record OpConfig
         return bytes;
     }
 
-    // Written by `pvgen import` from a kernel's paravirt.h; read by no stage (they record what the header says).
-
-    /// <summary>The kernel's inline wrapper that calls the op, e.g. "write_cr3".</summary>
-    public string? Wrapper { get; init; }
-
-    /// <summary>The wrapper's C type with parameter names, e.g. "void (unsigned long x)".</summary>
-    public string? WrapperSignature { get; init; }
-
-    /// <summary>The op is called through the callee-save convention (a paravirt_callee_save member).</summary>
-    public bool? CalleeSave { get; init; }
-
-    /// <summary>The native alternative as assembler text, e.g. "pushf; pop %rax;" ("native" holds its bytes).</summary>
-    public string? NativeAsm { get; init; }
-
-    /// <summary>When the native alternative replaces the call, as the kernel writes it, e.g. "ALT_NOT(X86_FEATURE_XENPV)".</summary>
-    public string? Condition { get; init; }
+    // The keys `pvgen import` writes from a kernel's paravirt.h (wrapper, wrapper_signature, callee_save, native_asm,
+    // condition) record what the header says and are read by no stage: the resolver checks them against the option
+    // table (OptionTable.Op) and binds none of them here.
 
     /// <summary>Where the entry is written (its key in pvgen.json), for diagnostics about it.</summary>
     public SourceLocation? Location { get; init; }

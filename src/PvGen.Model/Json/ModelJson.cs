@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -8,10 +7,9 @@ namespace PvGen.Model.Json;
 /// <summary>Reads and writes the <c>pvgen.model/1</c> contract (snake_case, ops in declaration order).</summary>
 public static class ModelJson
 {
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    private static readonly JsonTypeInfo<OpsModel> Info = ContractJson.Unescaped(ModelJsonContext.Default.Options).InfoFor<OpsModel>();
 
-    public static string Serialize(OpsModel model) =>
-        JsonSerializer.Serialize(model, (JsonTypeInfo<OpsModel>)Options.GetTypeInfo(typeof(OpsModel))) + "\n";
+    public static string Serialize(OpsModel model) => ContractJson.Serialize(model, Info);
 
     /// <summary>Reads a model file named by the user: a missing file is PVG0001, a bad one PVG0004 (both located).</summary>
     public static OpsModel Load(string path)
@@ -39,7 +37,7 @@ public static class ModelJson
         OpsModel? model;
         try
         {
-            model = JsonSerializer.Deserialize(json, (JsonTypeInfo<OpsModel>)Options.GetTypeInfo(typeof(OpsModel)));
+            model = JsonSerializer.Deserialize(json, Info);
         }
         catch (JsonException e)
         {
@@ -54,14 +52,6 @@ public static class ModelJson
         var locations = JsonLocations.Of(System.Text.Encoding.UTF8.GetBytes(json), path);
         var problems = ModelValidation.Problems(model).Select(p => new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, p.Message, locations.Value(p.Pointer))).ToList();
         return problems.Count == 0 ? model : throw new PvGenException(problems);
-    }
-
-    internal static JsonSerializerOptions CreateOptions()
-    {
-        // Relaxed escaping keeps C spellings such as "<" in doc comments readable.
-        var options = new JsonSerializerOptions(ModelJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        options.MakeReadOnly();
-        return options;
     }
 }
 

@@ -216,11 +216,6 @@ public sealed class ProjectConfig
                     Skip = Bool(fields, OptionTable.Op.Skip),
                     Jump = Bool(fields, OptionTable.Op.Jump),
                     Native = PerTarget(fields, OptionTable.Op.Native),
-                    Wrapper = Text(fields, OptionTable.Op.Wrapper),
-                    WrapperSignature = Text(fields, OptionTable.Op.WrapperSignature),
-                    CalleeSave = Bool(fields, OptionTable.Op.CalleeSave),
-                    NativeAsm = Text(fields, OptionTable.Op.NativeAsm),
-                    Condition = Text(fields, OptionTable.Op.Condition),
                     Location = where.Key(opPointer),
                 };
             }
