@@ -82,7 +82,7 @@ public static class CheckRunner
         var model = output.Model;
         string obj = Path.Combine(workDirectory, $"{output.BaseName}_exercise.{style}.{compiler.Name}.{optimization}.o");
         var compiled = CompilerDriver.Compile(compiler, new BuildFlavour(model.Target, optimization), [output.Exerciser], obj,
-            ["-DPVGEN_STYLE_" + style.ToUpperInvariant(), "-Wall", "-Wextra", "-Werror", "-Wstrict-prototypes", .. flags]);
+            ["-DPVGEN_STYLE_" + style.ToUpperInvariant(), .. CompileEnvironment.CheckWarnings, .. flags]);
         if (!compiled.Succeeded)
         {
             return new BuildCheck(compiler.Name, style, optimization, false, null, 0, 0,
