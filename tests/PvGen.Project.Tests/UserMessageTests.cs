@@ -180,6 +180,36 @@ public sealed class UserMessageTests
         Assert.True(control.ExitCode == 0, control.ToString());
     }
 
+    /// <summary>
+    /// Models that contradict their header where the model cannot contradict itself, as the property test found them: an
+    /// op renamed to a member the struct does not have, and callee_save set on an op declared through a typedef. generate
+    /// used to write wrappers that gcc then rejected in check; it now refuses the model at the value. The oracle: gcc
+    /// rejects the access the wrappers would make (the member, or the callee-save struct's func field).
+    /// </summary>
+    [Theory]
+    [InlineData("\"path\": \"read_tsc\"", "\"path\": \"read_tsc\"", "\"path\": \"pv_ops\"", "path", "toy_ops.pv_ops", "op 'pv_ops' is not a function-pointer member of struct toy_ops")]
+    [InlineData("\"member_type\": \"toy_flush_fn\"", "\"callee_save\": false", "\"callee_save\": true", "callee_save", "toy_ops.mmu.flush_tlb_one.func", "op 'mmu.flush_tlb_one' is callee-save in the model, but its header declares it as 'toy_flush_fn'")]
+    public void A_model_that_contradicts_its_header_is_refused_at_the_value(string op, string from, string to, string key, string access, string message)
+    {
+        var (dir, good) = ToyModel("model-header");
+        int at = good.IndexOf(from, good.IndexOf(op, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.True(good.IndexOf(op, StringComparison.Ordinal) > 0 && at > 0, $"{op} ... {from} not in\n{good}");
+        string bad = good[..at] + to + good[(at + from.Length)..];
+        File.WriteAllText(Path.Combine(dir, "m.json"), bad);
+        int value = bad.IndexOf($"\"{key}\": ", at, StringComparison.Ordinal) + key.Length + 4;
+
+        File.WriteAllText(Path.Combine(dir, "probe.c"), $"#include \"toy_ops.h\"\nvoid *f(void) {{ return (void *){access}; }}\n");
+        var oracle = Tool.Run("gcc", ["-fsyntax-only", "-I", Repo.Example("toy"), "probe.c"], dir);
+        Assert.True(oracle.ExitCode != 0 && oracle.Stderr.Contains("probe.c:2:", StringComparison.Ordinal), $"gcc accepts {access}: the test's premise is wrong\n{oracle}");
+
+        var run = Tool.Pvgen(["generate", "m.json", "-o", "out"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"m.json:{LineColumn(bad, value)}: error: {message}", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")), "generate refused the model but wrote out/");
+        UserMessages.AssertOurs(run.Stderr, to);
+    }
+
     /// <summary>A model naming a header that does not exist is refused at the model's "file" key of its location (the oracle: the test's own search of the text), not at 1:1.</summary>
     [Fact]
     public void A_model_whose_header_does_not_exist_is_refused_at_the_header_key()

@@ -116,12 +116,6 @@ public static class ModelValidation
     private static bool IsIdentifier(string? text) =>
         !string.IsNullOrEmpty(text) && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    /// <summary>
-    /// Whether an op's types are said only by the header: a function-pointer member declared through a typedef (its member
-    /// type is the typedef's name), so nothing in the model can contradict its return type and parameters.
-    /// </summary>
-    public static bool DeclaredThroughTypedef(Op op) => !op.CalleeSave && SpelledSignature(op.MemberType) is null;
-
     /// <summary>"RET (*)(PARAMS)" as clang spells a function-pointer member, split; null for any other spelling (a typedef name).</summary>
     private static (string Returns, string Parameters)? SpelledSignature(string? memberType)
     {

@@ -117,7 +117,7 @@ public static class GenerateWorkflow
                 settings.List(InputOpts.Defines), settings.List(InputOpts.IncludeDirs), settings.List(InputOpts.Includes));
             if (headerPath is not null && File.Exists(headerPath))
             {
-                VerifyTypedefOps(settings, model, modelPath, headerPath, read);
+                VerifyAgainstHeader(settings, model, modelPath, headerPath, read);
             }
 
             if (settings.Config.Ops.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknown)
@@ -198,49 +198,53 @@ public static class GenerateWorkflow
         JsonLocations.Of(File.ReadAllBytes(modelPath), settings.Display(modelPath));
 
     /// <summary>
-    /// An op declared through a typedef takes its types from the header alone: a model that gives it others would get
-    /// wrappers whose calls the compilers reject, so check fails what generate wrote (found by the property test). Such a
-    /// model is refused at the op's types, from the header parsed for its struct and target in this run's environment (the
-    /// one check compiles in). Refusing is right, not generating from the header's types: the model is the input the user
-    /// gave, and it is wrong. A model without such ops is not parsed again.
+    /// The generated code is compiled against the model's header, so what the model says of each op must be what the
+    /// header declares: the member (path) and its offset, whether it is callee-save, and its return and parameter types.
+    /// Model validation catches a model that contradicts itself, but not one that contradicts the header: an op declared
+    /// through a typedef (its member type is only the typedef's name) retyped, an op renamed to a member the struct does
+    /// not have, callee_save set on a function pointer declared through a typedef. Each gave wrappers that check then
+    /// rejected (found by the property test). Such a model is refused at the value, from the header parsed for the
+    /// model's struct and target in this run's environment (the one check compiles in). Refusing is what check expects:
+    /// the model is the user's input and it is wrong; generating from the header instead would silently ignore it.
     /// </summary>
-    private static void VerifyTypedefOps(Settings settings, OpsModel model, string modelPath, string headerPath, List<string>? read)
+    private static void VerifyAgainstHeader(Settings settings, OpsModel model, string modelPath, string headerPath, List<string>? read)
     {
-        var typedefOps = model.Ops.Select((op, index) => (Op: op, Index: index)).Where(o => ModelValidation.DeclaredThroughTypedef(o.Op)).ToList();
-        if (typedefOps.Count == 0)
-        {
-            return;
-        }
-
         var parsed = Clang.HeaderParser.Parse(ParseInputs.ForModel(settings, headerPath, model));
         read?.AddRange(parsed.Inclusions);
         var where = ModelLocations(settings, modelPath);
-        var first = typedefOps[0];
         if (!parsed.Succeeded)
         {
             throw new PvGenException([
                 new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error,
-                    $"op '{first.Op.Path}' is declared through '{first.Op.MemberType}', so only its header says its types, and the header does not parse with these options",
-                    where.Value($"/ops/{first.Index}/member_type")),
+                    $"the model's header '{model.Location.File}' does not parse with these options, so the model cannot be held to it (give generate the -I, -D and --kernel-tree options it was parsed with)",
+                    where.Key("/location/file")),
                 .. parsed.Diagnostics.Where(d => d.Severity == Severity.Error)]);
         }
 
         var declared = parsed.Model!.Ops.ToDictionary(o => o.Path, StringComparer.Ordinal);
         var problems = new List<Diagnostic>();
-        foreach (var (op, index) in typedefOps)
+        void Problem(string pointer, string message) => problems.Add(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, message, where.Value(pointer)));
+        static string Types(Op o) => $"{o.ReturnType.Spelling} ({(o.Params.Count == 0 ? "void" : string.Join(", ", o.Params.Select(p => p.Type.Spelling)))})";
+        for (int index = 0; index < model.Ops.Count; index++)
         {
+            var op = model.Ops[index];
             string at = $"/ops/{index}";
-            string Types(Op o) => $"{o.ReturnType.Spelling} ({(o.Params.Count == 0 ? "void" : string.Join(", ", o.Params.Select(p => p.Type.Spelling)))})";
             if (!declared.TryGetValue(op.Path, out var truth))
             {
-                problems.Add(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error,
-                    $"op '{op.Path}' is not a function-pointer member of struct {model.Struct} in '{model.Location.File}'", where.Value(at + "/path")));
+                Problem(at + "/path", $"op '{op.Path}' is not a function-pointer member of struct {model.Struct} in '{model.Location.File}'{Suggestions.Hint(op.Path, declared.Keys)}");
             }
-            else if (truth.ReturnType != op.ReturnType || !truth.Params.Select(p => p.Type).SequenceEqual(op.Params.Select(p => p.Type)))
+            else if (truth.Offset != op.Offset)
             {
-                problems.Add(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error,
-                    $"op '{op.Path}': the model types it {Types(op)}, but its header declares it through '{truth.MemberType}' as {Types(truth)}",
-                    where.Value(at + (truth.ReturnType != op.ReturnType ? "/return_type" : "/params"))));
+                Problem(at + "/offset", $"op '{op.Path}' is at offset {op.Offset} in the model but at {truth.Offset} in its header");
+            }
+            else if (truth.CalleeSave != op.CalleeSave)
+            {
+                Problem(at + "/callee_save", $"op '{op.Path}' is {(op.CalleeSave ? "" : "not ")}callee-save in the model, but its header declares it as '{truth.MemberType}'");
+            }
+            else if (!op.CalleeSave && (truth.ReturnType != op.ReturnType || !truth.Params.Select(p => p.Type).SequenceEqual(op.Params.Select(p => p.Type))))
+            {
+                Problem(at + (truth.ReturnType != op.ReturnType ? "/return_type" : "/params"),
+                    $"op '{op.Path}': the model types it {Types(op)}, but its header declares it through '{truth.MemberType}' as {Types(truth)}");
             }
         }
 
