@@ -29,6 +29,7 @@ public sealed class BadInputTests
     [Theory]
     [InlineData("struct ops {\n  void (*a)(void);\n  int (*b)(int x)\n};\n")] // no ';' before '}'
     [InlineData("struct ops {\n  void (*a)(void);\n  int (*b)(struct later *p);\n};\n")] // a struct declared in a parameter list
+    [InlineData("struct ops {\n  void (*a)(void);\n  void (*d)(void) __attribute__((pvgen_unheard_of));\n};\n")] // an attribute neither compiler knows
     public void WarningsThatTheCheckCompilersRejectAreErrors(string header)
     {
         var result = Parsing.Source(header, "ops");
