@@ -210,6 +210,33 @@ public sealed class UserMessageTests
         UserMessages.AssertOurs(run.Stderr, to);
     }
 
+    /// <summary>
+    /// A model whose header no longer parses with generate's options cannot be held to it: refused at its "file" key, with
+    /// the header's own error after it (the oracle for that error: gcc rejects the header too).
+    /// </summary>
+    [Fact]
+    public void A_model_whose_header_does_not_parse_is_refused_with_the_headers_error()
+    {
+        var (dir, good) = ToyModel("model-header-broken");
+        string header = Examples.Header("toy");
+        File.WriteAllText(Path.Combine(dir, "toy_ops.h"), File.ReadAllText(header) + "\nint broken broken;\n");
+        string quoted = System.Text.Json.JsonSerializer.Serialize(header);
+        int last = good.LastIndexOf($"\"file\": {quoted}", StringComparison.Ordinal);
+        Assert.True(last > 0, good);
+        string bad = good.Replace(quoted, "\"toy_ops.h\"", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "m.json"), bad);
+        var gcc = Tool.Run("gcc", ["-fsyntax-only", "-x", "c", "toy_ops.h"], dir);
+        Assert.True(gcc.ExitCode != 0, gcc.ToString());
+
+        var run = Tool.Pvgen(["generate", "m.json", "-o", "out"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"m.json:{LineColumn(bad, bad.LastIndexOf("\"file\": \"toy_ops.h\"", StringComparison.Ordinal))}: error: the model's header 'toy_ops.h' does not parse", run.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^toy_ops\.h:\d+:\d+: error: ", run.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+        UserMessages.AssertOurs(run.Stderr, "a model whose header is broken");
+    }
+
     /// <summary>A model naming a header that does not exist is refused at the model's "file" key of its location (the oracle: the test's own search of the text), not at 1:1.</summary>
     [Fact]
     public void A_model_whose_header_does_not_exist_is_refused_at_the_header_key()
