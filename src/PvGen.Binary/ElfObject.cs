@@ -20,6 +20,8 @@ public sealed class ElfObject
     private SectionBytes? code;
     private IReadOnlyList<FunctionSymbol>? functions;
     private Dictionary<ElfSection, List<(long Offset, int Rank, string Name)>>? codeSymbols;
+    private readonly Dictionary<ElfSection, List<CodeSymbol>> sortedCodeSymbols = [];
+    private readonly Dictionary<ElfSymbolTable, Dictionary<uint, Iced.Intel.Register>> thunkSymbols = [];
 
     internal ElfObject(string path, ElfFile file)
     {
@@ -48,8 +50,11 @@ public sealed class ElfObject
     /// <summary>The bytes of the section a function lies in (empty when unreadable).</summary>
     public byte[] CodeOf(FunctionSymbol function) => function.Owner is { } section ? Bytes(section, out _) : [];
 
-    /// <summary>A section's bytes, read once (through LibObjectFile's sub-stream; nothing is copied before).</summary>
-    internal byte[] Bytes(ElfSection section, out string? error)
+    /// <summary>
+    /// A section's bytes (through LibObjectFile's sub-stream; nothing is copied before), read once when
+    /// <paramref name="keep"/>; a caller that reads each section once and in turn (a vmlinux's code) does not keep them.
+    /// </summary>
+    internal byte[] Bytes(ElfSection section, out string? error, bool keep = true)
     {
         error = null;
         if (bytes.TryGetValue(section, out var cached))
@@ -58,7 +63,7 @@ public sealed class ElfObject
         }
 
         var read = ElfSections.ReadBytes(section, out error);
-        if (error is null)
+        if (error is null && keep)
         {
             bytes[section] = read;
         }
@@ -66,15 +71,31 @@ public sealed class ElfObject
         return read;
     }
 
+    /// <summary>A symbol table's retpoline thunks by symbol index, found once per table (every section with sites asks).</summary>
+    internal Dictionary<uint, Iced.Intel.Register> ThunkSymbols(ElfSymbolTable table)
+    {
+        if (!thunkSymbols.TryGetValue(table, out var thunks))
+        {
+            thunkSymbols[table] = thunks = ElfObjectScanner.FindThunkSymbols(table);
+        }
+
+        return thunks;
+    }
+
     /// <summary>
     /// The symbols objdump would restart decoding at in a section: named functions and labels, one name per address
     /// (functions before labels, globals before locals, then by name, for determinism), in address order. One pass over
     /// the symbol tables serves every section (a vmlinux has 190,000 symbols).
     /// </summary>
-    internal List<CodeSymbol> CodeSymbols(ElfSection section)
+    internal IReadOnlyList<CodeSymbol> CodeSymbols(ElfSection section)
     {
         codeSymbols ??= CollectCodeSymbols();
-        if (!codeSymbols.TryGetValue(section, out var found))
+        if (sortedCodeSymbols.TryGetValue(section, out var sorted))
+        {
+            return sorted;
+        }
+
+        if (!codeSymbols.Remove(section, out var found))
         {
             return [];
         }
@@ -89,6 +110,7 @@ public sealed class ElfObject
             }
         }
 
+        sortedCodeSymbols[section] = symbols;
         return symbols;
     }
 

@@ -30,48 +30,40 @@ internal static class ElfObjectScanner
 
         var errors = new List<string>();
         var sites = new List<Site>();
-        var source = SiteSource.Relocations;
-        List<SectionHit> found;
+        var markerHits = new List<SectionHit>();
+        SiteSource source;
         if (elfObject.IsLinked && (options.SiteDiscovery == SiteDiscovery.Operands || (options.SiteDiscovery == SiteDiscovery.Auto && !HasCodeRelocations(elf))))
         {
+            // Section by section: each one's code is read, decoded and classified before the next is read.
             source = SiteSource.Operands;
-            found = [.. OperandSites.Collect(elfObject, options, errors)];
+            var tables = OperandSites.TablesOf(elfObject, options, errors);
+            if (tables.Count > 0)
+            {
+                foreach (var (section, code, hits) in OperandSites.Collect(elfObject, tables, errors))
+                {
+                    sites.AddRange(Classify(elfObject, section, code, hits, is64, names, options, errors));
+                }
+            }
         }
         else
         {
-            found = [.. CollectHits(elf, is64, options.Symbols, errors)];
-        }
+            source = SiteSource.Relocations;
+            var found = CollectHits(elf, is64, options.Symbols, errors).ToList();
 
-        // NONE relocations patch nothing: they are the marker style's markers, not references the code makes.
-        var markerHits = found.Where(h => h.Hit.Info.Mode == RelocationMode.Marker).ToList();
-        found.RemoveAll(h => h.Hit.Info.Mode == RelocationMode.Marker);
-
-        foreach (var group in found.GroupBy(h => h.Section))
-        {
-            var section = group.Key;
-            var code = elfObject.Bytes(section, out string? readError);
-            if (readError is not null)
+            // NONE relocations patch nothing: they are the marker style's markers, not references the code makes.
+            markerHits.AddRange(found.Where(h => h.Hit.Info.Mode == RelocationMode.Marker));
+            found.RemoveAll(h => h.Hit.Info.Mode == RelocationMode.Marker);
+            foreach (var group in found.GroupBy(h => h.Section))
             {
-                errors.Add(readError);
-                continue;
-            }
-
-            string sectionName = section.Name.Value;
-            var hits = new List<RelocationHit>();
-            foreach (var (_, hit) in group.OrderBy(h => h.Hit.Offset))
-            {
-                int fieldSize = Math.Max(hit.Info.FieldSize, 1);
-                if (hit.Offset < 0 || hit.Offset + fieldSize > code.Length)
+                var code = elfObject.Bytes(group.Key, out string? readError);
+                if (readError is not null)
                 {
-                    errors.Add($"relocation at 0x{hit.Offset:x} lies outside section {sectionName} (0x{code.Length:x} bytes)");
+                    errors.Add(readError);
                     continue;
                 }
 
-                hits.Add(hit);
+                sites.AddRange(Classify(elfObject, group.Key, code, group.Select(h => h.Hit), is64, names, options, errors));
             }
-
-            var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options, ThunkCalls(elf, section));
-            sites.AddRange(decoder.Decode(hits, elfObject.CodeSymbols(section)));
         }
 
         var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat, options.MovedSection(RecordFamily.ParaInstructions));
@@ -96,6 +88,27 @@ internal static class ElfObjectScanner
             _ => $"{errors[0]} (and {errors.Count - 1} more)",
         };
         return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source, Markers = markers };
+    }
+
+    /// <summary>The sites of one section's references to the table, in offset order; a reference outside the section is an error.</summary>
+    private static IReadOnlyList<Site> Classify(ElfObject elfObject, ElfSection section, byte[] code, IEnumerable<RelocationHit> found, bool is64, OpNames names, ScanOptions options, List<string> errors)
+    {
+        string sectionName = section.Name.Value;
+        var hits = new List<RelocationHit>();
+        foreach (var hit in found.OrderBy(h => h.Offset))
+        {
+            int fieldSize = Math.Max(hit.Info.FieldSize, 1);
+            if (hit.Offset < 0 || hit.Offset + fieldSize > code.Length)
+            {
+                errors.Add($"relocation at 0x{hit.Offset:x} lies outside section {sectionName} (0x{code.Length:x} bytes)");
+                continue;
+            }
+
+            hits.Add(hit);
+        }
+
+        var decoder = new SiteDecoder(code, code.Length, is64, sectionName, names, options, ThunkCalls(elfObject, section));
+        return decoder.Decode(hits, elfObject.CodeSymbols(section));
     }
 
     private static bool HasMarkerRecords(ElfFile elf) => elf.Sections.Any(s => s.Name.Value == MarkerRecord.Section);
@@ -170,12 +183,14 @@ internal static class ElfObjectScanner
     internal readonly record struct SectionHit(ElfSection Section, RelocationHit Hit);
 
     /// <summary>Retpoline thunks by the register they jump through: __x86_indirect_thunk_rax, and the call/jump variants of later kernels.</summary>
+    /// <remarks>All begin with "__x86_", which <see cref="FindThunkSymbols"/> tests first.</remarks>
     private static readonly string[] ThunkPrefixes = ["__x86_indirect_thunk_", "__x86_indirect_call_thunk_", "__x86_indirect_jump_thunk_"];
 
     /// <summary>Relocated fields of <paramref name="section"/> whose symbol is a retpoline thunk, by offset, with the thunk's register.</summary>
-    private static Dictionary<long, Iced.Intel.Register> ThunkCalls(ElfFile elf, ElfSection section)
+    private static Dictionary<long, Iced.Intel.Register> ThunkCalls(ElfObject elfObject, ElfSection section)
     {
         var found = new Dictionary<long, Iced.Intel.Register>();
+        var elf = elfObject.File;
         long sectionBase = ElfSections.Base(elf, section);
         foreach (var (table, target) in ElfSections.RelocationTables(elf))
         {
@@ -184,26 +199,48 @@ internal static class ElfObjectScanner
                 continue;
             }
 
+            var thunks = elfObject.ThunkSymbols(symbols);
+            if (thunks.Count == 0)
+            {
+                continue;
+            }
+
             foreach (var relocation in table.Entries)
             {
-                if (relocation.SymbolIndex >= symbols.Entries.Count)
+                if (thunks.TryGetValue(relocation.SymbolIndex, out var register))
                 {
-                    continue;
-                }
-
-                string name = symbols.Entries[(int)relocation.SymbolIndex].Name.Value ?? string.Empty;
-                foreach (string prefix in ThunkPrefixes)
-                {
-                    if (name.StartsWith(prefix, StringComparison.Ordinal)
-                        && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && Iced.Intel.RegisterExtensions.IsGPR(register))
-                    {
-                        found[(long)relocation.Offset - sectionBase] = Iced.Intel.RegisterExtensions.GetFullRegister(register);
-                    }
+                    found[(long)relocation.Offset - sectionBase] = register;
                 }
             }
         }
 
         return found;
+    }
+
+    /// <summary>The retpoline thunk symbols of a symbol table by index, with the register each jumps through.</summary>
+    internal static Dictionary<uint, Iced.Intel.Register> FindThunkSymbols(ElfSymbolTable symbols)
+    {
+        var thunks = new Dictionary<uint, Iced.Intel.Register>();
+        var entries = symbols.Entries;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            string name = entries[i].Name.Value ?? string.Empty;
+            if (!name.StartsWith("__x86_", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (string prefix in ThunkPrefixes)
+            {
+                if (name.StartsWith(prefix, StringComparison.Ordinal)
+                    && Enum.TryParse<Iced.Intel.Register>(name[prefix.Length..], ignoreCase: true, out var register) && Iced.Intel.RegisterExtensions.IsGPR(register))
+                {
+                    thunks[(uint)i] = Iced.Intel.RegisterExtensions.GetFullRegister(register);
+                }
+            }
+        }
+
+        return thunks;
     }
 
     /// <summary>A record covers a site when the site's instruction starts inside the record's [offset, offset + length).</summary>
@@ -277,3 +314,4 @@ internal static class ElfObjectScanner
         return found;
     }
 }
+

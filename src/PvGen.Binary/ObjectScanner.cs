@@ -17,6 +17,9 @@ public static class ObjectScanner
     private static readonly byte[] ArMagic = Encoding.ASCII.GetBytes("!<arch>\n");
     private static readonly byte[] ThinArMagic = Encoding.ASCII.GetBytes("!<thin>\n");
 
+    /// <summary>Plain files up to this size are read whole before they are parsed; larger ones (a vmlinux) section by section.</summary>
+    public const long WholeReadLimit = 64L << 20;
+
     /// <summary>File name endings picked up when a directory is given (explicit files are scanned whatever their name).</summary>
     public static readonly string[] ObjectExtensions = [".o", ".ko", ".a"];
 

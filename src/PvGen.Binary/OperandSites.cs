@@ -14,17 +14,19 @@ namespace PvGen.Binary;
 /// </summary>
 internal static class OperandSites
 {
-    private readonly record struct Table(ulong Start, ulong End, long Base);
+    /// <summary>One table symbol's addresses, [Start, End), and the offset in the model its first byte has.</summary>
+    internal readonly record struct TableRange(ulong Start, ulong End, long Base);
 
-    public static List<ElfObjectScanner.SectionHit> Collect(ElfObject elf, ScanOptions options, List<string> errors)
+    /// <summary>The table symbols' address ranges, empty (with the reason in <paramref name="errors"/>) when none can be told.</summary>
+    public static IReadOnlyList<TableRange> TablesOf(ElfObject elf, ScanOptions options, List<string> errors) => Tables(elf.File, options, errors);
+
+    /// <summary>
+    /// The executable sections to decode, each with its references to the tables. A section's bytes are read for its turn
+    /// only (not kept by <paramref name="elf"/>): a vmlinux's code is 20 MB, and the caller classifies each section's hits
+    /// before the next one is read.
+    /// </summary>
+    public static IEnumerable<(ElfSection Section, byte[] Code, List<RelocationHit> Hits)> Collect(ElfObject elf, IReadOnlyList<TableRange> tables, List<string> errors)
     {
-        var hits = new List<ElfObjectScanner.SectionHit>();
-        var tables = Tables(elf.File, options, errors);
-        if (tables.Count == 0)
-        {
-            return hits;
-        }
-
         int bitness = elf.Bitness;
         foreach (var section in elf.File.Sections)
         {
@@ -33,13 +35,14 @@ internal static class OperandSites
                 continue;
             }
 
-            var code = elf.Bytes(section, out string? error);
+            var code = elf.Bytes(section, out string? error, keep: false);
             if (error is not null)
             {
                 errors.Add(error);
                 continue;
             }
 
+            var hits = new List<RelocationHit>();
             ulong sectionBase = section.VirtualAddress;
             var symbols = elf.CodeSymbols(section);
             for (int i = -1; i < symbols.Count; i++)
@@ -48,18 +51,21 @@ internal static class OperandSites
                 long end = i + 1 < symbols.Count ? symbols[i + 1].Offset : code.Length;
                 if (end > start)
                 {
-                    Decode(code, (int)start, (int)(end - start), sectionBase, bitness, tables, section, hits);
+                    Decode(code, (int)start, (int)(end - start), sectionBase, bitness, tables, hits);
                 }
             }
-        }
 
-        return hits;
+            if (hits.Count > 0)
+            {
+                yield return (section, code, hits);
+            }
+        }
     }
 
     /// <summary>The address range of each table symbol defined in <c>.symtab</c>.</summary>
-    private static List<Table> Tables(ElfFile elf, ScanOptions options, List<string> errors)
+    private static List<TableRange> Tables(ElfFile elf, ScanOptions options, List<string> errors)
     {
-        var tables = new List<Table>();
+        var tables = new List<TableRange>();
         foreach (var symbolTable in elf.Sections.OfType<ElfSymbolTable>().Where(t => t.Type == ElfSectionType.SymbolTable))
         {
             foreach (var symbol in symbolTable.Entries)
@@ -81,14 +87,14 @@ internal static class OperandSites
                     continue;
                 }
 
-                tables.Add(new Table(symbol.Value, symbol.Value + size, tableBase));
+                tables.Add(new TableRange(symbol.Value, symbol.Value + size, tableBase));
             }
         }
 
         return tables;
     }
 
-    private static void Decode(byte[] code, int start, int length, ulong sectionBase, int bitness, List<Table> tables, ElfSection section, List<ElfObjectScanner.SectionHit> hits)
+    private static void Decode(byte[] code, int start, int length, ulong sectionBase, int bitness, IReadOnlyList<TableRange> tables, List<RelocationHit> hits)
     {
         var reader = new ByteArrayCodeReader(code, start, length);
         var decoder = Decoder.Create(bitness, reader, sectionBase + (ulong)start, DecoderOptions.None);
@@ -106,7 +112,7 @@ internal static class OperandSites
             {
                 ulong address = instruction.IsIPRelativeMemoryOperand ? instruction.IPRelativeMemoryAddress
                     : bitness == 64 ? instruction.MemoryDisplacement64 : instruction.MemoryDisplacement32;
-                Add(address, ip + constants.DisplacementOffset, constants.DisplacementSize, tables, section, hits);
+                Add(address, ip + constants.DisplacementOffset, constants.DisplacementSize, tables, hits);
             }
 
             if (constants.HasImmediate)
@@ -116,7 +122,7 @@ internal static class OperandSites
                     if (instruction.GetOpKind(op) is OpKind.Immediate32 or OpKind.Immediate32to64 or OpKind.Immediate64)
                     {
                         ulong value = instruction.GetImmediate(op);
-                        Add(bitness == 64 ? value : (uint)value, ip + constants.ImmediateOffset, constants.ImmediateSize, tables, section, hits);
+                        Add(bitness == 64 ? value : (uint)value, ip + constants.ImmediateOffset, constants.ImmediateSize, tables, hits);
                     }
                 }
             }
@@ -136,14 +142,14 @@ internal static class OperandSites
         return false;
     }
 
-    private static void Add(ulong address, long fieldOffset, int fieldSize, List<Table> tables, ElfSection section, List<ElfObjectScanner.SectionHit> hits)
+    private static void Add(ulong address, long fieldOffset, int fieldSize, IReadOnlyList<TableRange> tables, List<RelocationHit> hits)
     {
         foreach (var table in tables)
         {
             if (address >= table.Start && address < table.End)
             {
                 long offset = (long)(address - table.Start);
-                hits.Add(new ElfObjectScanner.SectionHit(section, new RelocationHit(fieldOffset, RelocationInfo.ResolvedField(fieldSize), offset, table.Base)));
+                hits.Add(new RelocationHit(fieldOffset, RelocationInfo.ResolvedField(fieldSize), offset, table.Base));
                 return;
             }
         }

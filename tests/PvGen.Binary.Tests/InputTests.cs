@@ -225,6 +225,18 @@ public sealed class InputTests
         Assert.Equal(Enumerable.Range(0, 24).Select(i => i % 2 == 0 ? 0L : 8L), results.Select(r => r.Sites[0].TargetOffset));
         Assert.Equal(24, ticks);
         Assert.Equal(files.Take(3), ObjectScanner.ScanAll(files, new ScanOptions(), jobs: 2).Take(3).Select(r => r.Path));
+
+        // A callback that throws on one file: the files before it are yielded, in order, then its exception, on the consumer.
+        var seen = new List<string>();
+        var failure = Assert.Throws<InvalidOperationException>(() =>
+        {
+            foreach (string path in ObjectScanner.InspectAll(files, new ScanOptions(), jobs: 3, (scanned, _) => scanned.Path == files[17] ? throw new InvalidOperationException(scanned.Path) : scanned.Path))
+            {
+                seen.Add(path);
+            }
+        });
+        Assert.Equal(files[17], failure.Message);
+        Assert.Equal(files.Take(17), seen);
     }
 
     [Fact]
