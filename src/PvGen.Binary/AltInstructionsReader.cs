@@ -23,9 +23,10 @@ public sealed record AltInstructionsResult(RecordFormat? Format, EquatableArray<
 /// </summary>
 public static class AltInstructionsReader
 {
-    public static AltInstructionsResult Read(ElfFile elf, RecordFormat? format = null)
+    /// <param name="section">The section to read instead of .altinstructions (records generated into a section of the user's choosing).</param>
+    public static AltInstructionsResult Read(ElfFile elf, RecordFormat? format = null, string? section = null)
     {
-        var result = RecordSectionReader.Read(elf, Alternatives.Section, format is { Family: RecordFamily.AltInstructions } ? format : null);
+        var result = RecordSectionReader.Read(elf, section ?? Alternatives.Section, format is { Family: RecordFamily.AltInstructions } ? format : null, moved: section is not null);
         if (!result.Present)
         {
             return AltInstructionsResult.None;

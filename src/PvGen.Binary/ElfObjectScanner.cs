@@ -66,13 +66,13 @@ internal static class ElfObjectScanner
             }
         }
 
-        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat, options.ParaSection);
+        var para = ParaInstructionsReader.Read(elf, options.AnnotationFormat, options.MovedSection(RecordFamily.ParaInstructions));
         if (para.Error is not null)
         {
             errors.Add(para.Error);
         }
 
-        var alt = AltInstructionsReader.Read(elf, options.AnnotationFormat);
+        var alt = AltInstructionsReader.Read(elf, options.AnnotationFormat, options.MovedSection(RecordFamily.AltInstructions));
         if (alt.Error is not null)
         {
             errors.Add(alt.Error);

@@ -28,10 +28,14 @@ public sealed record ScanOptions
     public RecordFormat? AnnotationFormat { get; init; }
 
     /// <summary>
-    /// The section .parainstructions-family records are read from when they were generated into another one
-    /// (pvgen.json generate.section, as the manifest says); null: the format's own section.
+    /// The section the records of <see cref="AnnotationFormat"/>'s family (.parainstructions or .altinstructions) are read
+    /// from when they were generated into another one (pvgen.json generate.section, as the manifest says); null: the
+    /// format's own section.
     /// </summary>
-    public string? ParaSection { get; init; }
+    public string? RecordSection { get; init; }
+
+    /// <summary>The section to read records of <paramref name="family"/> from instead of their own; null for their own.</summary>
+    public string? MovedSection(RecordFamily family) => AnnotationFormat?.Family == family ? RecordSection : null;
 
     /// <summary>
     /// Skip the full ELF read for objects whose bytes never contain the symbol's name or ".parainstructions"

@@ -82,7 +82,7 @@ public static class CheckRunner
         var model = output.Model;
         string obj = Path.Combine(workDirectory, $"{output.BaseName}_exercise.{style}.{compiler.Name}.{optimization}.o");
         var compiled = CompilerDriver.Compile(compiler, new BuildFlavour(model.Target, optimization), [output.Exerciser], obj,
-            ["-DPVGEN_STYLE_" + style.ToUpperInvariant(), "-Wall", "-Wextra", "-Werror", "-Wstrict-prototypes", .. flags]);
+            ["-DPVGEN_STYLE_" + style.ToUpperInvariant(), .. CompileEnvironment.CheckWarnings, .. flags]);
         if (!compiled.Succeeded)
         {
             return new BuildCheck(compiler.Name, style, optimization, false, null, 0, 0,
@@ -232,8 +232,8 @@ public static class CheckRunner
     private static ScanOptions ScanOptionsFor(GeneratedOutput output)
     {
         var format = RecordFormats.Find(output.Manifest.Record.Format);
-        bool otherSection = format is { Family: RecordFamily.ParaInstructions } && output.Manifest.Record.Section != format.Section;
+        bool otherSection = format is { Family: RecordFamily.ParaInstructions or RecordFamily.AltInstructions } && output.Manifest.Record.Section != format.Section;
         // A moved section has no format of its own to detect: the manifest's format reads it.
-        return otherSection ? ScanOptions.ForModel(output.Model) with { ParaSection = output.Manifest.Record.Section, AnnotationFormat = format } : ScanOptions.ForModel(output.Model);
+        return otherSection ? ScanOptions.ForModel(output.Model) with { RecordSection = output.Manifest.Record.Section, AnnotationFormat = format } : ScanOptions.ForModel(output.Model);
     }
 }

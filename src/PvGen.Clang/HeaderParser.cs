@@ -189,54 +189,49 @@ public static unsafe class HeaderParser
 
         private void CollectClangDiagnostics(void* unit)
         {
-            uint count = LibClang.clang_getNumDiagnostics(unit);
-            for (uint i = 0; i < count; i++)
+            foreach (var clang in ClangDiagnostics.Errors(unit, WarningIsError))
             {
-                void* diagnostic = LibClang.clang_getDiagnostic(unit, i);
-                try
+                if (clang.File == mainPath && clang.Line > 0)
                 {
-                    var severity = LibClang.clang_getDiagnosticSeverity(diagnostic);
-                    if (severity < CXDiagnosticSeverity.Warning)
-                    {
-                        continue;
-                    }
-
-                    string message = ClangApi.Take(LibClang.clang_getDiagnosticSpelling(diagnostic));
-                    var (file, line, column) = ClangApi.Expansion(LibClang.clang_getDiagnosticLocation(diagnostic));
-                    bool inMain = file == mainPath;
-                    if (severity == CXDiagnosticSeverity.Warning && file != header)
-                    {
-                        // Warnings from other headers (a kernel tree has many) are not ours to report.
-                        continue;
-                    }
-
-                    if (inMain && line > 0)
-                    {
-                        diagnostics.Add(SignatureDiagnostic(line, message));
-                        continue;
-                    }
-
-                    var location = new SourceLocation(Relative(file), line, column);
-                    if (severity == CXDiagnosticSeverity.Warning)
-                    {
-                        diagnostics.Add(new Diagnostic(DiagnosticIds.ClangWarning, Severity.Warning, message, location));
-                    }
-                    else if (message.EndsWith("file not found", StringComparison.Ordinal))
-                    {
-                        diagnostics.Add(new Diagnostic(DiagnosticIds.MissingSystemHeader, Severity.Error,
-                            message + " (pvgen parses without the host's system headers: add -I DIR, --resource-dir DIR or --kernel-tree SRC)", location));
-                    }
-                    else
-                    {
-                        diagnostics.Add(new Diagnostic(DiagnosticIds.ClangError, Severity.Error, message, location));
-                    }
+                    diagnostics.Add(SignatureDiagnostic(clang.Line, clang.Message));
+                    continue;
                 }
-                finally
+
+                var location = new SourceLocation(Relative(clang.File), clang.Line, clang.Column);
+                if (!clang.ClangSaidError)
                 {
-                    LibClang.clang_disposeDiagnostic(diagnostic);
+                    diagnostics.Add(new Diagnostic(DiagnosticIds.ClangWarning, Severity.Error, ClangDiagnostics.Describe(clang), location));
+                }
+                else if (clang.Message.EndsWith("file not found", StringComparison.Ordinal))
+                {
+                    diagnostics.Add(new Diagnostic(DiagnosticIds.MissingSystemHeader, Severity.Error,
+                        clang.Message + " (pvgen parses without the host's system headers: add -I DIR, --resource-dir DIR or --kernel-tree SRC)", location));
+                }
+                else
+                {
+                    diagnostics.Add(new Diagnostic(DiagnosticIds.ClangError, Severity.Error, clang.Message, location));
                 }
             }
         }
+
+        /// <summary>
+        /// Whether check's compile of the generated code sees a warning in this file as a warning, and so as an error: the
+        /// header (included by path) and any file outside the kernel's include directories, which check passes as -isystem.
+        /// The synthetic main file is ours and never compiled again.
+        /// </summary>
+        private bool WarningIsError(string file)
+        {
+            if (file == mainPath)
+            {
+                return false;
+            }
+
+            return file == header || !kernelIncludeDirs.Any(dir => file.StartsWith(dir + "/", StringComparison.Ordinal));
+        }
+
+        private readonly string[] kernelIncludeDirs = request.Environment.MapPaths(Path.GetFullPath) is { KernelTree: { } src } environment
+            ? [.. CompileEnvironment.KernelIncludeDirs(src, environment.KernelBuild ?? src).Select(dir => dir.TrimEnd('/'))]
+            : [];
 
         /// <summary>A problem on a line of the synthetic main file is a problem with one configured signature.</summary>
         private Diagnostic SignatureDiagnostic(int line, string message)

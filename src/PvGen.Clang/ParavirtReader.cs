@@ -117,21 +117,9 @@ public static unsafe class ParavirtReader
 
             try
             {
-                var errors = new List<Diagnostic>();
-                uint count = LibClang.clang_getNumDiagnostics(unit);
-                for (uint i = 0; i < count; i++)
-                {
-                    void* diagnostic = LibClang.clang_getDiagnostic(unit, i);
-                    if (LibClang.clang_getDiagnosticSeverity(diagnostic) >= CXDiagnosticSeverity.Error)
-                    {
-                        var (file, line, column) = ClangApi.Expansion(LibClang.clang_getDiagnosticLocation(diagnostic));
-                        errors.Add(new Diagnostic(DiagnosticIds.ClangError, Severity.Error, ClangApi.Take(LibClang.clang_getDiagnosticSpelling(diagnostic)),
-                            new SourceLocation(file, line, column)));
-                    }
-
-                    LibClang.clang_disposeDiagnostic(diagnostic);
-                }
-
+                // Only read, never compiled by check: its warnings are not ours.
+                var errors = ClangDiagnostics.Errors(unit, _ => false)
+                    .Select(e => new Diagnostic(DiagnosticIds.ClangError, Severity.Error, e.Message, new SourceLocation(e.File, e.Line, e.Column))).ToList();
                 return errors.Count > 0 ? new ImportResult(null, errors) : use((nint)unit);
             }
             finally

@@ -70,21 +70,9 @@ public static unsafe class SourceFunctions
 
     private static SourceFunctionList Walk(void* unit, string file)
     {
-        var diagnostics = new List<Diagnostic>();
-        uint count = LibClang.clang_getNumDiagnostics(unit);
-        for (uint i = 0; i < count; i++)
-        {
-            void* diagnostic = LibClang.clang_getDiagnostic(unit, i);
-            var severity = LibClang.clang_getDiagnosticSeverity(diagnostic);
-            if (severity is CXDiagnosticSeverity.Error or CXDiagnosticSeverity.Fatal)
-            {
-                var (where, line, column) = ClangApi.Expansion(LibClang.clang_getDiagnosticLocation(diagnostic));
-                diagnostics.Add(new Diagnostic(DiagnosticIds.ClangError, Severity.Error, ClangApi.Take(LibClang.clang_getDiagnosticSpelling(diagnostic)),
-                    new SourceLocation(where, line, column)));
-            }
-
-            LibClang.clang_disposeDiagnostic(diagnostic);
-        }
+        // A caller corpus is only read (diff builds it with its own flags): its warnings are not ours.
+        var diagnostics = ClangDiagnostics.Errors(unit, _ => false)
+            .Select(e => new Diagnostic(DiagnosticIds.ClangError, Severity.Error, e.Message, new SourceLocation(e.File, e.Line, e.Column))).ToList();
 
         var functions = new List<SourceFunction>();
         foreach (var cursor in ClangApi.Children(LibClang.clang_getTranslationUnitCursor(unit)))

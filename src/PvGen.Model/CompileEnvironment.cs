@@ -17,6 +17,12 @@ public sealed record CompileEnvironment(
     /// <summary>The headers Kbuild force-includes, in its order (those the tree has).</summary>
     public static readonly string[] KernelForcedIncludes = ["linux/compiler-version.h", "linux/kconfig.h", "linux/compiler_types.h"];
 
+    /// <summary>
+    /// The warnings check compiles the exerciser with, the ops header included: every warning outside a system header is
+    /// an error there, so the parser refuses a header that draws one (HeaderParser's severity rule).
+    /// </summary>
+    public static readonly IReadOnlyList<string> CheckWarnings = ["-Wall", "-Wextra", "-Werror", "-Wstrict-prototypes"];
+
     /// <summary>The same environment with every path mapped (made absolute, or relative to an output directory).</summary>
     public CompileEnvironment MapPaths(Func<string, string> map) => this with
     {

@@ -149,7 +149,7 @@ public static class DiagnosticIds
         [BadModelJson] = "invalid model JSON",
         [OutputNotWritable] = "output cannot be written",
         [ClangError] = "the header does not compile",
-        [ClangWarning] = "clang warning in the header",
+        [ClangWarning] = "clang warning in the header (an error: check compiles it under -Werror)",
         [UnknownStruct] = "the ops struct is not defined in the header",
         [NoFunctionPointers] = "the struct has no function-pointer members",
         [VariadicOp] = "variadic op cannot be wrapped",

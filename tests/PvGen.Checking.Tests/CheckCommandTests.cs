@@ -238,6 +238,33 @@ public sealed class CheckCommandTests
         Assert.DoesNotContain("Relocation section '.rela.parainstructions'", readelf.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Alt14_records_generated_into_a_section_of_the_users_choosing_are_checked_there()
+    {
+        // generate.section moves the 6.8+ .altinstructions entries too; check reads them where the manifest says.
+        string dir = Repo.TempDir("check-toy-alt-section");
+        var gen = Tool.Pvgen(["generate", "--config", Repo.Example("toy", "pvgen.json"), "--record-format", "alt14", "--section", ".pv_alt", "-o", dir]);
+        Assert.True(gen.ExitCode == 0, gen.ToString());
+
+        var run = Tool.Pvgen(["check", dir, "--cc", "gcc", "--opt", "O2", "--format", "json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var report = JsonDocument.Parse(run.Stdout);
+        var macro = report.RootElement.GetProperty("builds").EnumerateArray().Single(b => b.GetProperty("style").GetString() == "macro");
+        Assert.Equal("alt14", macro.GetProperty("record_format").GetString());
+
+        // Oracle: gcc builds the same exerciser; binutils' view of .pv_alt (objdump bytes, readelf relocations, AltOracle)
+        // has one DIRECT_CALL entry per pv call site, the records check verified.
+        string obj = Path.Combine(dir, "oracle.o");
+        var cc = Tool.Run("gcc", ["-O2", "-c", "-DPVGEN_STYLE_MACRO", "-I", Repo.Example("toy"), "-I", dir, "-o", obj, Path.Combine(dir, "toy_ops_exercise.c")]);
+        Assert.True(cc.ExitCode == 0, cc.ToString());
+        int directCalls = AltOracle.Entries([obj], ".pv_alt").Count(e => e.DirectCall);
+        Assert.True(directCalls > 0);
+        Assert.Equal(directCalls, macro.GetProperty("records").GetInt32());
+        var readelf = Tool.Run("readelf", ["-rW", obj]);
+        Assert.DoesNotContain("Relocation section '.rela.altinstructions'", readelf.Stdout, StringComparison.Ordinal);
+    }
+
     internal static string Generate(string example, string target)
     {
         string dir = Repo.TempDir($"check-{example}-{target}");

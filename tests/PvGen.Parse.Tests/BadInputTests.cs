@@ -20,6 +20,45 @@ public sealed class BadInputTests
         Assert.Matches(@"^ops\.h:2:\d+: error: .+ \[PVG0101\]$", error.ToString());
     }
 
+    /// <summary>
+    /// Headers that gcc 12 and clang 19 only warn about, but reject under the warnings check compiles them with (-Werror):
+    /// the parse refuses them at clang's own location, so generate cannot write output that check must reject. The oracle:
+    /// both compilers, -fsyntax-only, accept each header without those flags and reject it with them, and clang names the
+    /// line and column the parse reports.
+    /// </summary>
+    [Theory]
+    [InlineData("struct ops {\n  void (*a)(void);\n  int (*b)(int x)\n};\n")] // no ';' before '}'
+    [InlineData("struct ops {\n  void (*a)(void);\n  int (*b)(struct later *p);\n};\n")] // a struct declared in a parameter list
+    [InlineData("struct ops {\n  void (*a)(void);\n  void (*d)(void) __attribute__((pvgen_unheard_of));\n};\n")] // an attribute neither compiler knows
+    public void WarningsThatTheCheckCompilersRejectAreErrors(string header)
+    {
+        var result = Parsing.Source(header, "ops");
+
+        string dir = Repo.TempDir("werror-oracle");
+        File.WriteAllText(Path.Combine(dir, "ops.h"), header);
+        string? clangLocation = null;
+        foreach (string compiler in Tool.Compilers())
+        {
+            var lenient = Tool.Run(compiler, ["-fsyntax-only", "-x", "c", "ops.h"], dir);
+            Assert.True(lenient.ExitCode == 0 && lenient.Stderr.Contains("warning", StringComparison.Ordinal), $"{compiler} does not merely warn: the test's premise is wrong\n{lenient}");
+            var strict = Tool.Run(compiler, ["-fsyntax-only", .. CompileEnvironment.CheckWarnings, "-x", "c", "ops.h"], dir);
+            Assert.True(strict.ExitCode != 0, $"{compiler} accepts the header under check's warnings: the test's premise is wrong\n{strict}");
+            if (compiler.Contains("clang", StringComparison.Ordinal))
+            {
+                clangLocation = System.Text.RegularExpressions.Regex.Match(strict.Stderr, @"ops\.h:(\d+:\d+): error").Groups[1].Value;
+            }
+        }
+
+        Assert.Null(result.Model);
+        var error = Assert.Single(result.Diagnostics, d => d.Severity == Severity.Error);
+        Assert.Equal(DiagnosticIds.ClangWarning, error.Id);
+        Assert.Equal("ops.h", error.Location!.File);
+        if (clangLocation is not null)
+        {
+            Assert.Equal(clangLocation, $"{error.Location.Line}:{error.Location.Column}");
+        }
+    }
+
     [Fact]
     public void UnknownStructNamesTheClosestOnes()
     {

@@ -89,5 +89,26 @@ public sealed class CliTests
         Assert.Contains("error: --target: the kernel tree is configured for i386 (its .config), not x86_64", contradiction.Stderr, StringComparison.Ordinal);
         Assert.Empty(contradiction.Stdout);
     }
-}
 
+    /// <summary>
+    /// A header that only draws a warning (no ';' before '}') is refused by generate at the header's line and column, exit 2,
+    /// with nothing written: check compiles it under -Werror, where gcc rejects it. The oracle: gcc under check's warnings
+    /// rejects it, on the same line.
+    /// </summary>
+    [Fact]
+    public void Generate_refuses_a_header_that_check_cannot_compile_and_writes_nothing()
+    {
+        string dir = Repo.TempDir("cli-werror");
+        File.WriteAllText(Path.Combine(dir, "h.h"), "struct ops { void (*a)(void); int (*b)(int x) };\nextern struct ops pv_table;\n");
+        var gcc = Tool.Run("gcc", ["-fsyntax-only", .. PvGen.Model.CompileEnvironment.CheckWarnings, "-x", "c", "h.h"], dir);
+        Assert.True(gcc.ExitCode != 0, gcc.ToString());
+        Assert.Contains("h.h:1:", gcc.Stderr, StringComparison.Ordinal);
+
+        var run = Tool.Pvgen(["generate", "h.h", "--struct", "ops", "--symbol", "pv_table", "-o", "out"], dir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"^h\.h:1:\d+: error: expected ';' at end of declaration list .*\[PVG0102\]", run.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")), "generate refused its input but wrote out/");
+        UserMessages.AssertOurs(run.Stderr, "missing ';' before '}'");
+    }
+}

@@ -25,13 +25,14 @@ public static partial class AltOracle
     private static partial Regex RelocationLine();
 
     /// <summary>Every entry of every object (objects without .altinstructions contribute none). Runs binutils once per batch.</summary>
-    public static List<OracleAltEntry> Entries(IReadOnlyList<string> objects)
+    /// <param name="section">The section holding the entries (generate.section can move them out of .altinstructions).</param>
+    public static List<OracleAltEntry> Entries(IReadOnlyList<string> objects, string section = ".altinstructions")
     {
         var entries = new List<OracleAltEntry>();
         foreach (var batch in objects.Chunk(100))
         {
-            var bytes = SectionDumps(batch);
-            var relocations = RelocationLists(batch);
+            var bytes = SectionDumps(batch, section);
+            var relocations = RelocationLists(batch, section);
             foreach (string obj in batch)
             {
                 if (!bytes.TryGetValue(obj, out var data) || !relocations.TryGetValue(obj, out var relocs) || relocs.Count == 0)
@@ -99,7 +100,7 @@ public static partial class AltOracle
         return dumps.Where(d => d.Value.Count > 0).ToDictionary(d => d.Key, d => d.Value.ToArray());
     }
 
-    private static Dictionary<string, List<(long Offset, string Symbol, long? Addend)>> RelocationLists(string[] objects)
+    private static Dictionary<string, List<(long Offset, string Symbol, long? Addend)>> RelocationLists(string[] objects, string section)
     {
         var run = Tool.Run("readelf", ["-rW", .. objects]);
         var lists = new Dictionary<string, List<(long, string, long?)>>();
@@ -116,7 +117,7 @@ public static partial class AltOracle
 
             if (line.StartsWith("Relocation section", StringComparison.Ordinal))
             {
-                inside = line.Contains("'.rela.altinstructions'", StringComparison.Ordinal) || line.Contains("'.rel.altinstructions'", StringComparison.Ordinal);
+                inside = line.Contains($"'.rela{section}'", StringComparison.Ordinal) || line.Contains($"'.rel{section}'", StringComparison.Ordinal);
                 rel = line.Contains("'.rel.", StringComparison.Ordinal);
                 continue;
             }

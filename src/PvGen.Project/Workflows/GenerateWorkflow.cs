@@ -111,10 +111,14 @@ public static class GenerateWorkflow
                 // The wrappers #include the model's header: a missing one gives output that compiles nowhere (found by the property test).
                 throw PvGenException.Error(DiagnosticIds.BadModelJson,
                     $"the model's header '{model.Location.File}' does not exist, so the generated wrappers could not include it; fix the model or set \"include\" in the \"generate\" section of pvgen.json",
-                    new SourceLocation(settings.Display(modelPath), 1, 1));
+                    ModelLocations(settings, modelPath).Key("/location/file"));
             }
             environment = new CompileEnvironment(model.Target, settings.Path(InputOpts.KernelTree), settings.Path(InputOpts.KernelBuild),
                 settings.List(InputOpts.Defines), settings.List(InputOpts.IncludeDirs), settings.List(InputOpts.Includes));
+            if (headerPath is not null && File.Exists(headerPath))
+            {
+                VerifyAgainstHeader(settings, model, modelPath, headerPath, read);
+            }
 
             if (settings.Config.Ops.Problems(model.Ops, model.Struct).ToList() is { Count: > 0 } unknown)
             {
@@ -187,6 +191,67 @@ public static class GenerateWorkflow
             TemplateDirectory = templates,
             TemplateDirectoryDisplay = templates is null ? null : settings.Display(templates),
         };
+    }
+
+    /// <summary>Where each key of a model file is (read again only for an error's location).</summary>
+    private static JsonLocations ModelLocations(Settings settings, string modelPath) =>
+        JsonLocations.Of(File.ReadAllBytes(modelPath), settings.Display(modelPath));
+
+    /// <summary>
+    /// The generated code is compiled against the model's header, so what the model says of each op must be what the
+    /// header declares: the member (path) and its offset, whether it is callee-save, and its return and parameter types.
+    /// Model validation catches a model that contradicts itself, but not one that contradicts the header: an op declared
+    /// through a typedef (its member type is only the typedef's name) retyped, an op renamed to a member the struct does
+    /// not have, callee_save set on a function pointer declared through a typedef. Each gave wrappers that check then
+    /// rejected (found by the property test). Such a model is refused at the value, from the header parsed for the
+    /// model's struct and target in this run's environment (the one check compiles in). Refusing is what check expects:
+    /// the model is the user's input and it is wrong; generating from the header instead would silently ignore it.
+    /// </summary>
+    private static void VerifyAgainstHeader(Settings settings, OpsModel model, string modelPath, string headerPath, List<string>? read)
+    {
+        var parsed = Clang.HeaderParser.Parse(ParseInputs.ForModel(settings, headerPath, model));
+        read?.AddRange(parsed.Inclusions);
+        var where = ModelLocations(settings, modelPath);
+        if (!parsed.Succeeded)
+        {
+            throw new PvGenException([
+                new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error,
+                    $"the model's header '{model.Location.File}' does not parse with these options, so the model cannot be held to it (give generate the -I, -D and --kernel-tree options it was parsed with)",
+                    where.Key("/location/file")),
+                .. parsed.Diagnostics.Where(d => d.Severity == Severity.Error)]);
+        }
+
+        var declared = parsed.Model!.Ops.ToDictionary(o => o.Path, StringComparer.Ordinal);
+        var problems = new List<Diagnostic>();
+        void Problem(string pointer, string message) => problems.Add(new Diagnostic(DiagnosticIds.BadModelJson, Severity.Error, message, where.Value(pointer)));
+        static string Types(Op o) => $"{o.ReturnType.Spelling} ({(o.Params.Count == 0 ? "void" : string.Join(", ", o.Params.Select(p => p.Type.Spelling)))})";
+        for (int index = 0; index < model.Ops.Count; index++)
+        {
+            var op = model.Ops[index];
+            string at = $"/ops/{index}";
+            if (!declared.TryGetValue(op.Path, out var truth))
+            {
+                Problem(at + "/path", $"op '{op.Path}' is not a function-pointer member of struct {model.Struct} in '{model.Location.File}'{Suggestions.Hint(op.Path, declared.Keys)}");
+            }
+            else if (truth.Offset != op.Offset)
+            {
+                Problem(at + "/offset", $"op '{op.Path}' is at offset {op.Offset} in the model but at {truth.Offset} in its header");
+            }
+            else if (truth.CalleeSave != op.CalleeSave)
+            {
+                Problem(at + "/callee_save", $"op '{op.Path}' is {(op.CalleeSave ? "" : "not ")}callee-save in the model, but its header declares it as '{truth.MemberType}'");
+            }
+            else if (!op.CalleeSave && (truth.ReturnType != op.ReturnType || !truth.Params.Select(p => p.Type).SequenceEqual(op.Params.Select(p => p.Type))))
+            {
+                Problem(at + (truth.ReturnType != op.ReturnType ? "/return_type" : "/params"),
+                    $"op '{op.Path}': the model types it {Types(op)}, but its header declares it through '{truth.MemberType}' as {Types(truth)}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PvGenException(problems);
+        }
     }
 
     /// <summary>The "generate" section as the stage's settings, each value checked where the table's types cannot.</summary>

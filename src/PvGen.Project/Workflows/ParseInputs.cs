@@ -25,24 +25,31 @@ public static class ParseInputs
         string header = Header(settings, kernelTree);
         string structName = settings.Text(InputOpts.Struct)
             ?? throw PvGenException.Error(DiagnosticIds.BadOption, "no ops struct given: pass --struct NAME or set \"struct\" in pvgen.json");
-        return new ParseRequest
+        return Environment(settings, header, structName, target ?? SingleTarget(settings)) with
         {
-            HeaderPath = header,
-            StructName = structName,
             Symbol = settings.Text(InputOpts.Symbol),
-            Target = target ?? SingleTarget(settings),
-            IncludeDirs = settings.List(InputOpts.IncludeDirs),
-            Defines = Defines(settings),
-            Includes = settings.List(InputOpts.Includes),
-            Std = Std(settings),
-            KernelTree = kernelTree,
-            KernelBuild = kernelBuild,
-            ResourceDir = settings.Path(InputOpts.ResourceDir),
-            CalleeSaveType = settings.Text(InputOpts.CalleeSaveType) ?? "paravirt_callee_save",
             Config = settings.Config.Ops,
-            BaseDirectory = settings.WorkingDirectory,
         };
     }
+
+    /// <summary>A parse of the header a model was made from, for its struct and target, in the settings' environment (no per-op config).</summary>
+    public static ParseRequest ForModel(Settings settings, string header, OpsModel model) => Environment(settings, header, model.Struct, model.Target);
+
+    private static ParseRequest Environment(Settings settings, string header, string structName, Target target) => new()
+    {
+        HeaderPath = header,
+        StructName = structName,
+        Target = target,
+        IncludeDirs = settings.List(InputOpts.IncludeDirs),
+        Defines = Defines(settings),
+        Includes = settings.List(InputOpts.Includes),
+        Std = Std(settings),
+        KernelTree = settings.Path(InputOpts.KernelTree),
+        KernelBuild = settings.Path(InputOpts.KernelBuild),
+        ResourceDir = settings.Path(InputOpts.ResourceDir),
+        CalleeSaveType = settings.Text(InputOpts.CalleeSaveType) ?? "paravirt_callee_save",
+        BaseDirectory = settings.WorkingDirectory,
+    };
 
     /// <summary>Every target the settings name (diff and prove run per target); a kernel tree decides when none is named.</summary>
     public static IReadOnlyList<Target> Targets(Settings settings)
