@@ -97,6 +97,19 @@ public sealed class InputTests
 
     public static TheoryData<string> Arches => new() { "x86_64", "i386" };
 
+    /// <summary>A linkable program (it defines the table and _start) with a site of every kind: call, jmp, load, address and other.</summary>
+    internal const string EveryKindOfReference = """
+        struct ops { void (*a)(void); void (*b)(unsigned long); void (*c)(int); void (*d)(void); };
+        struct ops pv_ops;
+        void use(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+        void plain(void) { pv_ops.a(); use(0); }
+        void tail(unsigned long x) { pv_ops.b(x); }
+        void loop(int n) { void (*f)(int) = pv_ops.c; for (int i = 0; i < n; i++) f(i); }
+        void taken(void) { use(&pv_ops.c); }
+        void store(void) { pv_ops.d = plain; }
+        void _start(void) { plain(); tail(1); loop(2); taken(); store(); }
+        """;
+
     /// <summary>
     /// A linked executable without relocations (what a 6.5+ vmlinux is): its sites come from decoded operands that resolve
     /// into the table's .symtab range, and they are the sites the linker's own relocations (--emit-relocs) give, field for field.
@@ -105,18 +118,7 @@ public sealed class InputTests
     [MemberData(nameof(Arches))]
     public void LinkedExecutablesWithoutRelocationsAreScannedFromOperands(string arch)
     {
-        const string every = """
-            struct ops { void (*a)(void); void (*b)(unsigned long); void (*c)(int); void (*d)(void); };
-            struct ops pv_ops;
-            void use(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
-            void plain(void) { pv_ops.a(); use(0); }
-            void tail(unsigned long x) { pv_ops.b(x); }
-            void loop(int n) { void (*f)(int) = pv_ops.c; for (int i = 0; i < n; i++) f(i); }
-            void taken(void) { use(&pv_ops.c); }
-            void store(void) { pv_ops.d = plain; }
-            void _start(void) { plain(); tail(1); loop(2); taken(); store(); }
-            """;
-        string obj = Build.Compile($"operands-{arch}.c", every, Build.KernelFlags(arch));
+        string obj = Build.Compile($"operands-{arch}.c", EveryKindOfReference, Build.KernelFlags(arch));
         string with = Path.ChangeExtension(obj, ".with");
         string without = Path.ChangeExtension(obj, ".without");
         string emulation = arch == "x86_64" ? "elf_x86_64" : "elf_i386";

@@ -13,17 +13,6 @@ namespace PvGen.Binary.Tests;
 /// </summary>
 public sealed class LargeFileTests(ITestOutputHelper output)
 {
-    private const string Source = """
-        struct ops { void (*a)(void); void (*b)(unsigned long); void (*c)(int); void (*d)(void); };
-        struct ops pv_ops;
-        void use(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
-        void plain(void) { pv_ops.a(); use(0); }
-        void tail(unsigned long x) { pv_ops.b(x); }
-        void loop(int n) { void (*f)(int) = pv_ops.c; for (int i = 0; i < n; i++) f(i); }
-        void taken(void) { use(&pv_ops.c); }
-        void _start(void) { plain(); tail(1); loop(2); taken(); }
-        """;
-
     /// <summary>A relocatable object (read through the packed view), and linked executables with and without relocations (sites from operands).</summary>
     [Theory]
     [InlineData("object")]
@@ -134,7 +123,7 @@ public sealed class LargeFileTests(ITestOutputHelper output)
 
     private static string Make(string kind)
     {
-        string obj = Build.Compile($"large-{kind}.c", Source, Build.KernelFlags("x86_64"));
+        string obj = Build.Compile($"large-{kind}.c", InputTests.EveryKindOfReference, Build.KernelFlags("x86_64"));
         if (kind == "object")
         {
             return obj;
