@@ -36,7 +36,7 @@ internal static class ElfObjectScanner
         {
             // Section by section: each one's code is read, decoded and classified before the next is read.
             source = SiteSource.Operands;
-            var tables = OperandSites.TablesOf(elfObject, options, errors);
+            var tables = OperandSites.Tables(elf, options, errors);
             if (tables.Count > 0)
             {
                 foreach (var (section, code, hits) in OperandSites.Collect(elfObject, tables, errors))

@@ -17,7 +17,10 @@ public static class ObjectScanner
     private static readonly byte[] ArMagic = Encoding.ASCII.GetBytes("!<arch>\n");
     private static readonly byte[] ThinArMagic = Encoding.ASCII.GetBytes("!<thin>\n");
 
-    /// <summary>Plain files up to this size are read whole before they are parsed; larger ones (a vmlinux) section by section.</summary>
+    /// <summary>
+    /// Plain files up to this size are searched for the symbol's name and, when they hold it, read whole before they are
+    /// parsed; larger ones (a vmlinux, which always names it) are parsed without the search, section by section.
+    /// </summary>
     public const long WholeReadLimit = 64L << 20;
 
     /// <summary>File name endings picked up when a directory is given (explicit files are scanned whatever their name).</summary>
@@ -329,9 +332,6 @@ public static class ObjectScanner
         return results;
     }
 
-    /// <summary>Larger objects (a vmlinux) are parsed without the byte search, which would touch every page of them.</summary>
-    private const long MentionsLimit = 64L << 20;
-
     private static T ScanElf<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
     {
         var layout = ElfGuards.Read(stream, out string? headerError);
@@ -345,7 +345,7 @@ public static class ObjectScanner
             return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && stream.Length <= MentionsLimit && !Mentions(stream, layout, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= WholeReadLimit && !Mentions(stream, layout, options.Symbols.Keys))
         {
             return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }

@@ -17,9 +17,6 @@ internal static class OperandSites
     /// <summary>One table symbol's addresses, [Start, End), and the offset in the model its first byte has.</summary>
     internal readonly record struct TableRange(ulong Start, ulong End, long Base);
 
-    /// <summary>The table symbols' address ranges, empty (with the reason in <paramref name="errors"/>) when none can be told.</summary>
-    public static IReadOnlyList<TableRange> TablesOf(ElfObject elf, ScanOptions options, List<string> errors) => Tables(elf.File, options, errors);
-
     /// <summary>
     /// The executable sections to decode, each with its references to the tables. A section's bytes are read for its turn
     /// only (not kept by <paramref name="elf"/>): a vmlinux's code is 20 MB, and the caller classifies each section's hits
@@ -62,8 +59,8 @@ internal static class OperandSites
         }
     }
 
-    /// <summary>The address range of each table symbol defined in <c>.symtab</c>.</summary>
-    private static List<TableRange> Tables(ElfFile elf, ScanOptions options, List<string> errors)
+    /// <summary>The address range of each table symbol defined in <c>.symtab</c>; empty, with the reason in <paramref name="errors"/>, when none can be told.</summary>
+    public static List<TableRange> Tables(ElfFile elf, ScanOptions options, List<string> errors)
     {
         var tables = new List<TableRange>();
         foreach (var symbolTable in elf.Sections.OfType<ElfSymbolTable>().Where(t => t.Type == ElfSectionType.SymbolTable))

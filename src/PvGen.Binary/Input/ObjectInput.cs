@@ -5,8 +5,8 @@ namespace PvGen.Binary.Input;
 /// string tables first; a small one whole once it is to be parsed, <see cref="InMemory"/>; a large one, a vmlinux, only
 /// the sections a stage asks for), a compressed one decompressed (bounded by <see cref="Decompression"/>). Large files are
 /// read, not mapped: the pages of a mapping count in the process's resident set (44 MB of a 6.12 vmlinux scan's
-/// 168 MB peak), the page cache that reads go through does not. Compression is told by the first bytes; a name that promises one it does not hold is
-/// an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
+/// 168 MB peak), the page cache that reads go through does not. Compression is told by the first bytes; a name that
+/// promises one it does not hold is an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
 /// </summary>
 internal sealed class ObjectInput : IDisposable
 {
