@@ -6,30 +6,15 @@ namespace PvGen.Generation;
 /// <summary>How one op is called in macro style: the pieces of its inline-asm statement, or why it is a plain call.</summary>
 public sealed record MacroBinding
 {
-    public required bool IsAsm { get; init; }
+    /// <summary>The site's asm statement; null when the op is a plain call in macro style (see <see cref="Reason"/>).</summary>
+    public AsmStatement? Asm { get; init; }
+
+    public bool IsAsm => Asm is not null;
 
     /// <summary>Why the op is a plain call in macro style (null for asm sites).</summary>
     public string? Reason { get; init; }
 
     public int ArgumentWords { get; init; }
-
-    public IReadOnlyList<string> Setup { get; init; } = [];
-    public IReadOnlyList<string> Outputs { get; init; } = [];
-    public IReadOnlyList<string> Inputs { get; init; } = [];
-    public IReadOnlyList<string> ClobberList { get; init; } = [];
-
-    /// <summary>Asm lines before the annotated bytes (i386: push of the stack argument).</summary>
-    public IReadOnlyList<string> Before { get; init; } = [];
-
-    /// <summary>Asm lines inside the annotated bytes around the call: registers the op's clobber set promises to keep.</summary>
-    public IReadOnlyList<string> Save { get; init; } = [];
-    public IReadOnlyList<string> Restore { get; init; } = [];
-
-    /// <summary>Asm lines after the annotated bytes (i386: drop the stack argument).</summary>
-    public IReadOnlyList<string> After { get; init; } = [];
-
-    /// <summary>C statements after the asm that produce the result.</summary>
-    public IReadOnlyList<string> Result { get; init; } = [];
 
     public IReadOnlyList<Register> Clobbers { get; init; } = [];
 
@@ -44,6 +29,24 @@ public sealed record MacroBinding
 
     /// <summary>The registers the result comes back in, low word first (none for void).</summary>
     public IReadOnlyList<Register> ResultRegisters { get; init; } = [];
+}
+
+/// <summary>An asm site's statement as text, in the pieces the default template set pastes together.</summary>
+/// <param name="Setup">C declarations before the statement (the register variables).</param>
+/// <param name="Outputs">The statement's output operands.</param>
+/// <param name="Inputs">Its input operands.</param>
+/// <param name="ClobberList">Its clobbers.</param>
+/// <param name="Before">Asm lines before the annotated bytes (i386: push of the stack argument).</param>
+/// <param name="Save">Asm lines inside the annotated bytes before the call: registers the op's clobber set promises to keep.</param>
+/// <param name="Restore">The same registers restored after the call.</param>
+/// <param name="After">Asm lines after the annotated bytes (i386: drop the stack argument).</param>
+/// <param name="Result">C statements after the asm that produce the result.</param>
+public sealed record AsmStatement(
+    IReadOnlyList<string> Setup, IReadOnlyList<string> Outputs, IReadOnlyList<string> Inputs, IReadOnlyList<string> ClobberList,
+    IReadOnlyList<string> Before, IReadOnlyList<string> Save, IReadOnlyList<string> Restore, IReadOnlyList<string> After, IReadOnlyList<string> Result)
+{
+    /// <summary>A plain call's: no pieces (the template model lists them empty).</summary>
+    public static AsmStatement None { get; } = new([], [], [], [], [], [], [], [], []);
 }
 
 /// <summary>One register operand of a site's asm statement.</summary>
@@ -67,7 +70,7 @@ public static class MacroBinder
     /// <param name="configuredClobbers">Register names from pvgen.json (null: the natural set; "any": every caller-saved register).</param>
     public static MacroBinding Bind(Op op, CallAbi abi, IReadOnlyList<string>? configuredClobbers, int maxSlot = 255)
     {
-        MacroBinding Plain(string reason, int words = 0) => new() { IsAsm = false, Reason = reason, ArgumentWords = words };
+        MacroBinding Plain(string reason, int words = 0) => new() { Reason = reason, ArgumentWords = words };
 
         int wordSize = abi.WordSize;
         var setup = new List<string>();
@@ -264,17 +267,11 @@ public static class MacroBinder
 
         return new MacroBinding
         {
-            IsAsm = true,
+            Asm = new AsmStatement(setup, outputs, inputs, clobberList, before,
+                Save: [.. saved.Select(r => $"push{suffix} %%{r.Name}")],
+                Restore: [.. saved.AsEnumerable().Reverse().Select(r => $"pop{suffix} %%{r.Name}")],
+                after, ResultLines(op, returnShape, returnWords, variables, abi)),
             ArgumentWords = words.Count,
-            Setup = setup,
-            Outputs = outputs,
-            Inputs = inputs,
-            ClobberList = clobberList,
-            Before = before,
-            Save = [.. saved.Select(r => $"push{suffix} %%{r.Name}")],
-            Restore = [.. saved.AsEnumerable().Reverse().Select(r => $"pop{suffix} %%{r.Name}")],
-            After = after,
-            Result = ResultLines(op, returnShape, returnWords, variables, abi),
             Clobbers = [.. abi.Registers.Where(clobbered.Contains)],
             Operands = operands,
             StackInputs = stackInputs,

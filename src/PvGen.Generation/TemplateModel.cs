@@ -317,9 +317,9 @@ public static class TemplateModelBuilder
             string member = MemberExpression(model, op, configuration.Location);
             string callTarget = op.CalleeSave ? $"{member}.{calleeSaveField}" : member;
             var binding = skipped
-                ? new MacroBinding { IsAsm = false, Reason = skipReason }
+                ? new MacroBinding { Reason = skipReason }
                 : alternatives && config?.Jump == true
-                ? new MacroBinding { IsAsm = false, Reason = $"a jump op: {format.Name} DIRECT_CALL entries turn calls into direct calls, never jumps" }
+                ? new MacroBinding { Reason = $"a jump op: {format.Name} DIRECT_CALL entries turn calls into direct calls, never jumps" }
                 : MacroBinder.Bind(op, abi, clobberNames, maxSlot: alternatives ? int.MaxValue : templateSet.MaxSlot ?? 255);
             if (!skipped && !binding.IsAsm)
             {
@@ -473,6 +473,7 @@ public static class TemplateModelBuilder
     {
         var op = plan.Op;
         var binding = plan.Binding;
+        var asm = binding.Asm ?? AsmStatement.None;
         string returnType = CNames.TypeForDeclaration(op.ReturnType.Spelling);
         string paramList = op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => CNames.Declaration(p.Type.Spelling, p.Name)));
         string paramTypes = op.Params.Count == 0 ? "void" : string.Join(", ", op.Params.Select(p => CNames.TypeForDeclaration(p.Type.Spelling)));
@@ -544,15 +545,15 @@ public static class TemplateModelBuilder
                 .Add("kind", binding.IsAsm ? "asm" : "plain")
                 .Add("reason", binding.Reason)
                 .Add("mnemonic", plan.Jump ? "jmp" : "call")
-                .Add("setup", binding.Setup.ToList())
-                .Add("outputs", binding.Outputs.ToList())
-                .Add("inputs", binding.Inputs.ToList())
-                .Add("clobber_list", binding.ClobberList.ToList())
-                .Add("before", binding.Before.ToList())
-                .Add("save", binding.Save.ToList())
-                .Add("restore", binding.Restore.ToList())
-                .Add("after", binding.After.ToList())
-                .Add("epilogue", binding.Result.ToList()))
+                .Add("setup", asm.Setup.ToList())
+                .Add("outputs", asm.Outputs.ToList())
+                .Add("inputs", asm.Inputs.ToList())
+                .Add("clobber_list", asm.ClobberList.ToList())
+                .Add("before", asm.Before.ToList())
+                .Add("save", asm.Save.ToList())
+                .Add("restore", asm.Restore.ToList())
+                .Add("after", asm.After.ToList())
+                .Add("epilogue", asm.Result.ToList()))
             .Add("registers", RegistersNode(binding, wordSize))
             .Add("vmi", VmiNode(plan, wordSize, callLength))
             .Add("exercise", new ModelNode()

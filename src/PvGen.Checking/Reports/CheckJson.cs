@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PvGen.Model;
 using PvGen.Model.Json;
 
@@ -17,25 +18,11 @@ public static class CheckJson
         writer.WriteString("mode", "generated");
         writer.WriteString("directory", report.Output.Directory);
         writer.WriteBoolean("passed", report.Passed);
-        writer.WriteObjects("builds", report.Builds, (w, build) =>
-        {
-            WriteBuild(w, build.Compiler, build.Style);
-            w.WriteString("optimization", build.Optimization);
-            w.WriteBoolean("compiled", build.Compiled);
-            w.WriteNumber("table_references", build.Sites);
-            w.WriteNumber("records", build.Records);
-            w.WriteString("record_format", build.Format);
-            w.WriteNumber("findings", build.Findings.Count);
-        });
-        writer.WriteObjects("type_safety", report.TypeSafety, (w, entry) =>
-        {
-            var (style, safety) = entry;
-            WriteBuild(w, safety.Compiler.Name, style);
-            w.WriteNumber("ops", safety.Ops.Count);
-            w.WriteNumber("type_safe", safety.TypeSafeCount);
-            w.WriteNumber("probes", safety.Ops.Sum(o => o.Probes));
-            w.WriteNumber("rejected", safety.Ops.Sum(o => o.Rejected));
-        });
+        WriteRows(writer, "builds", report.Builds.Select(b =>
+            new BuildRow(b.Compiler, b.Style, b.Optimization, b.Compiled, b.Sites, b.Records, b.Format, b.Findings.Count)));
+        WriteRows(writer, "type_safety", report.TypeSafety.Select(entry =>
+            new TypeSafetyRow(entry.Report.Compiler.Name, entry.Style, entry.Report.Ops.Count, entry.Report.TypeSafeCount,
+                entry.Report.Ops.Sum(o => o.Probes), entry.Report.Ops.Sum(o => o.Rejected))));
         WriteCoverage(writer, CheckRunner.Total(report.Builds.SelectMany(b => b.Coverage ?? [])));
         WriteFindings(writer, [.. report.Findings]);
         writer.WriteEndObject();
@@ -63,42 +50,38 @@ public static class CheckJson
             .GroupBy(r => r.Object.AnnotationFormat!.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))];
 
     /// <summary>Per check and format: records verified and failed, or why the check does not apply.</summary>
-    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<Annotations.CheckCoverage> coverage)
-    {
-        writer.WriteObjects("checks", coverage, (w, c) =>
-        {
-            w.WriteString("id", c.Id);
-            w.WriteString("format", c.Format);
-            w.WriteBoolean("applicable", c.NotApplicable is null);
-            w.WriteNumber("verified", c.Checked);
-            w.WriteNumber("failed", c.Failed);
-            w.WriteString("not_applicable", c.NotApplicable);
-        });
-    }
-
-    /// <summary>Which build of the generated output a row describes.</summary>
-    private static void WriteBuild(Utf8JsonWriter w, string compiler, string style)
-    {
-        w.WriteString("compiler", compiler);
-        w.WriteString("style", style);
-    }
+    private static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<Annotations.CheckCoverage> coverage) =>
+        WriteRows(writer, "checks", coverage.Select(c => new CheckRow(c.Id, c.Format, c.NotApplicable is null, c.Checked, c.Failed, c.NotApplicable)));
 
     /// <summary>SARIF 2.1.0 of any findings.</summary>
     public static string Sarif(IReadOnlyList<Finding> findings) => Render(writer => Reports.Sarif.Write(writer, findings));
 
-    private static void WriteFindings(Utf8JsonWriter writer, IReadOnlyList<Finding> findings)
+    private static void WriteFindings(Utf8JsonWriter writer, IReadOnlyList<Finding> findings) =>
+        WriteRows(writer, "findings", findings.Select(f => new FindingRow(f.Id, f.Severity.Name(), f.Message, f.File, f.Section, f.Offset, f.Function)));
+
+    /// <summary><c>"name": [ {…}, … ]</c>, each row serialised by its type (<see cref="ContractJson.Report"/>: snake_case, in declaration order).</summary>
+    private static void WriteRows<T>(Utf8JsonWriter writer, string name, IEnumerable<T> rows)
     {
-        writer.WriteObjects("findings", findings, (w, f) =>
-        {
-            w.WriteString("id", f.Id);
-            w.WriteString("severity", f.Severity.Name());
-            w.WriteString("message", f.Message);
-            w.WriteString("file", f.File);
-            w.WriteString("section", f.Section);
-            w.WriteNumberOrNull("offset", f.Offset);
-            w.WriteString("function", f.Function);
-        });
+        writer.WritePropertyName(name);
+        JsonSerializer.Serialize(writer, rows.ToList(), RowOptions.InfoFor<List<T>>());
     }
+
+    private static readonly JsonSerializerOptions RowOptions = ContractJson.Report(CheckRowsJsonContext.Default);
 
     private static string Render(Action<Utf8JsonWriter> write) => JsonWriting.Render(write);
 }
+
+// The rows of pvgen.check/1 as types: a row's properties, snake_case and in this order, are the contract's fields.
+internal sealed record BuildRow(string Compiler, string Style, string Optimization, bool Compiled, int TableReferences, int Records, string? RecordFormat, int Findings);
+
+internal sealed record TypeSafetyRow(string Compiler, string Style, int Ops, int TypeSafe, int Probes, int Rejected);
+
+internal sealed record CheckRow(string Id, string Format, bool Applicable, int Verified, int Failed, string? NotApplicable);
+
+internal sealed record FindingRow(string Id, string Severity, string Message, string File, string? Section, long? Offset, string? Function);
+
+[JsonSerializable(typeof(List<BuildRow>))]
+[JsonSerializable(typeof(List<TypeSafetyRow>))]
+[JsonSerializable(typeof(List<CheckRow>))]
+[JsonSerializable(typeof(List<FindingRow>))]
+internal sealed partial class CheckRowsJsonContext : JsonSerializerContext;
