@@ -6,16 +6,26 @@ namespace PvGen.Binary.Input;
 /// <summary>
 /// Parses a guarded ELF object with LibObjectFile, sections as sub-streams of the input (nothing copied), and the
 /// relocation tables of sections that are never loaded (debug info) kept as raw bytes instead of parsed: a 6.1 vmlinux
-/// carries 10.6 million relocations against .debug_info alone, and no stage reads them. A relocatable object is read
-/// through <see cref="PackedSectionView"/>.
+/// carries 10.6 million relocations against .debug_info alone, and no stage reads them. For a scan alone, so are the
+/// tables of loaded data the scan does not read (objtool's site tables, the ORC unwind table, exception tables: more than
+/// half of a module's relocations). A relocatable object is read through <see cref="PackedSectionView"/>.
 /// </summary>
 internal static class ElfLoader
 {
-    public static ElfFile? Read(Stream stream, ElfLayout layout, out string? error)
+    /// <param name="scanned">
+    /// Null: every relocation table of a loaded section is parsed (a caller may read any). Otherwise only those of
+    /// executable sections and of the sections named here; the others stay raw bytes (<see cref="ElfStreamSection"/>).
+    /// </param>
+    public static ElfFile? Read(Stream stream, ElfLayout layout, out string? error, IReadOnlyCollection<string>? scanned = null)
     {
+        var unloaded = UnloadedRelocationTables(layout);
+        if (scanned is not null)
+        {
+            unloaded.UnionWith(UnscannedRelocationTables(stream, layout, scanned));
+        }
+
         // Without gaps between sections LibObjectFile reads in time linear in the section count (see PackedSectionView).
         stream = PackedSectionView.TryCreate(stream, layout) ?? stream;
-        var unloaded = UnloadedRelocationTables(layout);
         var made = new Dictionary<int, ElfSection>();
         var options = new ElfReaderOptions { UseSubStream = true };
         if (unloaded.Count > 0)
@@ -76,6 +86,41 @@ internal static class ElfLoader
 
         return found;
     }
+
+    /// <summary>
+    /// Indices of REL/RELA tables of loaded, non-executable sections whose names are not in <paramref name="scanned"/>.
+    /// None when the section names cannot be read: then everything is parsed, as without the filter.
+    /// </summary>
+    private static List<int> UnscannedRelocationTables(Stream stream, ElfLayout layout, IReadOnlyCollection<string> scanned)
+    {
+        var sections = layout.Sections;
+        if (layout.NameTableIndex <= 0 || layout.NameTableIndex >= sections.Count || sections[layout.NameTableIndex] is not { HasContents: true } nameTable
+            || nameTable.Size > int.MaxValue)
+        {
+            return [];
+        }
+
+        var names = new byte[nameTable.Size];
+        stream.Position = nameTable.Offset;
+        stream.ReadExactly(names);
+        byte[][] kept = [.. scanned.Select(n => System.Text.Encoding.UTF8.GetBytes(n))];
+        var found = new List<int>();
+        for (int i = 1; i < sections.Count; i++)
+        {
+            if (sections[i].IsRelocationTable && sections[i].Info is > 0 and var target && target < sections.Count
+                && (sections[(int)target].Flags & (RawSection.Alloc | RawSection.Executable)) == RawSection.Alloc
+                && !kept.Any(name => NameIs(names, sections[(int)target].NameOffset, name)))
+            {
+                found.Add(i);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether the NUL-terminated name at <paramref name="offset"/> of a string table is <paramref name="name"/>.</summary>
+    private static bool NameIs(ReadOnlySpan<byte> table, uint offset, ReadOnlySpan<byte> name) =>
+        offset < table.Length && table[(int)offset..] is var rest && rest.StartsWith(name) && (rest.Length == name.Length || rest[name.Length] == 0);
 
     public static string FirstError(DiagnosticBag diagnostics) =>
         diagnostics.Messages.FirstOrDefault(m => m.Kind == DiagnosticKind.Error).Message
