@@ -456,6 +456,12 @@ public static class ObjectScanner
             return Holds(whole.AsSpan((int)offset, (int)size), needles);
         }
 
+        // Held, not streamed: a module that names the symbol is parsed next, and the parser reads these tables again.
+        if (stream is PlainFileStream file && size <= int.MaxValue && file.Hold(offset, (int)size) is { IsEmpty: false } held)
+        {
+            return Holds(held, needles);
+        }
+
         int keep = needles.Max(n => n.Length) - 1;
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(1 << 18, size + keep));
         try

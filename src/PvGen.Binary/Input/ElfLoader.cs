@@ -12,12 +12,24 @@ namespace PvGen.Binary.Input;
 /// </summary>
 internal static class ElfLoader
 {
+    private const long HeldStringTableLimit = 1 << 20;
+
     /// <param name="scanned">
     /// Null: every relocation table of a loaded section is parsed (a caller may read any). Otherwise only those of
     /// executable sections and of the sections named here; the others stay raw bytes (<see cref="ElfStreamSection"/>).
     /// </param>
     public static ElfFile? Read(Stream stream, ElfLayout layout, out string? error, IReadOnlyCollection<string>? scanned = null)
     {
+        if (stream is PlainFileStream file)
+        {
+            // LibObjectFile reads each name from the stream, at random: a module's string tables are read once, whole. A
+            // vmlinux's (4.5 MB) go through the stream's blocks: holding them would add their size to the peak.
+            foreach (var table in layout.Sections.Where(s => s.Type == RawSection.StringTable && s.Size <= HeldStringTableLimit))
+            {
+                _ = file.Hold(table.Offset, (int)table.Size);
+            }
+        }
+
         var unloaded = UnloadedRelocationTables(layout);
         if (scanned is not null)
         {
