@@ -112,16 +112,14 @@ internal static class ElfLoader
             return [];
         }
 
-        var names = new byte[nameTable.Size];
-        stream.Position = nameTable.Offset;
-        stream.ReadExactly(names);
-        byte[][] kept = [.. scanned.Select(n => System.Text.Encoding.UTF8.GetBytes(n))];
+        // The name search has held the section-name table of a plain file already; other streams are memory.
+        ReadOnlySpan<byte> names = stream is PlainFileStream file ? file.Hold(nameTable.Offset, (int)nameTable.Size) : ReadAll(stream, nameTable);
         var found = new List<int>();
-        for (int i = 1; i < sections.Count; i++)
+        for (int i = 1; i < sections.Count && !names.IsEmpty; i++)
         {
             if (sections[i].IsRelocationTable && sections[i].Info is > 0 and var target && target < sections.Count
                 && (sections[(int)target].Flags & (RawSection.Alloc | RawSection.Executable)) == RawSection.Alloc
-                && !kept.Any(name => NameIs(names, sections[(int)target].NameOffset, name)))
+                && !IsOneOf(names, sections[(int)target].NameOffset, scanned))
             {
                 found.Add(i);
             }
@@ -130,9 +128,35 @@ internal static class ElfLoader
         return found;
     }
 
-    /// <summary>Whether the NUL-terminated name at <paramref name="offset"/> of a string table is <paramref name="name"/>.</summary>
-    private static bool NameIs(ReadOnlySpan<byte> table, uint offset, ReadOnlySpan<byte> name) =>
-        offset < table.Length && table[(int)offset..] is var rest && rest.StartsWith(name) && (rest.Length == name.Length || rest[name.Length] == 0);
+    private static byte[] ReadAll(Stream stream, RawSection section)
+    {
+        var bytes = new byte[section.Size];
+        stream.Position = section.Offset;
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>Whether the NUL-terminated name at <paramref name="offset"/> of a string table is one of <paramref name="names"/>.</summary>
+    private static bool IsOneOf(ReadOnlySpan<byte> table, uint offset, IReadOnlyCollection<string> names)
+    {
+        if (offset >= table.Length)
+        {
+            return false;
+        }
+
+        var rest = table[(int)offset..];
+        int end = rest.IndexOf((byte)0);
+        var name = end < 0 ? rest : rest[..end];
+        foreach (string candidate in names)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(candidate) == name.Length && System.Text.Encoding.UTF8.GetString(name) == candidate)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static string FirstError(DiagnosticBag diagnostics) =>
         diagnostics.Messages.FirstOrDefault(m => m.Kind == DiagnosticKind.Error).Message
