@@ -90,6 +90,15 @@ internal static class ElfObjectScanner
         return new ScannedObject(path, machine, error, markedSites, markedRecords, format, Skipped: false, alternatives) { SitesFrom = source, Markers = markers };
     }
 
+    /// <summary>
+    /// The non-executable sections whose relocations <see cref="Scan"/> reads: the record sections (where the options put
+    /// them) and the marker records. With the relocations of executable sections, that is all a scan needs parsed.
+    /// </summary>
+    public static IReadOnlyCollection<string> RecordSections(ScanOptions options) =>
+        options.RecordSection is { } moved ? [ParaInstructionsReader.SectionName, Alternatives.Section, MarkerRecord.Section, moved] : DefaultRecordSections;
+
+    private static readonly string[] DefaultRecordSections = [ParaInstructionsReader.SectionName, Alternatives.Section, MarkerRecord.Section];
+
     /// <summary>The sites of one section's references to the table, in offset order; a reference outside the section is an error.</summary>
     private static IReadOnlyList<Site> Classify(ElfObject elfObject, ElfSection section, byte[] code, IEnumerable<RelocationHit> found, bool is64, OpNames names, ScanOptions options, List<string> errors)
     {

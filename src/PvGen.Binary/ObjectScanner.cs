@@ -18,10 +18,11 @@ public static class ObjectScanner
     private static readonly byte[] ThinArMagic = Encoding.ASCII.GetBytes("!<thin>\n");
 
     /// <summary>
-    /// Plain files up to this size are searched for the symbol's name and, when they hold it, read whole before they are
-    /// parsed; larger ones (a vmlinux, which always names it) are parsed without the search, section by section.
+    /// Plain files up to this size are searched for the symbol's name before they are parsed; larger ones (a vmlinux,
+    /// which always names it) are parsed without the search. Either way a plain file is read section by section, as the
+    /// parser and the scan ask: a module's .BTF, .rodata, .data and unwind tables are never read.
     /// </summary>
-    public const long WholeReadLimit = 64L << 20;
+    public const long NameSearchLimit = 64L << 20;
 
     /// <summary>File name endings picked up when a directory is given (explicit files are scanned whatever their name).</summary>
     public static readonly string[] ObjectExtensions = [".o", ".ko", ".a"];
@@ -130,19 +131,25 @@ public static class ObjectScanner
     }
 
     /// <summary>Scans one file: an ELF object (plain or compressed) yields one result, an archive one per member.</summary>
-    public static IReadOnlyList<ScannedObject> ScanFile(string path, ScanOptions options) => Inspect(path, options, (scanned, _) => scanned);
+    public static IReadOnlyList<ScannedObject> ScanFile(string path, ScanOptions options) => InspectFile(path, options, KeepScan, scanOnly: true);
+
+    /// <summary>The callback of the scan-only entry points: the parsed object is not handed out, so it need hold only what the scan reads.</summary>
+    private static readonly Func<ScannedObject, ElfObject?, ScannedObject> KeepScan = (scanned, _) => scanned;
 
     /// <summary>
     /// Opens, guards, parses and scans one file once, and hands each object's scan together with the parsed object to
     /// <paramref name="use"/> (null when the object could not be parsed or was skipped), so a later stage reads the same
     /// bytes through the same guards. The <see cref="ElfObject"/> is valid only during the call.
     /// </summary>
-    public static IReadOnlyList<T> Inspect<T>(string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
+    public static IReadOnlyList<T> Inspect<T>(string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use) => InspectFile(path, options, use, scanOnly: false);
+
+    /// <param name="scanOnly">Whether <paramref name="use"/> ignores the parsed object: then tables the scan does not read stay unparsed.</param>
+    private static IReadOnlyList<T> InspectFile<T>(string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool scanOnly)
     {
         try
         {
             using var input = ObjectInput.Open(path);
-            return InspectStream(input.Stream, path, options, use, compressedAlready: input.Compression != ObjectCompression.None);
+            return InspectStream(input.Stream, path, options, use, compressedAlready: input.Compression != ObjectCompression.None, scanOnly);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -153,9 +160,9 @@ public static class ObjectScanner
 
     /// <summary>Scans a seekable stream holding an ELF object (plain or compressed) or an ar archive; <paramref name="path"/> names it in results.</summary>
     public static IReadOnlyList<ScannedObject> ScanStream(Stream stream, string path, ScanOptions options) =>
-        InspectStream(stream, path, options, (scanned, _) => scanned, compressedAlready: false);
+        InspectStream(stream, path, options, KeepScan, compressedAlready: false, scanOnly: true);
 
-    private static IReadOnlyList<T> InspectStream<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool compressedAlready)
+    private static IReadOnlyList<T> InspectStream<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool compressedAlready, bool scanOnly)
     {
         Span<byte> magic = stackalloc byte[8];
         stream.Position = 0;
@@ -163,12 +170,12 @@ public static class ObjectScanner
         stream.Position = 0;
         if (read >= 4 && magic[..4].SequenceEqual(ElfMagic))
         {
-            return [ScanElf(stream, path, options, use)];
+            return [ScanElf(stream, path, options, use, scanOnly)];
         }
 
         if (read == 8 && magic.SequenceEqual(ArMagic))
         {
-            return ScanArchive(ObjectInput.InMemory(stream), path, options, use);
+            return ScanArchive(ObjectInput.InMemory(stream), path, options, use, scanOnly);
         }
 
         if (read == 8 && magic.SequenceEqual(ThinArMagic))
@@ -186,7 +193,7 @@ public static class ObjectScanner
             try
             {
                 using var input = ObjectInput.FromStream(stream, path);
-                return InspectStream(input.Stream, path, options, use, compressedAlready: true);
+                return InspectStream(input.Stream, path, options, use, compressedAlready: true, scanOnly);
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
@@ -203,20 +210,23 @@ public static class ObjectScanner
     /// </summary>
     /// <param name="onFileScanned">Called (from any thread) after each file, for progress displays.</param>
     public static IEnumerable<ScannedObject> ScanAll(IReadOnlyList<string> files, ScanOptions options, int jobs, Action? onFileScanned = null) =>
-        InspectAll(files, options, jobs, (scanned, _) => scanned, onFileScanned);
+        InspectFiles(files, options, jobs, KeepScan, onFileScanned, scanOnly: true);
 
     /// <summary>
     /// <see cref="ScanAll"/> with <see cref="Inspect{T}"/>'s callback: <paramref name="use"/> runs on the scanning threads
     /// while each object is open (it must be thread-safe), and its results are yielded in input order.
     /// </summary>
-    public static IEnumerable<T> InspectAll<T>(IReadOnlyList<string> files, ScanOptions options, int jobs, Func<ScannedObject, ElfObject?, T> use, Action? onFileScanned = null)
+    public static IEnumerable<T> InspectAll<T>(IReadOnlyList<string> files, ScanOptions options, int jobs, Func<ScannedObject, ElfObject?, T> use, Action? onFileScanned = null) =>
+        InspectFiles(files, options, jobs, use, onFileScanned, scanOnly: false);
+
+    private static IEnumerable<T> InspectFiles<T>(IReadOnlyList<string> files, ScanOptions options, int jobs, Func<ScannedObject, ElfObject?, T> use, Action? onFileScanned, bool scanOnly)
     {
         jobs = Math.Clamp(jobs, 1, 256);
         if (jobs == 1)
         {
             foreach (string file in files)
             {
-                var results = Inspect(file, options, use);
+                var results = InspectFile(file, options, use, scanOnly);
                 onFileScanned?.Invoke();
                 foreach (var result in results)
                 {
@@ -252,7 +262,7 @@ public static class ObjectScanner
 
                     try
                     {
-                        slots[index].SetResult(Inspect(files[index], options, use));
+                        slots[index].SetResult(InspectFile(files[index], options, use, scanOnly));
                     }
                     catch (Exception e)
                     {
@@ -289,7 +299,7 @@ public static class ObjectScanner
         }
     }
 
-    private static IReadOnlyList<T> ScanArchive<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
+    private static IReadOnlyList<T> ScanArchive<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool scanOnly)
     {
         ArArchiveFile? archive;
         LibObjectFile.Diagnostics.DiagnosticBag diagnostics;
@@ -316,7 +326,7 @@ public static class ObjectScanner
                     memberStream.Position = 0;
                     results.AddRange(InspectStream(memberStream, memberPath, options, (scanned, elf) => use(
                         scanned.Error is "not an ELF object or ar archive" or "empty file" ? scanned with { Error = "archive member is not an ELF object" } : scanned,
-                        elf), compressedAlready: false));
+                        elf), compressedAlready: false, scanOnly));
                 }
                 catch (Exception e) when (IsReaderFailure(e))
                 {
@@ -332,7 +342,7 @@ public static class ObjectScanner
         return results;
     }
 
-    private static T ScanElf<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use)
+    private static T ScanElf<T>(Stream stream, string path, ScanOptions options, Func<ScannedObject, ElfObject?, T> use, bool scanOnly)
     {
         var layout = ElfGuards.Read(stream, out string? headerError);
         if (headerError is not null)
@@ -345,18 +355,15 @@ public static class ObjectScanner
             return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && stream.Length <= WholeReadLimit && !Mentions(stream, layout, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= NameSearchLimit && !Mentions(stream, layout, options.Symbols.Keys))
         {
             return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }
 
-        // Only now is the whole object needed (a file left unread so far is read once, into the thread's buffer).
-        stream = ObjectInput.InMemory(stream);
-
         ElfFile? elf;
         try
         {
-            elf = ElfLoader.Read(stream, layout, out string? error);
+            elf = ElfLoader.Read(stream, layout, out string? error, scanOnly ? ElfObjectScanner.RecordSections(options) : null);
             if (elf is null)
             {
                 return use(ScannedObject.Failed(path, layout.Machine, error!), null);
@@ -447,6 +454,12 @@ public static class ObjectScanner
         if (stream is MemoryStream memory && memory.TryGetBuffer(out var whole))
         {
             return Holds(whole.AsSpan((int)offset, (int)size), needles);
+        }
+
+        // Held, not streamed: a module that names the symbol is parsed next, and the parser reads these tables again.
+        if (stream is PlainFileStream file && size <= int.MaxValue && file.Hold(offset, (int)size) is { IsEmpty: false } held)
+        {
+            return Holds(held, needles);
         }
 
         int keep = needles.Max(n => n.Length) - 1;

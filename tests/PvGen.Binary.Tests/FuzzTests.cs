@@ -57,6 +57,56 @@ public sealed class FuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A plain file is read through positioned reads, cached blocks and held string tables, not from memory: mutants
+    /// written to disk must scan exactly as the same bytes in memory do (results, errors and skips), whatever the
+    /// mutation, so the file reader neither loses nor invents a byte.
+    /// </summary>
+    [Fact]
+    public void MutatedFilesScanLikeTheirBytesInMemory()
+    {
+        var random = new Random(Seed + 1);
+        string dir = Directory.CreateTempSubdirectory("pvgen-fuzz-files-").FullName;
+        int cases = 0, differentKinds = 0;
+        var outcomes = new HashSet<string>();
+        try
+        {
+            // Beside the small seeds, one of 800 sections and ~150 KB: reads far from the start, and more places than cached blocks.
+            string manySections = string.Concat(Enumerable.Range(0, 400).Select(i => $"void f{i}(int x) {{ if (x) pv_ops.c({i}); else pv_ops.a(); }}\n"));
+            string large = Build.Compile("fuzzmany.c", "struct ops { void (*a)(void); void (*c)(int); };\nextern struct ops pv_ops;\n" + manySections,
+                [.. Build.KernelFlags("x86_64"), "-ffunction-sections"]);
+            foreach (var (name, original) in SeedObjects().Append(("many-sections", File.ReadAllBytes(large))))
+            {
+                for (int i = 0; i < FileCasesPerSeedObject; i++)
+                {
+                    var (mutation, bytes) = Mutate(original, random);
+                    string file = Path.Combine(dir, $"{name}-{i}.o");
+                    File.WriteAllBytes(file, bytes);
+                    var options = new ScanOptions { SkipObjectsWithoutSymbol = i % 2 == 0 };
+                    var fromMemory = ObjectScanner.ScanStream(new MemoryStream(bytes, writable: false), file, options);
+                    var fromFile = ObjectScanner.ScanFile(file, options);
+                    Assert.True(fromMemory.SequenceEqual(fromFile), $"{name} case {i} ({mutation}): the file scans as\n{string.Join("\n", fromFile)}\nbut its bytes as\n{string.Join("\n", fromMemory)}");
+                    foreach (var result in fromFile)
+                    {
+                        differentKinds += outcomes.Add(result.Error is not null ? "error" : result.Skipped ? "skipped" : "result") ? 1 : 0;
+                    }
+
+                    File.Delete(file);
+                    cases++;
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        output.WriteLine($"{cases} mutants read from files, outcomes: {string.Join(", ", outcomes)}");
+        Assert.Equal(3, differentKinds);
+    }
+
+    private const int FileCasesPerSeedObject = 200;
+
+    /// <summary>
     /// The same seeds compressed by the real tools (xz as the kernel does, zstd, gzip), then mutated: the compressed bytes
     /// (flips, truncation, random runs) or the object before compressing it (a valid stream of a corrupt ELF). Every case
     /// is one result or one error that names the stream; none crashes, hangs or decodes unbounded.

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace PvGen.Binary.Tests;
 
 /// <summary>
-/// Files larger than <see cref="ObjectScanner.WholeReadLimit"/> (a vmlinux) are not read whole: the reader asks the file
+/// Files larger than <see cref="ObjectScanner.NameSearchLimit"/> (a vmlinux) are not read whole: the reader asks the file
 /// for the sections it needs. Real objects padded past that size by objcopy must scan exactly like the objects they
 /// were, objdump must agree, and mutants of the padded files (headers, section table, truncation) must give one result
 /// or one error of ours, never a crash or a hang.
@@ -18,11 +18,11 @@ public sealed class LargeFileTests(ITestOutputHelper output)
     [InlineData("object")]
     [InlineData("linked")]
     [InlineData("linked-without-relocations")]
-    public void PaddedPastTheWholeReadLimitScansLikeTheObjectItWas(string kind)
+    public void PaddedPastTheNameSearchLimitScansLikeTheObjectItWas(string kind)
     {
         string small = Make(kind);
         string large = Pad(small);
-        Assert.True(new FileInfo(large).Length > ObjectScanner.WholeReadLimit);
+        Assert.True(new FileInfo(large).Length > ObjectScanner.NameSearchLimit);
 
         var expected = Build.ScanOne(small);
         var scanned = Build.ScanOne(large);
@@ -45,7 +45,7 @@ public sealed class LargeFileTests(ITestOutputHelper output)
         long tableOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x28));
         int entrySize = BinaryPrimitives.ReadUInt16LittleEndian(original.AsSpan(0x3A));
         int entries = BinaryPrimitives.ReadUInt16LittleEndian(original.AsSpan(0x3C));
-        Assert.True(is64 && tableOffset > ObjectScanner.WholeReadLimit && entries > 1);
+        Assert.True(is64 && tableOffset > ObjectScanner.NameSearchLimit && entries > 1);
 
         var random = new Random(20070502);
         var outcomes = new Dictionary<string, int>();
@@ -82,7 +82,7 @@ public sealed class LargeFileTests(ITestOutputHelper output)
                 {
                     0 => random.Next(4096),
                     1 => tableOffset + random.Next(entrySize * entries),
-                    _ => ObjectScanner.WholeReadLimit / 2 + random.Next((int)(ObjectScanner.WholeReadLimit / 2)),
+                    _ => ObjectScanner.NameSearchLimit / 2 + random.Next((int)(ObjectScanner.NameSearchLimit / 2)),
                 };
                 file.SetLength(length);
                 return $"truncated to {length}";
@@ -136,13 +136,13 @@ public sealed class LargeFileTests(ITestOutputHelper output)
         return exe;
     }
 
-    /// <summary>A copy of the file with a section of zeros (not loaded) that takes it past the whole-read limit.</summary>
+    /// <summary>A copy of the file with a section of zeros (not loaded) that takes it past the name-search limit.</summary>
     private static string Pad(string path)
     {
         string pad = path + ".pad";
         using (var zeros = new FileStream(pad, FileMode.Create))
         {
-            zeros.SetLength(ObjectScanner.WholeReadLimit + (1 << 20));
+            zeros.SetLength(ObjectScanner.NameSearchLimit + (1 << 20));
         }
 
         string large = path + ".large";

@@ -25,6 +25,10 @@ public sealed class RealModuleTests(ITestOutputHelper output)
         byte[] name = Encoding.ASCII.GetBytes("pv_ops\0");
         var candidates = modules.Where(m => File.ReadAllBytes(m).AsSpan().IndexOf(name) >= 0).ToList();
         var scanned = ObjectScanner.ScanAll(candidates, new ScanOptions(), jobs: 2).ToDictionary(s => s.Path);
+
+        // ScanAll parses only the relocation tables the scan reads; InspectAll, whose callback may read any, parses all.
+        var fullyParsed = ObjectScanner.InspectAll(candidates, new ScanOptions(), jobs: 2, (scan, _) => scan).ToList();
+        Assert.Equal(fullyParsed, candidates.Select(m => scanned[m]));
         var oracle = new ConcurrentDictionary<string, List<OracleSite>>();
         Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = 2 }, m => oracle[m] = ObjdumpOracle.Sites(m));
 

@@ -4,13 +4,14 @@ using System.Buffers.Binary;
 namespace PvGen.Binary.Input;
 
 /// <summary>One raw section header, as far as the guards and the reader's section filter need it.</summary>
+/// <param name="NameOffset">sh_name: where the name begins in the section-name table.</param>
 /// <param name="Offset">sh_offset: where the contents lie in the file.</param>
 /// <param name="Size">sh_size in bytes.</param>
-internal readonly record struct RawSection(uint Type, ulong Flags, uint Info, uint Link, long Offset, long Size)
+internal readonly record struct RawSection(uint NameOffset, uint Type, ulong Flags, uint Info, uint Link, long Offset, long Size)
 {
     public const uint Rel = 9, Rela = 4, NoBits = 8, Null = 0, StringTable = 3, SymbolTable = 2, DynamicSymbols = 11;
 
-    public const ulong Alloc = 0x2;
+    public const ulong Alloc = 0x2, Executable = 0x4;
 
     public bool IsRelocationTable => Type is Rel or Rela;
 
@@ -125,6 +126,7 @@ internal static class ElfGuards
             for (int i = 0; i < count; i++)
             {
                 var header = table.AsSpan(i * entrySize, minimum);
+                uint name = BinaryPrimitives.ReadUInt32LittleEndian(header);
                 uint type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
                 ulong flags = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x08..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x08..]);
                 ulong offset = is64 ? BinaryPrimitives.ReadUInt64LittleEndian(header[0x18..]) : BinaryPrimitives.ReadUInt32LittleEndian(header[0x10..]);
@@ -136,7 +138,7 @@ internal static class ElfGuards
                     return $"truncated or corrupt: section {i} (0x{offset:x} + 0x{size:x} bytes) lies beyond the end of the file (0x{length:x} bytes)";
                 }
 
-                raw[i] = new RawSection(type, flags, info, link, (long)offset, (long)size);
+                raw[i] = new RawSection(name, type, flags, info, link, (long)offset, (long)size);
             }
 
             sections = raw;

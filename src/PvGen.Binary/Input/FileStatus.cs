@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace PvGen.Binary.Input;
 
@@ -46,26 +47,68 @@ internal static unsafe partial class Posix
     private const string Library = "libc.so.6"; // "libc.so" is a linker script on a machine with libc6-dev
 
     /// <summary>struct stat of x86-64 Linux (144 bytes); only the first fields are read.</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 144)]
+    [StructLayout(LayoutKind.Explicit, Size = 144)]
     private struct StatBuffer
     {
+        [FieldOffset(0)]
         public ulong Device;
+        [FieldOffset(8)]
         public ulong Inode;
-        public ulong Links;
+        [FieldOffset(24)]
         public uint Mode;
+        [FieldOffset(48)]
+        public long Size;
     }
+
+    /// <summary>open(2) flags of x86-64 Linux: read only, never wait for a FIFO's writer or a device, not inherited.</summary>
+    private const int OpenReadNonBlocking = 0x800 | 0x80000;
 
     private const uint TypeMask = 0xF000, Fifo = 0x1000, CharacterDevice = 0x2000, Directory = 0x4000, BlockDevice = 0x6000, Regular = 0x8000, Link = 0xA000, Socket = 0xC000;
 
     private static readonly bool Supported = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
-    private static int useOldNames; // 0: not yet known, 1: stat/lstat, 2: __xstat/__lxstat
+    private static int useOldNames; // 0: not yet known, 1: stat/lstat/fstat, 2: __xstat/__lxstat/__fxstat
+
+    private const int StatVersion = 1; // _STAT_VER_LINUX on x86-64, for the old names
 
     /// <summary>The file a path names, following symbolic links (a dangling link is <see cref="FileKind.Missing"/>).</summary>
     public static FileStatus Stat(string path) => Query(path, follow: true);
 
     /// <summary>The path itself: a symbolic link is <see cref="FileKind.SymbolicLink"/>.</summary>
     public static FileStatus LinkStat(string path) => Query(path, follow: false);
+
+    /// <summary>
+    /// Opens a path for reading without blocking (O_NONBLOCK: a FIFO or device opens at once instead of waiting) and says
+    /// what was opened and how long it is, from the open file (fstat), so a file is looked up once. Null when open(2)
+    /// fails or the platform is not x86-64 Linux: the caller opens it through .NET then, for .NET's exception and message.
+    /// </summary>
+    public static SafeFileHandle? OpenForReading(string path, out FileStatus status, out long length)
+    {
+        status = FileStatus.Missing;
+        length = 0;
+        if (!Supported)
+        {
+            return null;
+        }
+
+        int fd = OpenCall(path, OpenReadNonBlocking);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        StatBuffer buffer;
+        if (FileCall(fd, &buffer) != 0)
+        {
+            handle.Dispose();
+            return null;
+        }
+
+        status = new FileStatus(KindOf(buffer.Mode), buffer.Device, buffer.Inode);
+        length = buffer.Size;
+        return handle;
+    }
 
     private static FileStatus Query(string path, bool follow)
     {
@@ -82,18 +125,38 @@ internal static unsafe partial class Posix
             return FileStatus.Missing;
         }
 
-        var kind = (buffer.Mode & TypeMask) switch
+        return new FileStatus(KindOf(buffer.Mode), buffer.Device, buffer.Inode);
+    }
+
+    private static FileKind KindOf(uint mode) => (mode & TypeMask) switch
+    {
+        Regular => FileKind.Regular,
+        Directory => FileKind.Directory,
+        Fifo => FileKind.Fifo,
+        CharacterDevice => FileKind.CharacterDevice,
+        BlockDevice => FileKind.BlockDevice,
+        Socket => FileKind.Socket,
+        Link => FileKind.SymbolicLink,
+        _ => FileKind.Other,
+    };
+
+    private static int FileCall(int fd, StatBuffer* buffer)
+    {
+        if (useOldNames != 2)
         {
-            Regular => FileKind.Regular,
-            Directory => FileKind.Directory,
-            Fifo => FileKind.Fifo,
-            CharacterDevice => FileKind.CharacterDevice,
-            BlockDevice => FileKind.BlockDevice,
-            Socket => FileKind.Socket,
-            Link => FileKind.SymbolicLink,
-            _ => FileKind.Other,
-        };
-        return new FileStatus(kind, buffer.Device, buffer.Inode);
+            try
+            {
+                int result = FileStatCall(fd, buffer);
+                useOldNames = 1;
+                return result;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                useOldNames = 2;
+            }
+        }
+
+        return OldFileStat(StatVersion, fd, buffer);
     }
 
     private static int Call(string path, bool follow, StatBuffer* buffer)
@@ -112,7 +175,6 @@ internal static unsafe partial class Posix
             }
         }
 
-        const int StatVersion = 1; // _STAT_VER_LINUX on x86-64
         return follow ? OldStat(StatVersion, path, buffer) : OldLinkStat(StatVersion, path, buffer);
     }
 
@@ -121,6 +183,16 @@ internal static unsafe partial class Posix
 
     [LibraryImport(Library, EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkStatCall(string path, StatBuffer* buffer);
+
+    [LibraryImport(Library, EntryPoint = "fstat")]
+    private static partial int FileStatCall(int fd, StatBuffer* buffer);
+
+    [LibraryImport(Library, EntryPoint = "__fxstat")]
+    private static partial int OldFileStat(int version, int fd, StatBuffer* buffer);
+
+    // open(2) is variadic; the mode argument it reads only with O_CREAT is not passed.
+    [LibraryImport(Library, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenCall(string path, int flags);
 
     [LibraryImport(Library, EntryPoint = "__xstat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OldStat(int version, string path, StatBuffer* buffer);

@@ -2,11 +2,10 @@ namespace PvGen.Binary.Input;
 
 /// <summary>
 /// The bytes of one input file as the ELF reader sees them: a plain file read as far as needed (its headers and
-/// string tables first; a small one whole once it is to be parsed, <see cref="InMemory"/>; a large one, a vmlinux, only
-/// the sections a stage asks for), a compressed one decompressed (bounded by <see cref="Decompression"/>). Large files are
-/// read, not mapped: the pages of a mapping count in the process's resident set (44 MB of a 6.12 vmlinux scan's
-/// 168 MB peak), the page cache that reads go through does not. Compression is told by the first bytes; a name that
-/// promises one it does not hold is an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
+/// string tables first, then only the sections the parser and the stages ask for; an archive whole, <see cref="InMemory"/>),
+/// a compressed one decompressed (bounded by <see cref="Decompression"/>). Files are read, not mapped: the pages of a
+/// mapping count in the process's resident set (44 MB of a 6.12 vmlinux scan's 168 MB peak), the page cache that reads
+/// go through does not. Compression is told by the first bytes; a name that promises one it does not hold is an error. The stream is valid until the input is disposed, and on the thread that opened it (buffers are reused).
 /// </summary>
 internal sealed class ObjectInput : IDisposable
 {
@@ -33,19 +32,27 @@ internal sealed class ObjectInput : IDisposable
     /// <exception cref="InvalidDataException">Its compression is unsupported, corrupt, or not what its name says.</exception>
     public static ObjectInput Open(string path)
     {
-        // Opening a FIFO blocks until some writer comes, a device may never end: only regular files are read.
-        var status = Posix.Stat(path);
+        // Opened without blocking (a FIFO would wait for a writer, a device may never end), then only regular files are read.
+        var handle = Posix.OpenForReading(path, out var status, out long length);
+        if (handle is null)
+        {
+            // open(2) failed (a socket cannot be opened at all) or this is not x86-64 Linux: say what the path is, or let .NET say why.
+            status = Posix.Stat(path);
+        }
+
         if (status.Kind is not (FileKind.Regular or FileKind.Missing))
         {
+            handle?.Dispose();
             throw new IOException($"{status.Describe()}, not a regular file: not read");
         }
 
-        // A small buffer: the ELF header, magic and compression sniffs at offset 0 are one read.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: HeadBuffer, FileOptions.None);
+        Stream file = handle is not null
+            ? new PlainFileStream(handle, length)
+            : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: HeadBuffer, FileOptions.None);
         bool handedOver = false;
         try
         {
-            long length = file.Length;
+
             var compression = Sniff(file, path);
             if (compression != ObjectCompression.None)
             {
@@ -57,7 +64,7 @@ internal sealed class ObjectInput : IDisposable
             }
 
             // Left unread: the guards and the symbol search read the headers and string tables only (most modules end
-            // there); InMemory reads a small file whole, once, when it is to be parsed.
+            // there), the parser the sections it parses, the scan the code it decodes.
             handedOver = true;
             return new ObjectInput(file, ObjectCompression.None);
         }
@@ -71,23 +78,23 @@ internal sealed class ObjectInput : IDisposable
     }
 
     /// <summary>
-    /// The stream's bytes in memory: a file not read yet (see <see cref="Open"/>) of at most <see cref="ObjectScanner.WholeReadLimit"/>
-    /// bytes is read whole into the thread's reused buffer, so LibObjectFile's sub-streams work on memory; a larger file
-    /// and any other stream are returned as they are (a vmlinux is read section by section, as the stages ask). Valid as
-    /// long as the input that opened the file, on the same thread.
+    /// The stream's bytes in memory, for an archive, whose members LibObjectFile reads as sub-streams: a file not read yet
+    /// (see <see cref="Open"/>) of at most <see cref="ObjectScanner.NameSearchLimit"/> bytes is read whole into the thread's
+    /// reused buffer; a larger file and any other stream are returned as they are. Valid as long as the input that opened
+    /// the file, on the same thread.
     /// </summary>
     public static Stream InMemory(Stream stream)
     {
-        if (stream is not FileStream file || file.Length > ObjectScanner.WholeReadLimit)
+        if (stream is not (PlainFileStream or FileStream) || stream.Length > ObjectScanner.NameSearchLimit)
         {
             return stream;
         }
 
-        long length = file.Length;
+        long length = stream.Length;
         var whole = threadBuffer is { } kept && kept.Length >= length ? kept : new byte[Math.Max(length, 1 << 20)];
         Keep(whole);
-        file.Position = 0;
-        file.ReadExactly(whole, 0, (int)length);
+        stream.Position = 0;
+        stream.ReadExactly(whole, 0, (int)length);
         return new MemoryStream(whole, 0, (int)length, writable: false, publiclyVisible: true);
     }
 
