@@ -374,7 +374,7 @@ public static class ObjectScanner
             return use(ScannedObject.Failed(path, layout.Machine, $"unsupported machine {layout.Machine}: pvgen scans i386 and x86-64 objects"), null);
         }
 
-        if (options.SkipObjectsWithoutSymbol && stream.Length <= NameSearchLimit && !Mentions(stream, layout, options.Symbols.Keys))
+        if (options.SkipObjectsWithoutSymbol && stream.Length <= NameSearchLimit && !Mentions(stream, layout, Needles(options)))
         {
             return use(new ScannedObject(path, layout.Machine, null, EquatableArray<Site>.Empty, EquatableArray<Annotation>.Empty, null, Skipped: true), null);
         }
@@ -422,38 +422,31 @@ public static class ObjectScanner
     /// neither has nothing to find; only those bytes are read (a tenth of a module), never the code or the relocations.
     /// An object without readable section headers is searched whole.
     /// </summary>
-    private static bool Mentions(Stream stream, ElfLayout layout, IEnumerable<string> symbols)
+    private static bool Mentions(Stream stream, ElfLayout layout, byte[][] needles)
     {
-        byte[][] needles = [Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0"), .. symbols.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))];
         var sections = layout.Sections;
         if (sections.Count == 0)
         {
             return MentionsIn(stream, 0, stream.Length, needles);
         }
 
-        var tables = new SortedSet<int>();
-        if (layout.NameTableIndex < sections.Count)
+        // A symbol table's names are in a string table but for corrupt or odd objects: those few are searched as well.
+        List<int>? otherNameTables = null;
+        for (int i = 0; i < sections.Count; i++)
         {
-            tables.Add(layout.NameTableIndex);
+            if (sections[i].Type is RawSection.SymbolTable or RawSection.DynamicSymbols && sections[i].Link < sections.Count
+                && sections[(int)sections[i].Link].Type != RawSection.StringTable)
+            {
+                (otherNameTables ??= []).Add((int)sections[i].Link);
+            }
         }
 
         for (int i = 0; i < sections.Count; i++)
         {
-            if (sections[i].Type == RawSection.StringTable)
-            {
-                tables.Add(i);
-            }
-            else if (sections[i].Type is RawSection.SymbolTable or RawSection.DynamicSymbols && sections[i].Link < sections.Count)
-            {
-                tables.Add((int)sections[i].Link);
-            }
-        }
-
-        foreach (int index in tables)
-        {
             // The guards proved every section with file bytes lies inside the file; NULL and NOBITS sections have none.
-            var table = sections[index];
-            if (table.Type is not (RawSection.Null or RawSection.NoBits) && MentionsIn(stream, table.Offset, table.Size, needles))
+            var table = sections[i];
+            if ((table.Type == RawSection.StringTable || i == layout.NameTableIndex || otherNameTables?.Contains(i) == true)
+                && table.Type is not (RawSection.Null or RawSection.NoBits) && MentionsIn(stream, table.Offset, table.Size, needles))
             {
                 return true;
             }
@@ -461,6 +454,12 @@ public static class ObjectScanner
 
         return false;
     }
+
+    /// <summary>The byte strings <see cref="Mentions"/> looks for, made once per options (the scan asks for every file).</summary>
+    private static byte[][] Needles(ScanOptions options) => NeedlesByOptions.GetValue(options, o =>
+        [Encoding.ASCII.GetBytes(ParaInstructionsReader.SectionName + "\0"), .. o.Symbols.Keys.Select(symbol => Encoding.UTF8.GetBytes(symbol + "\0"))]);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ScanOptions, byte[][]> NeedlesByOptions = [];
 
     /// <summary>Whether bytes [offset, offset + size) of the stream hold any of the needles.</summary>
     private static bool MentionsIn(Stream stream, long offset, long size, byte[][] needles)

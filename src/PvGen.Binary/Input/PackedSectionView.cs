@@ -11,11 +11,10 @@ namespace PvGen.Binary.Input;
 /// values and relocation offsets are section-relative. Objects whose sections overlap each other or the header tables
 /// (corrupt, or a layout we do not know) are not packed: LibObjectFile sees them as they are.
 /// </summary>
-internal sealed class PackedSectionView : Stream
+internal sealed class PackedSectionView : ReadOnlyFileView
 {
     private readonly Stream source;
     private readonly Piece[] pieces;
-    private long position;
 
     /// <param name="Start">Where the piece begins in the view.</param>
     /// <param name="SourceOffset">Where its bytes begin in the source, when <paramref name="Bytes"/> is null.</param>
@@ -115,24 +114,11 @@ internal sealed class PackedSectionView : Stream
         return new PackedSectionView(source, [.. pieces]);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
     public override long Length { get; }
-
-    public override long Position
-    {
-        get => position;
-        set => position = value >= 0 ? value : throw new IOException("a position before the start of the object");
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
+        long position = Position;
         int done = 0;
         while (done < buffer.Length && position < Length)
         {
@@ -154,23 +140,9 @@ internal sealed class PackedSectionView : Stream
             position += take;
         }
 
+        Position = position;
         return done;
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => position + offset,
-        _ => Length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>The piece holding <paramref name="at"/> (pieces are contiguous and ordered).</summary>
     private int Find(long at)

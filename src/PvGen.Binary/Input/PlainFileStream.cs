@@ -13,7 +13,7 @@ namespace PvGen.Binary.Input;
 /// <see cref="Hold"/>: kvm.ko's 145 KB .strtab was read 22 times over through the blocks. The name search holds them
 /// first, so a module's string tables are read once.
 /// </summary>
-internal sealed class PlainFileStream : Stream
+internal sealed class PlainFileStream : ReadOnlyFileView
 {
     /// <summary>Reads shorter than a block are served from cached blocks; longer ones go to the file directly.</summary>
     private const int BlockSize = 4096, Blocks = 8;
@@ -25,7 +25,6 @@ internal sealed class PlainFileStream : Stream
     private byte[]? cache = ArrayPool<byte>.Shared.Rent(BlockSize * Blocks); // pooled: per-file buffers showed in a tree scan's allocation profile
     private readonly List<(long Start, int Length, byte[] Bytes)> held = [];
     private long uses;
-    private long position;
 
     public PlainFileStream(SafeFileHandle handle, long length)
     {
@@ -34,21 +33,7 @@ internal sealed class PlainFileStream : Stream
         Array.Fill(blockStart, -1);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
     public override long Length { get; }
-
-    public override long Position
-    {
-        get => position;
-        set => position = value >= 0 ? value : throw new IOException("a position before the start of the file");
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <summary>
     /// Bytes [<paramref name="start"/>, + <paramref name="length"/>), read once (into a pooled buffer, returned when the
@@ -88,6 +73,7 @@ internal sealed class PlainFileStream : Stream
     public override int Read(Span<byte> destination)
     {
         byte[] blocks = cache ?? throw new ObjectDisposedException(nameof(PlainFileStream));
+        long position = Position;
         int done = 0;
         if (HeldRange(position, destination.Length) is { } range)
         {
@@ -120,24 +106,9 @@ internal sealed class PlainFileStream : Stream
             }
         }
 
-        position += done;
+        Position = position + done;
         return done;
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => position + offset,
-        _ => Length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
