@@ -95,7 +95,7 @@ internal static class ElfObjectScanner
     /// them) and the marker records. With the relocations of executable sections, that is all a scan needs parsed.
     /// </summary>
     public static IReadOnlyCollection<string> RecordSections(ScanOptions options) =>
-        options.RecordSection is { } moved ? [ParaInstructionsReader.SectionName, Alternatives.Section, MarkerRecord.Section, moved] : DefaultRecordSections;
+        options.RecordSection is { } moved ? [.. DefaultRecordSections, moved] : DefaultRecordSections;
 
     private static readonly string[] DefaultRecordSections = [ParaInstructionsReader.SectionName, Alternatives.Section, MarkerRecord.Section];
 
